@@ -1,0 +1,93 @@
+"""Validation helpers shared by the public API (one place, as in scikit-learn)."""
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from .errors import KernelError, ParameterError
+
+
+def check_ridge(value, name: str = "ridge", allow_zero: bool = True) -> float:
+    """Return ``value`` as float, or raise if it is NaN, infinite or negative."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ParameterError(name, value, "a real number >= 0") from None
+    if not math.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
+        raise ParameterError(name, value, "a finite number >= 0" if allow_zero else "a finite number > 0")
+    return v
+
+
+def check_int(value, name: str, minimum: int | None = None, maximum: int | None = None) -> int:
+    """Return ``value`` as int within [minimum, maximum], or raise ParameterError."""
+    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        else:
+            raise ParameterError(name, value, "an integer")
+    v = int(value)
+    lo = "-inf" if minimum is None else str(minimum)
+    hi = "inf" if maximum is None else str(maximum)
+    if (minimum is not None and v < minimum) or (maximum is not None and v > maximum):
+        raise ParameterError(name, value, f"an integer in [{lo}, {hi}]")
+    return v
+
+
+def check_positive(value, name: str) -> float:
+    """Return ``value`` as a finite float > 0, or raise."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ParameterError(name, value, "a finite number > 0") from None
+    if not math.isfinite(v) or v <= 0:
+        raise ParameterError(name, value, "a finite number > 0")
+    return v
+
+
+def check_finite_array(a, name: str, ndim: int | None = None) -> np.ndarray:
+    """Return ``a`` as a float64 array, raising if it has NaN/inf or the wrong rank."""
+    arr = np.asarray(a, dtype=float)
+    if ndim is not None and arr.ndim != ndim:
+        raise ParameterError(name, f"array of shape {arr.shape}", f"an array with {ndim} dimensions")
+    if not np.all(np.isfinite(arr)):
+        bad = int(np.count_nonzero(~np.isfinite(arr)))
+        raise ParameterError(name, f"array with {bad} non-finite entries", "finite values only")
+    return arr
+
+
+def check_spectrum(lam, name: str = "eigenvalues") -> np.ndarray:
+    """A 1-d array of finite, non-negative eigenvalues."""
+    lam = check_finite_array(lam, name, ndim=1)
+    if lam.size and lam.min() < 0:
+        raise ParameterError(name, f"min={lam.min():.3g}", "non-negative eigenvalues")
+    return lam
+
+
+def check_kernel_matrix(K, name: str = "kernel matrix", rtol: float = 1e-8) -> np.ndarray:
+    """Check that ``K`` is a finite, square, symmetric, positive semi-definite matrix.
+
+    The PSD test tolerates eigenvalues down to ``-rtol * max|eig|`` (rounding).
+    """
+    K = np.asarray(K, dtype=float)
+    if K.ndim != 2 or K.shape[0] != K.shape[1]:
+        raise KernelError(f"{name} must be square, got shape {K.shape}")
+    if not np.all(np.isfinite(K)):
+        raise KernelError(f"{name} has {int(np.count_nonzero(~np.isfinite(K)))} non-finite entries")
+    scale = float(np.max(np.abs(K))) if K.size else 0.0
+    if not np.allclose(K, K.T, rtol=0, atol=1e-10 * max(scale, 1e-300)):
+        raise KernelError(f"{name} is not symmetric (max |K-K^T| = {np.max(np.abs(K - K.T)):.3g})")
+    if K.size:
+        emin = float(np.linalg.eigvalsh(K)[0])
+        if emin < -rtol * max(scale, 1e-300) * K.shape[0]:
+            raise KernelError(
+                f"{name} is not positive semi-definite: smallest eigenvalue {emin:.3g} "
+                f"(scale {scale:.3g}); valid kernels have eigenvalues >= 0"
+            )
+    return K
+
+
+def check_kappa(kappa, n_modes: int, name: str = "kappa") -> int:
+    """A cutoff in mode index: 0 <= kappa <= n_modes."""
+    return check_int(kappa, name, 0, n_modes) if True else 0

@@ -1,0 +1,45 @@
+"""Exception hierarchy of symrg.
+
+Every error names the offending parameter, the value it received and what would be
+valid, so that a user can fix the call without reading the source.
+"""
+from __future__ import annotations
+
+
+class SymrgError(Exception):
+    """Base class of every error raised by symrg."""
+
+
+class ParameterError(SymrgError, ValueError):
+    """A parameter has an invalid value (NaN, negative ridge, cutoff out of range, ...)."""
+
+    def __init__(self, name: str, value, valid: str, advice: str = ""):
+        self.name, self.value, self.valid = name, value, valid
+        msg = f"invalid {name}={value!r}: expected {valid}"
+        if advice:
+            msg += f" ({advice})"
+        super().__init__(msg)
+
+
+class KernelError(SymrgError, ValueError):
+    """A kernel matrix is not finite, not symmetric or not positive semi-definite."""
+
+
+class SpecError(SymrgError, ValueError):
+    """A malformed action file or expression."""
+
+
+class DataError(SymrgError, ValueError):
+    """A data file cannot be read or its contents are inconsistent."""
+
+
+class ConvergenceError(SymrgError, RuntimeError):
+    """A numerical procedure did not converge."""
+
+
+class VerificationError(SymrgError, AssertionError):
+    """A cross-check failed."""
+
+
+class TruncationWarning(UserWarning):
+    """A perturbative parameter is large for the truncation order used."""

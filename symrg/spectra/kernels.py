@@ -114,3 +114,158 @@ class NNGPKernel:
     def describe(self) -> str:
         return (f"{self.activation} NNGP, depth {self.depth}, sigma_w^2={self.sigma_w2:g}, "
                 f"sigma_b^2={self.sigma_b2:g}")
+
+
+# ---------------------------------------------------------------------------------------
+# Series representations used by the stable Funk-Hecke path (symrg.spectra.funk_hecke)
+# ---------------------------------------------------------------------------------------
+def _dual_series_at_zero(kernel: NNGPKernel, g: np.ndarray, q: float, n: int) -> np.ndarray:
+    """Taylor series (in t) of one layer map applied to a correlation series ``g``.
+
+    All duals are written through ``arcsin`` so that a series ``g`` with non-negative
+    coefficients gives non-negative coefficients with no cancellation:
+    ReLU ``J' = 1/4 + arcsin(rho)/(2 pi)`` (so ``J = J(g0) + int J'(g) g'``), step
+    ``1/4 + arcsin(rho)/(2 pi)``, erf ``(2/pi) arcsin(a rho)`` with ``a = 2q/(1+2q)``.
+    """
+    from . import series as S
+
+    sw, sb = kernel.sigma_w2, kernel.sigma_b2
+    if kernel.activation == "relu":
+        jprime = S.arcsin(g, n) / (2 * np.pi)
+        jprime[0] += 0.25
+        g0 = float(g[0])
+        j0 = float(_relu_dual(np.array(g0)))
+        out = S.integral(S.mul(jprime[: n - 1], S.derivative(g)[: n - 1], n - 1), j0, n)
+        return sw * q * out + np.eye(1, n, 0)[0] * sb
+    if kernel.activation == "step":
+        out = S.arcsin(g, n) / (2 * np.pi)
+        out[0] += 0.25
+        return sw * out + np.eye(1, n, 0)[0] * sb
+    a = 2 * q / (1 + 2 * q)
+    return sw * (2 / np.pi) * S.arcsin(a * g, n) + np.eye(1, n, 0)[0] * sb
+
+
+def taylor_coefficients(kernel: NNGPKernel, n: int) -> np.ndarray:
+    """First ``n`` Taylor coefficients of ``k(t)`` at ``t = 0`` (all >= 0)."""
+    g = np.zeros(n)
+    g[1] = 1.0
+    qs = kernel.variances()
+    for L in range(1, kernel.depth + 1):
+        K = _dual_series_at_zero(kernel, g, qs[L - 1], n)
+        g = K / qs[L]
+    return g * qs[-1]
+
+
+def _shift_const(a: np.ndarray, c: float) -> np.ndarray:
+    out = a.copy()
+    out[0] += c
+    return out
+
+
+def _dual_near_one(kernel: NNGPKernel, v: np.ndarray, q: float, n: int, mirror: bool = False):
+    """Series in ``v`` of the layer map at ``rho = 1 - v^2`` (or ``-(1 - v^2)`` if mirror).
+
+    Uses ``sqrt(1-rho^2) = v sqrt(2 - v^2)`` and ``arccos(1 - v^2) = 2 arcsin(v/sqrt 2)``.
+    """
+    from . import series as S
+
+    sw, sb = kernel.sigma_w2, kernel.sigma_b2
+    base = np.zeros(n)
+    base[1] = 1.0  # the variable v itself
+    asin_half = S.arcsin(base / math.sqrt(2), n)  # arcsin(v / sqrt 2)
+    one_m_v2 = np.zeros(n)
+    one_m_v2[0] = 1.0
+    if n > 2:
+        one_m_v2[2] = -1.0
+    if kernel.activation == "relu":
+        sq = S.power(np.array([2.0, 0.0, -1.0]), 0.5, n)  # sqrt(2 - v^2)
+        vsq = np.concatenate([[0.0], sq[: n - 1]])
+        J = (vsq + S.mul(_shift_const(-2 * asin_half, np.pi), one_m_v2, n)) / (2 * np.pi)
+        if mirror:  # J(-rho) = J(rho) - rho/2
+            J = J - one_m_v2 / 2
+        F = sw * q * J
+    elif kernel.activation == "step":
+        Sx = _shift_const(-2 * asin_half, np.pi) / (2 * np.pi)
+        if mirror:  # S(-rho) = 1/2 - S(rho)
+            Sx = -Sx
+            Sx[0] += 0.5
+        F = sw * Sx
+    else:
+        a = 2 * q / (1 + 2 * q)
+        arg = a * one_m_v2 * (-1.0 if mirror else 1.0)
+        F = sw * (2 / np.pi) * S.arcsin(arg, n)
+    F = F.copy()
+    F[0] += sb
+    # compose with v(w)
+    return S.compose(F, v, n)
+
+
+def singular_expansion(kernel: NNGPKernel, n: int = 64):
+    """Local expansions of ``k`` at ``t = +1`` and ``t = -1`` in a fractional variable.
+
+    Returns a list of ``(side, p, e)``: near ``t = side``, with ``1 - side*t = w^p``,
+    ``k = sum_m e[m] w^m``.  Terms with ``m/p`` not an integer are the singular ones; the
+    rest is analytic.  erf kernels are analytic on the closed interval and return ``[]``.
+    Step kernels of depth L need ``p = 2^(L+1)`` (exponents ``2^-L``), ReLU ``p = 2``.
+    """
+    from . import series as S
+
+    if kernel.activation == "erf":
+        return []
+    qs = kernel.variances()
+    out = []
+    for side in (1, -1):
+        # at t = +1 every layer sits at its own singular point rho = 1 (step: exponent 2^-L);
+        # at t = -1 only the first layer does (rho_1(-1) > -1), deeper layers are analytic
+        # there and merely carry the first layer's (1+t)^g singularity along.
+        p = 2 ** kernel.depth if (kernel.activation == "step" and side == 1) else 2
+        R = np.zeros(n)  # |rho_0| = 1 - w^p; the sign is handled by ``mirror``
+        R[0] = 1.0
+        R[p] = -1.0
+        for L in range(1, kernel.depth + 1):
+            if side == -1 and L > 1:
+                K = _dual_series_at_zero(kernel, R, qs[L - 1], n)
+                R = K / qs[L]
+                continue
+            V2 = -R.copy()
+            V2[0] = 0.0  # 1 - |rho| vanishes at the end point
+            nz = np.flatnonzero(np.abs(V2) > 1e-12 * np.abs(V2).max())
+            m0 = int(nz[0])
+            V2[:m0] = 0.0
+            if m0 % 2:
+                raise ArithmeticError("unexpected odd leading order in singular expansion")
+            v_rest = S.power(V2[m0:], 0.5, n)
+            v = np.zeros(n)
+            v[m0 // 2:] = v_rest[: n - m0 // 2]
+            K = _dual_near_one(kernel, v, qs[L - 1], n, mirror=(side == -1))
+            R = K / qs[L]
+        e = R * qs[-1]
+        e[np.abs(e) < 1e-14 * np.abs(e).max()] = 0.0
+        out.append((side, p, e))
+    return out
+
+
+def _mp_eval(kernel: NNGPKernel, t):
+    """``k(t)`` with mpmath functions at the working precision of the caller."""
+    import mpmath
+
+    sw, sb = mpmath.mpf(kernel.sigma_w2), mpmath.mpf(kernel.sigma_b2)
+    c, q = mpmath.mpf(t), mpmath.mpf(1)
+    for _ in range(kernel.depth):
+        if kernel.activation == "relu":
+            rho = max(min(c / q, 1), -1)
+            th = mpmath.acos(rho)
+            qn = sw * q / 2 + sb
+            c = sw * q * (mpmath.sin(th) + (mpmath.pi - th) * rho) / (2 * mpmath.pi) + sb
+        elif kernel.activation == "step":
+            rho = max(min(c / q, 1), -1)
+            qn = sw / 2 + sb
+            c = sw * (mpmath.pi - mpmath.acos(rho)) / (2 * mpmath.pi) + sb
+        else:
+            qn = sw * 2 / mpmath.pi * mpmath.asin(2 * q / (1 + 2 * q)) + sb
+            c = sw * 2 / mpmath.pi * mpmath.asin(2 * c / (1 + 2 * q)) + sb
+        q = qn
+    return c
+
+
+NNGPKernel.mp = _mp_eval

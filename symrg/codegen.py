@@ -1,0 +1,438 @@
+"""SymPy -> importable Python modules (NumPy, and an mpmath twin).
+
+In the spirit of sympy2jax: one table per backend maps SymPy node types and functions to
+backend names, and anything not in the table raises :class:`CodegenError` (there is no silent
+fallback to ``lambdify`` or to ``str``). Common subexpressions are shared with ``sympy.cse``.
+
+A generated module starts with a provenance header carrying the sha256 of the ``srepr`` of the
+source expressions and the symrg version, so that a generated file can always be traced to,
+and regenerated from, its derivation (:func:`regenerate_gaussian_flow`).
+
+Lowering of spectral sums
+-------------------------
+A node ``Sum(lam(k), (k, kappa + 1, oo))`` whose summand is an *array argument* (an undefined
+SymPy ``Function`` or an ``IndexedBase`` listed among the function arguments) applied to the
+summation index is lowered to the vector of tails ``[sum_{k > kappa} lam_k for kappa = 0..N]``
+(``N = len(lam)``, ``lam[0]`` is ``lambda_1``, modes beyond the array are zero). The NumPy
+backend prints a reversed cumulative sum, the mpmath backend ``mpmath.fsum`` per cutoff. The
+cutoff ``kappa`` then becomes the output axis, and may not appear outside the sum.
+"""
+from __future__ import annotations
+
+import importlib
+import keyword
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sympy as sp
+from sympy.core.function import AppliedUndef, UndefinedFunction
+
+from ._io import atomic_write_text, provenance_header, sha256_text
+from .errors import SymrgError, VerificationError
+
+__all__ = [
+    "CodegenError",
+    "render_module",
+    "generate_module",
+    "load_generated",
+    "generated_dir",
+    "gaussian_flow_functions",
+    "regenerate_gaussian_flow",
+    "NUMPY_TABLE",
+    "MPMATH_TABLE",
+]
+
+
+class CodegenError(SymrgError, TypeError):
+    """A SymPy expression contains a node the code printer does not know."""
+
+
+# --- the tables ----------------------------------------------------------------------------------
+# function class -> (backend callable name, number of arguments accepted)
+NUMPY_TABLE: dict = {
+    sp.exp: "numpy.exp", sp.log: "numpy.log", sp.Abs: "numpy.abs", sp.sqrt: "numpy.sqrt",
+    sp.sin: "numpy.sin", sp.cos: "numpy.cos", sp.tan: "numpy.tan", sp.tanh: "numpy.tanh",
+    sp.sinh: "numpy.sinh", sp.cosh: "numpy.cosh", sp.atan: "numpy.arctan", sp.asin: "numpy.arcsin",
+    sp.acos: "numpy.arccos", sp.erf: "scipy.special.erf", sp.gamma: "scipy.special.gamma",
+    sp.loggamma: "scipy.special.gammaln", sp.zeta: "scipy.special.zeta",
+    sp.sign: "numpy.sign", sp.Max: "numpy.maximum", sp.Min: "numpy.minimum",
+    sp.pi: "numpy.pi", sp.E: "numpy.e",
+}
+MPMATH_TABLE: dict = {
+    sp.exp: "mpmath.exp", sp.log: "mpmath.log", sp.Abs: "abs", sp.sqrt: "mpmath.sqrt",
+    sp.sin: "mpmath.sin", sp.cos: "mpmath.cos", sp.tan: "mpmath.tan", sp.tanh: "mpmath.tanh",
+    sp.sinh: "mpmath.sinh", sp.cosh: "mpmath.cosh", sp.atan: "mpmath.atan", sp.asin: "mpmath.asin",
+    sp.acos: "mpmath.acos", sp.erf: "mpmath.erf", sp.gamma: "mpmath.gamma",
+    sp.loggamma: "mpmath.loggamma", sp.zeta: "mpmath.zeta",
+    sp.sign: "mpmath.sign", sp.Max: "max", sp.Min: "min",
+    sp.pi: "mpmath.pi", sp.E: "mpmath.e",
+}
+_TABLES = {"numpy": NUMPY_TABLE, "mpmath": MPMATH_TABLE}
+_IMPORTS = {"numpy": "import numpy\nimport scipy.special\n", "mpmath": "import mpmath\n"}
+
+
+# --- the printer -----------------------------------------------------------------------------------
+_PREC_ATOM, _PREC_POW, _PREC_UNARY, _PREC_MUL, _PREC_ADD = 0, 1, 2, 3, 4
+
+
+@dataclass
+class _Printer:
+    backend: str
+    names: dict  # Symbol -> python identifier
+    table: dict = field(init=False)
+
+    def __post_init__(self):
+        self.table = _TABLES[self.backend]
+
+    def __call__(self, expr) -> str:
+        return self._p(expr)[0]
+
+    def _wrap(self, expr, outer: int) -> str:
+        s, prec = self._p(expr)
+        return f"({s})" if prec >= outer else s
+
+    def _p(self, e) -> tuple[str, int]:
+        if isinstance(e, sp.Symbol):
+            if e not in self.names:
+                raise CodegenError(f"free symbol {e!r} is not an argument of the function; "
+                                   f"arguments are {sorted(map(str, self.names))}")
+            return self.names[e], _PREC_ATOM
+        if isinstance(e, sp.Integer):
+            v = int(e)
+            return (str(v), _PREC_ATOM) if v >= 0 else (str(v), _PREC_UNARY)
+        if isinstance(e, sp.Rational):
+            if self.backend == "mpmath":
+                return f"mpmath.mpf({e.p})/{e.q}", _PREC_MUL
+            return f"{e.p}/{e.q}", _PREC_MUL
+        if isinstance(e, sp.Float):
+            if self.backend == "mpmath":
+                return f"mpmath.mpf('{sp.Float(e, e._prec).__str__()}')", _PREC_ATOM
+            return repr(float(e)), _PREC_ATOM if float(e) >= 0 else _PREC_UNARY
+        if isinstance(e, sp.NumberSymbol):
+            if e not in self.table:
+                raise CodegenError(f"no {self.backend} name for the constant {e!r}")
+            return self.table[e], _PREC_ATOM
+        if e in (sp.S.Infinity, sp.S.NegativeInfinity, sp.S.NaN, sp.S.ComplexInfinity, sp.S.ImaginaryUnit):
+            raise CodegenError(f"cannot print the special value {e!r} ({type(e).__name__})")
+        if isinstance(e, sp.Add):
+            return self._add(e), _PREC_ADD
+        if isinstance(e, sp.Mul):
+            return self._mul(e)
+        if isinstance(e, sp.Pow):
+            return self._pow(e)
+        if isinstance(e, (sp.Function, sp.Max, sp.Min)) and type(e) in self.table:
+            return self._func(e), _PREC_ATOM
+        raise CodegenError(
+            f"the {self.backend} printer does not know the SymPy node {type(e).__name__} in {e}; "
+            f"known functions: {sorted(getattr(f, '__name__', str(f)) for f in self.table)}")
+
+    def _add(self, e: sp.Add) -> str:
+        out = []
+        for i, term in enumerate(e.as_ordered_terms()):
+            if i and term.could_extract_minus_sign():
+                out.append(" - " + self._wrap(-term, _PREC_ADD))
+            else:
+                out.append((" + " if i else "") + self._wrap(term, _PREC_ADD))
+        return "".join(out)
+
+    def _mul(self, e: sp.Mul) -> tuple[str, int]:
+        if e.could_extract_minus_sign():
+            return "-" + self._wrap(-e, _PREC_MUL), _PREC_UNARY
+        num, den = [], []
+        for f in e.as_ordered_factors():
+            if isinstance(f, sp.Pow) and f.exp.is_number and f.exp.is_negative:
+                den.append(sp.Pow(f.base, -f.exp, evaluate=False) if f.exp != -1 else f.base)
+            elif isinstance(f, sp.Rational) and not isinstance(f, sp.Integer):
+                num.append(sp.Integer(f.p))
+                den.append(sp.Integer(f.q))
+            else:
+                num.append(f)
+        snum = "*".join(self._wrap(f, _PREC_MUL) for f in num if f != 1) or "1"
+        if self.backend == "mpmath" and snum == "1" and den:
+            snum = "mpmath.mpf(1)"
+        if not den:
+            return snum, _PREC_MUL
+        sden = "*".join(self._wrap(f, _PREC_MUL) for f in den)
+        if len(den) > 1:
+            sden = f"({sden})"
+        elif self._p(den[0])[1] >= _PREC_POW and not sden.startswith("("):
+            sden = f"({sden})"
+        if self.backend == "mpmath" and all(isinstance(f, sp.Integer) for f in num + den):
+            snum = f"mpmath.mpf({snum})"
+        return f"{snum}/{sden}", _PREC_MUL
+
+    def _pow(self, e: sp.Pow) -> tuple[str, int]:
+        b, x = e.base, e.exp
+        sqrt = self.table[sp.sqrt]
+        if x == sp.Rational(1, 2):
+            return f"{sqrt}({self(b)})", _PREC_ATOM
+        if x == -sp.Rational(1, 2):
+            return f"1/{sqrt}({self(b)})", _PREC_MUL
+        if x == -1:
+            one = "mpmath.mpf(1)" if self.backend == "mpmath" else "1"
+            return f"{one}/{self._wrap(b, _PREC_MUL)}", _PREC_MUL
+        if b == sp.E:
+            return f"{self.table[sp.exp]}({self(x)})", _PREC_ATOM
+        return f"{self._wrap(b, _PREC_POW)}**{self._wrap(x, _PREC_POW)}", _PREC_POW
+
+    def _func(self, e: sp.Function) -> str:
+        name = self.table[type(e)]
+        args = [self(a) for a in e.args]
+        if isinstance(e, (sp.Max, sp.Min)) and self.backend == "numpy":  # binary ufuncs: nest
+            acc = args[0]
+            for a in args[1:]:
+                acc = f"{name}({acc}, {a})"
+            return acc
+        return f"{name}({', '.join(args)})"
+
+
+# --- spectral Sums ----------------------------------------------------------------------------
+def _array_args(args) -> dict:
+    """Map array-valued arguments (undefined Function or IndexedBase) to their identifiers."""
+    out = {}
+    for name, obj in args:
+        if isinstance(obj, (UndefinedFunction, sp.IndexedBase)):
+            out[obj] = name
+    return out
+
+
+def _lower_sums(expr, arrays: dict):
+    """Replace each spectral-tail Sum by a placeholder; return (expr, [(placeholder, array)], kappa)."""
+    lowered, kappa = [], None
+
+    def repl(s: sp.Sum):
+        nonlocal kappa
+        if len(s.limits) != 1:
+            raise CodegenError(f"only single sums can be lowered, got {s}")
+        k, lo, hi = s.limits[0]
+        f = s.function
+        if isinstance(f, AppliedUndef) and f.func in arrays and f.args == (k,):
+            arr = arrays[f.func]
+        elif isinstance(f, sp.Indexed) and f.base in arrays and f.indices == (k,):
+            arr = arrays[f.base]
+        else:
+            raise CodegenError(f"cannot lower {s}: the summand must be an array argument applied to {k}")
+        if hi != sp.oo or not (lo - 1).is_Symbol:
+            raise CodegenError(f"cannot lower {s}: limits must be (k, kappa + 1, oo)")
+        if kappa is not None and kappa != lo - 1:
+            raise CodegenError(f"two different cutoffs in one function: {kappa}, {lo - 1}")
+        kappa = lo - 1
+        ph = sp.Symbol(f"_tail{len(lowered)}")
+        lowered.append((ph, arr))
+        return ph
+
+    new = expr.replace(lambda e: isinstance(e, sp.Sum), repl)
+    if new.has(sp.Sum, sp.Integral, sp.Product):
+        raise CodegenError(f"unlowered Sum/Integral/Product in {expr}")
+    if kappa is not None and kappa in new.free_symbols:
+        raise CodegenError(f"the cutoff {kappa} of a lowered sum appears outside the sum in {expr}")
+    return new, lowered, kappa
+
+
+# --- module rendering ---------------------------------------------------------------------------
+def _normalise_args(args) -> list[tuple[str, object]]:
+    out = []
+    for a in args:
+        name, obj = a if isinstance(a, tuple) else (getattr(a, "name", None) or getattr(a, "__name__", None), a)
+        if isinstance(obj, sp.IndexedBase):
+            name = name or str(obj.label)
+        if not isinstance(obj, (sp.Symbol, UndefinedFunction, sp.IndexedBase)):
+            raise CodegenError(f"argument {a!r} must be a Symbol, an undefined Function or an IndexedBase")
+        if not (isinstance(name, str) and name.isidentifier() and not keyword.iskeyword(name)):
+            raise CodegenError(f"argument name {name!r} is not a Python identifier; pass (name, object)")
+        out.append((name, obj))
+    return out
+
+
+def _unpack(spec):
+    if len(spec) == 2:
+        (args, expr), doc = spec, ""
+    elif len(spec) == 3:
+        args, expr, doc = spec
+    else:
+        raise CodegenError("a function is specified as (args, expr) or (args, expr, doc)")
+    return _normalise_args(args), sp.sympify(expr), doc
+
+
+def source_hash(functions: dict) -> str:
+    """sha256 of the srepr of every (name, args, expression), in name order."""
+    parts = []
+    for name in sorted(functions):
+        args, expr, _ = _unpack(functions[name])
+        parts.append(f"{name}|{[(n, sp.srepr(o) if isinstance(o, sp.Basic) else str(o)) for n, o in args]}|{sp.srepr(expr)}")
+    return sha256_text("\n".join(parts))
+
+
+_MPF_HELPER = '''
+def _mpf(v):
+    """Exact conversion to mpmath.mpf (Python and NumPy numbers, strings, mpf)."""
+    if isinstance(v, mpmath.mpf):
+        return v
+    if hasattr(v, "dtype"):
+        v = v.item()
+    return mpmath.mpf(v)
+'''
+
+_HELPERS = {
+    "numpy": '''
+def _tail_sums(a):
+    """Tails ``[sum(a[kappa:]) for kappa in 0..len(a)]`` by a reversed cumulative sum."""
+    a = numpy.asarray(a, dtype=numpy.float64)
+    out = numpy.zeros(a.shape[:-1] + (a.shape[-1] + 1,))
+    out[..., :-1] = numpy.cumsum(a[..., ::-1], axis=-1)[..., ::-1]
+    return out
+''',
+    "mpmath": '''
+def _tail_sums(a):
+    """Tails ``[fsum(a[kappa:]) for kappa in 0..len(a)]`` (correctly rounded sums)."""
+    return [mpmath.fsum(a[i:]) for i in range(len(a) + 1)]
+''',
+}
+
+
+def _render_function(fname: str, spec, backend: str) -> tuple[str, bool]:
+    if not fname.isidentifier() or keyword.iskeyword(fname):
+        raise CodegenError(f"function name {fname!r} is not a Python identifier")
+    args, expr, doc = _unpack(spec)
+    arrays = _array_args(args)
+    body_expr, lowered, kappa = _lower_sums(expr, arrays)
+    names = {obj: n for n, obj in args if isinstance(obj, sp.Symbol)}
+    names.update({ph: ph.name for ph, _ in lowered})
+    pr = _Printer(backend, names)
+    repl, (reduced,) = sp.cse([body_expr], symbols=sp.numbered_symbols("_x"), optimizations=None, order="canonical")
+    for s, _ in repl:
+        names[s] = s.name
+    params = ", ".join(n for n, _ in args)
+    lines = [f"def {fname}({params}):"]
+    src = str(expr)
+    eq = f"\n\n    Implements: {doc}" if doc else ""
+    vec = ("Vectorised: array arguments broadcast (NumPy rules)." if backend == "numpy"
+           else "Scalar mpmath evaluation at the caller's working precision (use mpmath.workdps).")
+    if lowered:
+        vec += f"\n    Array arguments ({', '.join(sorted(set(a for _, a in lowered)))}) hold lambda_1, lambda_2, ...;" \
+               f"\n    the result has one entry per cutoff {kappa} = 0..len(array)."
+    lines.append(f'    """Generated from the SymPy expression\n\n        {src}{eq}\n\n    {vec}\n    """')
+    for n, obj in args:
+        if isinstance(obj, sp.Symbol):
+            conv = f"numpy.asarray({n}, dtype=numpy.float64)" if backend == "numpy" else f"_mpf({n})"
+        else:
+            conv = (f"numpy.asarray({n}, dtype=numpy.float64)" if backend == "numpy"
+                    else f"[_mpf(v) for v in {n}]")
+        lines.append(f"    {n} = {conv}")
+    ind = "    "
+    if lowered and backend == "mpmath":
+        for ph, arr in lowered:
+            lines.append(f"    {ph.name}_all = _tail_sums({arr})")
+        lines.append("    out = []")
+        lines.append(f"    for _i in range(len({lowered[0][1]}) + 1):")
+        ind = "        "
+        for ph, _ in lowered:
+            lines.append(f"{ind}{ph.name} = {ph.name}_all[_i]")
+    else:
+        for ph, arr in lowered:
+            lines.append(f"    {ph.name} = _tail_sums({arr})")
+    for s, sub in repl:
+        lines.append(f"{ind}{s.name} = {pr(sub)}")
+    if lowered and backend == "mpmath":
+        lines.append(f"{ind}out.append({pr(reduced)})")
+        lines.append("    return out")
+    else:
+        lines.append(f"    return {pr(reduced)}")
+    return "\n".join(lines) + "\n", bool(lowered)
+
+
+def render_module(functions: dict, module_name: str, backend: str = "numpy", doc: str = "",
+                  source: str = "symrg.codegen") -> str:
+    """Return the text of the generated module (deterministic: same input, same bytes)."""
+    if backend not in _TABLES:
+        raise CodegenError(f"unknown backend {backend!r}; valid: {sorted(_TABLES)}")
+    if not module_name.isidentifier():
+        raise CodegenError(f"module name {module_name!r} is not a Python identifier")
+    digest = source_hash(functions)
+    header = provenance_header(f"{source} (backend={backend})", inputs_hash=digest)
+    parts, need_tail = [], False
+    for fname in sorted(functions):
+        text, tail = _render_function(fname, functions[fname], backend)
+        parts.append(text)
+        need_tail |= tail
+    names = ", ".join(repr(f) for f in sorted(functions))
+    top = (f'{header}"""{doc or module_name}\n\nBackend: {backend}. Source sha256 (srepr of the expressions): '
+           f'{digest}\n"""\n{_IMPORTS[backend]}\n__all__ = [{names}]\nSOURCE_SHA256 = "{digest}"\n')
+    body = "\n\n".join(parts)
+    helper = ("\n" + _MPF_HELPER) if backend == "mpmath" else ""
+    helper += ("\n" + _HELPERS[backend]) if need_tail else ""
+    return top + helper + "\n\n" + body
+
+
+def generated_dir() -> Path:
+    """The package folder ``symrg/_generated``."""
+    return Path(__file__).resolve().parent / "_generated"
+
+
+def generate_module(functions: dict, module_name: str, out_dir=None, backend: str = "numpy",
+                    doc: str = "", source: str = "symrg.codegen") -> Path:
+    """Write ``<out_dir>/<module_name>.py`` atomically and return its path.
+
+    ``functions`` maps a function name to ``(args, expr)`` or ``(args, expr, doc)``; ``args`` is a
+    list of Symbols, undefined Functions / IndexedBases (array arguments), or ``(name, object)``.
+    """
+    text = render_module(functions, module_name, backend=backend, doc=doc, source=source)
+    out_dir = generated_dir() if out_dir is None else Path(out_dir)
+    return atomic_write_text(out_dir / f"{module_name}.py", text)
+
+
+def load_generated(module_name: str):
+    """Import ``symrg._generated.<module_name>`` (a committed generated module)."""
+    if not module_name.isidentifier():
+        raise CodegenError(f"module name {module_name!r} is not a Python identifier")
+    return importlib.import_module(f"symrg._generated.{module_name}")
+
+
+# --- the Gaussian flow modules ---------------------------------------------------------------------
+def gaussian_flow_functions() -> dict:
+    """Function table (name -> (args, expr, equation)) lowered from :func:`derive_gaussian_flow`."""
+    from .models.gaussian import A, ALPHA, KAPPA, KAPPA_C, LAMBDA, SIGMA2, derive_gaussian_flow
+
+    d = derive_gaussian_flow()
+    return {
+        "sigma2_powerlaw": ([SIGMA2, A, ALPHA, KAPPA], d.sigma2_powerlaw,
+                            "sigma_kappa^2 = sigma^2 + A zeta(1+alpha, kappa+1) (THEORY.md sec. 4)"),
+        "flow_powerlaw": ([A, ALPHA, KAPPA_C], d.flow_powerlaw,
+                          "d sigma_kappa^2/d kappa = -lambda_kappa = -A kappa^-(1+alpha) (continuum flow, sec. 4)"),
+        "sigma2_powerlaw_asymptotic": ([SIGMA2, A, ALPHA, KAPPA_C], d.sigma2_powerlaw_asymptotic,
+                                       "sigma_kappa^2 ~ sigma^2 + A kappa^-alpha/alpha (large kappa, sec. 4)"),
+        "sigma2_tail": ([SIGMA2, ("lam", LAMBDA)], d.sigma2_kappa,
+                        "sigma_kappa^2 = sigma^2 + sum_{k>kappa} lambda_k for kappa = 0..len(lam) (sec. 4)"),
+    }
+
+
+_GAUSSIAN_DOC = ("Renormalised ridge of the Gaussian Wilsonian step (THEORY.md section 4), generated by\n"
+                 "symrg.codegen.regenerate_gaussian_flow from symrg.models.gaussian.derive_gaussian_flow.")
+
+
+def regenerate_gaussian_flow(check: bool = False, out_dir=None) -> dict:
+    """(Re)write ``gaussian_flow.py`` and ``gaussian_flow_mp.py`` from the derivation.
+
+    With ``check=True`` nothing is written: the rendered text is compared with the files on disk
+    and :class:`~symrg.errors.VerificationError` is raised if any differs. Returns
+    ``{path: "written" | "unchanged"}``.
+    """
+    funcs = gaussian_flow_functions()
+    out_dir = generated_dir() if out_dir is None else Path(out_dir)
+    status, drift = {}, []
+    for name, backend in (("gaussian_flow", "numpy"), ("gaussian_flow_mp", "mpmath")):
+        text = render_module(funcs, name, backend=backend, doc=_GAUSSIAN_DOC,
+                             source="symrg.codegen.regenerate_gaussian_flow")
+        path = out_dir / f"{name}.py"
+        old = path.read_text(encoding="utf-8") if path.exists() else None
+        if old == text:
+            status[path] = "unchanged"
+        elif check:
+            drift.append(path)
+        else:
+            atomic_write_text(path, text)
+            status[path] = "written"
+    if drift:
+        raise VerificationError(f"generated modules drifted from the derivation: {[str(p) for p in drift]}; "
+                                "run `python derivations/gaussian_flow.py` to regenerate")
+    return status

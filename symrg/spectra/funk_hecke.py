@@ -173,6 +173,7 @@ def funk_hecke_fast(kernel: NNGPKernel, dim: int, lmax: int, n_terms: int | None
     j = np.arange(J)
     reg = a.copy()
     sing = np.zeros(lmax + 1)
+    sing_abs = np.zeros(lmax + 1)  # magnitude of the added terms, for the rounding estimate
     ls = np.arange(lmax + 1)
     for side, p, e in singular_expansion(kernel, n=int(p_needed(kernel, singular_order))):
         for m, coef in enumerate(e):
@@ -182,13 +183,20 @@ def funk_hecke_fast(kernel: NNGPKernel, dim: int, lmax: int, n_terms: int | None
             from .series import binomial_series
 
             reg -= coef * binomial_series(g, J, sign=-side)
-            sing += coef * singular_transform(g, ls, d) * (1.0 if side == 1 else (-1.0) ** ls)
+            term = coef * singular_transform(g, ls, d) * (1.0 if side == 1 else (-1.0) ** ls)
+            sing += term
+            sing_abs += np.abs(term)
     lam = np.empty(lmax + 1)
     for l in range(lmax + 1):
         jj = j[l::2]
         s = (jj - l) // 2
         w = np.exp(gegenbauer_moment_log(l, s, d))
-        lam[l] = math.fsum(reg[l::2] * w) + sing[l]
+        terms = reg[l::2] * w
+        lam[l] = math.fsum(terms) + sing[l]
+        # an eigenvalue below the rounding level of its own terms is zero (e.g. the odd degrees
+        # l >= 3 of ReLU at depth 1, whose odd part is exactly t/2)
+        if abs(lam[l]) <= 64 * np.finfo(float).eps * (np.sum(np.abs(terms)) + sing_abs[l]):
+            lam[l] = 0.0
     return lam
 
 

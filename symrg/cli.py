@@ -187,6 +187,26 @@ def cmd_reduced_gp(args) -> int:
     return 0
 
 
+def cmd_verify(args) -> int:
+    from .verify import format_table, run_checks
+
+    def prog(i, n, name):
+        if not args.quiet:
+            sys.stderr.write(f"verify: {i}/{n} {name}\n")
+            sys.stderr.flush()
+
+    results = run_checks(full=args.full, only=args.only, progress=prog)
+    failed = [r for r in results if not r.passed]
+    if args.json:
+        _print_json({"full": args.full, "passed": not failed, "checks": [r.to_dict() for r in results]})
+    else:
+        print(format_table(results))
+        for r in failed:
+            print(f"\nFAILED {r.name}: {r.detail}")
+        print(f"\n{len(results) - len(failed)} passed, {len(failed)} failed")
+    return 1 if failed else 0
+
+
 def cmd_derive(args) -> int:
     from .engine.cli_derive import run
 
@@ -251,6 +271,13 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--seed", type=int, default=0)
     rp.add_argument("--json", action="store_true")
     rp.set_defaults(func=cmd_reduced_gp)
+
+    vp = sub.add_parser("verify", help="run the registry of cross-checks (two routes per closed form)")
+    vp.add_argument("--full", action="store_true", help="also run the heavy high-precision checks")
+    vp.add_argument("--only", default=None, help="run only checks whose name contains this text")
+    vp.add_argument("--quiet", action="store_true")
+    vp.add_argument("--json", action="store_true")
+    vp.set_defaults(func=cmd_verify)
 
     from .engine.cli_derive import add_parser as add_derive
 

@@ -12,14 +12,17 @@ to :mod:`symrg._generated.gaussian_flow`):
 * renormalised ridge ``sigma_kappa^2 = sigma^2 + sum_{k > kappa} lambda_k``        (4.1)
 * flow ``d sigma_kappa^2 / d kappa = -lambda_kappa``                                 (4.2)
 * learnability ``L_k = eta lambda_k / (eta lambda_k + sigma_kappa^2)``              (2.2)
-* IR stop: the last mode with ``L_k >= T`` (rule "learnability"), or with
+* IR stop: the leading run of modes with ``L_k >= T`` (rule "learnability"), or with
   ``eta lambda_k >= c sigma_kappa^2`` (rule "scale"); the two coincide for T = c/(1+c).
 * RG test error (project convention, stated in derivations/): with ``s = sigma_*^2 / eta``,
-  ``E = sum_{k<=kappa*} [(s/(lambda_k+s))^2 y_k^2 + L_k^2 (sigma_*^2 + Y_>)/eta] + Y_>``
-  where ``Y_> = sum_{k>kappa*} y_k^2`` (the unlearned target acts as noise on kept modes).
+  ``E = sum_{k<=kappa*} [(s/(lambda_k+s))^2 y_k^2 + L_k^2 (eps^2 + Y_>)/eta] + Y_>``
+  where ``Y_> = sum_{k>kappa*} y_k^2`` (the unlearned target acts as noise on kept modes) and
+  ``eps^2`` the label-noise variance (default: the ridge, the matched Bayesian case, where
+  ``eps^2 + E Y_> = sigma_*^2``).
 * eigenlearning (Canatar-Bordelon-Pehlevan 2021; Simon et al. 2021): ``kappa_eff`` solves
   ``sum_k lambda_k/(lambda_k + kappa_eff) + sigma^2/kappa_eff = n``, and
-  ``E = n/(n - sum_k L_k^2) * (sum_k (1-L_k)^2 y_k^2 + sigma^2) - sigma^2`` (excess test MSE).
+  ``E = n/(n - sum_k L_k^2) * (sum_k (1-L_k)^2 y_k^2 + eps^2) - eps^2`` (test MSE against the
+  clean target), ``eps^2`` the label-noise variance (default: the ridge).
 """
 from __future__ import annotations
 
@@ -202,7 +205,7 @@ class IRStop:
 
 def ir_stop(spectrum, ridge, eta, rule: str = "learnability", threshold: float = 0.5,
             scale: float = 1.0) -> IRStop:
-    """Run the flow from the UV and stop at the first shell that is learnable.
+    """Run the flow from the UV down to the learnable modes.
 
     ``rule="learnability"``: keep shell ``s`` if ``L_s = eta lam_s/(eta lam_s + sigma_s^2) >= T``
     with ``sigma_s^2`` the running ridge once every shell below ``s`` is integrated out.
@@ -220,8 +223,11 @@ def ir_stop(spectrum, ridge, eta, rule: str = "learnability", threshold: float =
         keep = eta * sh.lam >= check_positive(scale, "scale") * run
     else:
         raise ParameterError("rule", rule, "'learnability' or 'scale'")
-    # the flow runs from the UV: it stops at the highest (smallest-lambda) learnable shell
-    n_kept = int(np.flatnonzero(keep)[-1] + 1) if keep.any() else 0
+    # kept modes are the leading run of learnable shells: kappa* is the first shell, counted from
+    # the IR, that is unlearnable under the ridge renormalised by everything above it.  (Taking
+    # the *last* learnable shell instead would stop the flow at the UV end whenever the bare ridge
+    # is tiny, since nothing has been integrated out there yet; that is not a Wilsonian stop.)
+    n_kept = int(np.argmin(keep)) if not keep.all() else len(keep)
     sigma2 = float(s2[n_kept])
     return IRStop(rule, eta, n_kept, float(sh.cum_modes[n_kept]), sigma2,
                   learnability(sh.lam, sigma2, eta))
@@ -263,10 +269,12 @@ class Prediction:
                 "effective_ridge": self.effective_ridge, **self.extra}
 
 
-def rg_prediction(spectrum, ridge, n, target_power=None, **stop_kw) -> Prediction:
+def rg_prediction(spectrum, ridge, n, target_power=None, noise=None, **stop_kw) -> Prediction:
     """Test error after the Wilsonian flow (module doc): kept modes learned with the
-    renormalised ridge, greater modes not learned.  ``fbar_k = L_k y_k`` per mode."""
+    renormalised ridge, greater modes not learned.  ``fbar_k = L_k y_k`` per mode.
+    ``noise`` is the label-noise variance (default: ``ridge``)."""
     sh = _as_shells(spectrum)
+    eps2 = check_ridge(ridge if noise is None else noise, "noise")
     stop = ir_stop(sh, ridge, n, **stop_kw)
     tp, tp_tail = _target_power(sh, target_power)
     kept = np.arange(len(sh.lam)) < stop.n_shells_kept
@@ -274,7 +282,7 @@ def rg_prediction(spectrum, ridge, n, target_power=None, **stop_kw) -> Predictio
     Y_gt = float(np.sum(tp[~kept]) + tp_tail)
     sig = stop.sigma2
     bias = float(np.sum(((1 - L) ** 2 * tp)[kept]))
-    var = float(np.sum((L ** 2 * sh.mult)[kept]) * (sig + Y_gt) / n)
+    var = float(np.sum((L ** 2 * sh.mult)[kept]) * (eps2 + Y_gt) / n)
     return Prediction("rg", float(n), bias + var + Y_gt, sig / n, L,
                       {"kappa_star": stop.kappa, "sigma2_star": sig, "bias": bias + Y_gt, "variance": var})
 
@@ -298,10 +306,11 @@ def eigenlearning_ridge(spectrum, ridge, n) -> float:
     return math.exp(brentq(g, lo, hi, xtol=1e-14, rtol=1e-14, maxiter=500))
 
 
-def eigenlearning_prediction(spectrum, ridge, n, target_power=None) -> Prediction:
-    """Eigenlearning test error (module doc), noise variance = ridge."""
+def eigenlearning_prediction(spectrum, ridge, n, target_power=None, noise=None) -> Prediction:
+    """Eigenlearning test error (module doc); ``noise`` = label-noise variance (default ridge)."""
     sh = _as_shells(spectrum)
     s2 = check_ridge(ridge)
+    eps2 = check_ridge(s2 if noise is None else noise, "noise")
     kap = eigenlearning_ridge(sh, s2, n)
     tp, tp_tail = _target_power(sh, target_power)
     L = sh.lam / (sh.lam + kap) if kap > 0 else np.ones_like(sh.lam)
@@ -309,16 +318,16 @@ def eigenlearning_prediction(spectrum, ridge, n, target_power=None) -> Predictio
     if denom <= 0:
         raise ConvergenceError(f"eigenlearning overfitting factor diverges (n - sum L^2 = {denom:.3g})")
     e0 = n / denom
-    err = e0 * (float(np.sum((1 - L) ** 2 * tp)) + tp_tail + s2) - s2
+    err = e0 * (float(np.sum((1 - L) ** 2 * tp)) + tp_tail + eps2) - eps2
     return Prediction("eigenlearning", float(n), err, kap, L, {"overfitting_factor": e0})
 
 
-def learning_curve(spectrum, ridge, ns, target_power=None, **stop_kw) -> list[dict]:
+def learning_curve(spectrum, ridge, ns, target_power=None, noise=None, **stop_kw) -> list[dict]:
     """Both theories on a grid of data-set sizes (``eta = n``)."""
     out = []
     for n in ns:
-        rg = rg_prediction(spectrum, ridge, n, target_power, **stop_kw)
-        el = eigenlearning_prediction(spectrum, ridge, n, target_power)
+        rg = rg_prediction(spectrum, ridge, n, target_power, noise, **stop_kw)
+        el = eigenlearning_prediction(spectrum, ridge, n, target_power, noise)
         out.append({"n": float(n), "theory_rg": rg.test_error, "theory_eigenlearning": el.test_error,
                     "kappa_star": rg.extra["kappa_star"], "sigma2_star": rg.extra["sigma2_star"],
                     "kappa_eff": el.effective_ridge})

@@ -282,6 +282,12 @@ def build_parser() -> argparse.ArgumentParser:
     from .engine.cli_derive import add_parser as add_derive
 
     add_derive(sub)
+    for mod in ("cli_finite_width", "cli_ridge_map"):
+        try:
+            module = __import__(f"symrg.{mod}", fromlist=["add_parser"])
+        except ImportError:  # capability absent from this build
+            continue
+        module.add_parser(sub)
     for name in ("reproduce", "verify"):
         extra = _late_parsers.get(name)
         if extra:

@@ -1,0 +1,104 @@
+"""``symrg finite-width``: excess kurtosis, quartic coupling and the O(1/width) posterior of a
+one-hidden-layer network against a Monte Carlo ensemble of finite-width networks (issue 5).
+
+JSON keys: ``excess_kurtosis`` (single-input excess kurtosis of the output), ``coupling`` (mode-space
+``U``, its local approximation ``u_local``), ``posterior`` (``gp``, ``one_over_n``, ``monte_carlo``,
+``monte_carlo_sem`` on the test inputs; ``error_gp``, ``error_one_over_n`` = RMS differences from
+``monte_carlo``; ``rms_sem``; ``ess``).  ``--study DIR`` runs the width sweep instead.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+
+__all__ = ["add_parser", "run"]
+
+
+def _configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    p.add_argument("--activation", default="relu", help="relu or erf (default relu)")
+    p.add_argument("--width", type=int, default=16, help="hidden width N >= 1 (default 16)")
+    p.add_argument("--dim", type=int, default=5, help="input dimension d (sphere S^{d-1}, default 5)")
+    p.add_argument("--n-train", type=int, default=16, help="training points (default 16)")
+    p.add_argument("--n-test", type=int, default=8, help="test points (default 8)")
+    p.add_argument("--ridge", type=float, default=0.1, help="noise variance sigma^2 (default 0.1)")
+    p.add_argument("--draws", type=int, default=100_000, help="Monte Carlo networks (default 1e5)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--study", default=None, metavar="DIR", help="run the width sweep and write into DIR")
+    p.add_argument("--full", action="store_true", help="with --study: the full (slower) sweep")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=run)
+    return p
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    """Add the ``finite-width`` subcommand to an argparse ``subparsers`` object."""
+    p = subparsers.add_parser("finite-width", help="finite-width network: quartic coupling and O(1/N) posterior",
+                              description=__doc__.split("\n\n")[0])
+    return _configure(p)
+
+
+def _progress(label):
+    def cb(done, total):
+        sys.stderr.write(f"{label}: {done}/{total}" + ("\n" if done == total else "\r"))
+        sys.stderr.flush()
+    return cb
+
+
+def _dump(obj) -> str:
+    from ._io import _json_default
+    return json.dumps(obj, indent=2, default=_json_default, allow_nan=False)
+
+
+def run(args) -> int:
+    from .errors import SymrgError
+    from .finite_width import DegenerateWeightsWarning, finite_width_report, run_finite_width_study
+
+    try:
+        if args.study:
+            doc = run_finite_width_study(args.study, quick=not args.full,
+                                         progress=None if args.json else _progress("widths"),
+                                         activation=args.activation)
+            if args.json:
+                print(_dump(doc["summary"]))
+            else:
+                for name, rows in doc["summary"].items():
+                    print(f"# {name}")
+                    print(f"{'N':>5} {'error_gp':>10} {'error_1/N':>10} {'MC sem':>9} {'ESS':>9}")
+                    for r in rows:
+                        print(f"{r['width']:>5} {r['error_gp']:>10.4g} {r['error_one_over_n']:>10.4g} "
+                              f"{r['rms_sem']:>9.3g} {r['ess']:>9.0f}")
+            return 0
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", DegenerateWeightsWarning)
+            doc = finite_width_report(args.activation, args.width, args.dim, args.n_train, args.seed,
+                                      n_test=args.n_test, ridge=args.ridge, n_draws=args.draws)
+        for w in caught:
+            print(f"symrg finite-width: warning: {w.message}", file=sys.stderr)
+    except SymrgError as exc:
+        print(f"symrg finite-width: error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(_dump(doc))
+        return 0
+    post = doc["posterior"]
+    print(f"# {doc['activation']} network, width {doc['width']}, d={doc['dim']}, n={doc['n_train']}, "
+          f"ridge {doc['ridge']}")
+    print(f"excess kurtosis (single input): {doc['excess_kurtosis']:.6g}")
+    print(f"local quartic coupling u: {doc['coupling']['u_local']:.6g} "
+          f"(relative residual {doc['coupling']['local_residual']:.3g})")
+    print(f"{'x':>3} {'GP':>10} {'1/N':>10} {'MC':>10} {'MC sem':>9}")
+    for i, (a, b, c, s) in enumerate(zip(post["gp"], post["one_over_n"], post["monte_carlo"], post["monte_carlo_sem"])):
+        print(f"{i:>3} {a:>10.5f} {b:>10.5f} {c:>10.5f} {s:>9.2g}")
+    print(f"RMS error: GP {post['error_gp']:.4g}, 1/N {post['error_one_over_n']:.4g}, MC sem {post['rms_sem']:.3g}, "
+          f"ESS {post['ess']:.0f}{' (DEGENERATE)' if post['degenerate_weights'] else ''}")
+    return 0
+
+
+def main(argv=None) -> int:
+    return run(_configure(argparse.ArgumentParser(prog="symrg finite-width")).parse_args(argv))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

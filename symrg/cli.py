@@ -207,6 +207,30 @@ def cmd_verify(args) -> int:
     return 1 if failed else 0
 
 
+def cmd_reproduce(args) -> int:
+    from .reproduce import SECTIONS, reproduce
+
+    only = None
+    if args.only:
+        only = [x.strip() for x in args.only.split(",") if x.strip()]
+        names = [n for n, _ in SECTIONS]
+        bad = [x for x in only if x not in names]
+        if bad:
+            from .errors import ParameterError
+
+            raise ParameterError("only", ",".join(bad), f"section names among {names}")
+    res = reproduce(args.out, quick=args.quick, show_progress=not args.quiet, only=only)
+    if args.json:
+        _print_json(res)
+    else:
+        print(f"report written to {res['out']}/index.md")
+        for c in res["claims"]:
+            print(f"  [{'holds' if c['holds'] else 'DOES NOT HOLD'}] {c['claim']}: {c['agreement']}")
+        if res["failed"]:
+            print("FAILED: " + ", ".join(res["failed"]))
+    return 1 if res["failed"] else 0
+
+
 def cmd_derive(args) -> int:
     from .engine.cli_derive import run
 
@@ -272,6 +296,14 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--json", action="store_true")
     rp.set_defaults(func=cmd_reduced_gp)
 
+    pp = sub.add_parser("reproduce", help="the main job: derive, run the flows, verify, write the report")
+    pp.add_argument("--quick", action="store_true", help="smaller runs (under 5 minutes on 2 cores)")
+    pp.add_argument("--out", default="reports", help="output folder (default reports/)")
+    pp.add_argument("--only", default=None, help="comma-separated sections to run")
+    pp.add_argument("--quiet", action="store_true")
+    pp.add_argument("--json", action="store_true")
+    pp.set_defaults(func=cmd_reproduce)
+
     vp = sub.add_parser("verify", help="run the registry of cross-checks (two routes per closed form)")
     vp.add_argument("--full", action="store_true", help="also run the heavy high-precision checks")
     vp.add_argument("--only", default=None, help="run only checks whose name contains this text")
@@ -288,14 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
         except ImportError:  # capability absent from this build
             continue
         module.add_parser(sub)
-    for name in ("reproduce", "verify"):
-        extra = _late_parsers.get(name)
-        if extra:
-            extra(sub)
     return p
-
-
-_late_parsers: dict = {}
 
 
 def main(argv=None) -> int:

@@ -441,7 +441,6 @@ def derive_input_ridge(edgeworth2: bool = True) -> InputRidgeDerivation:
     sigma2_x = _sum_over_greater(tf["E"])
     sigma2_x_diag = _sum_over_greater(tf["E_diag"])
     eng = _engine_data_term(order=3)
-    lam_k, E_k = sp.symbols("lambda_kappa E_kappa")
     flow_x = eng["dV_dkappa"].subs({s: LAM[K_] for s in eng["dV_dkappa"].free_symbols if s.name == "lambda_kappa"})
     flow_x = flow_x.subs({s: tf["E"] for s in flow_x.free_symbols if s.name == "E_kappa"})
     zero = {C3: 0, C4: 0}

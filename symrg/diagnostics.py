@@ -15,8 +15,6 @@ the output is deterministic (no random sampling; fixed figure metadata).
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -47,16 +45,9 @@ def feature_moments(phi, n_modes: int | None = None) -> dict:
 
 
 def _save(fig, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp_", suffix=".png", dir=path.parent)
-    os.close(fd)
-    try:
-        fig.savefig(tmp, dpi=110, metadata={"Software": None})
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+    from .plotting import save_figure
+
+    return save_figure(fig, path)
 
 
 def _joint(fig, spec, a, b, la, lb):

@@ -401,20 +401,9 @@ _STYLE = {"truncated": ("C0", "o", "(a) truncated"), "renormalized_const": ("C1"
 
 
 def _savefig(fig, path):
-    import os
-    import tempfile
+    from .plotting import save_figure
 
-    path = str(path)
-    d = os.path.dirname(path) or "."
-    os.makedirs(d, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp_", suffix=".png", dir=d)
-    os.close(fd)
-    try:
-        fig.savefig(tmp, dpi=110, metadata={"Software": None})
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    save_figure(fig, path)
 
 
 def write_comparison_figures(results: dict, out_dir) -> list[str]:

@@ -3,7 +3,6 @@ import json
 import shutil
 import subprocess
 import types
-import warnings
 
 import pytest
 import sympy as sp

@@ -1,7 +1,6 @@
 """Numerics of the input-dependent ridge, diagnostics and the ridge-map CLI (THEORY.md section 5)."""
 import argparse
 import json
-import warnings
 
 import numpy as np
 import pytest

@@ -126,8 +126,11 @@ def _compile_latex(tex: Path):
         return None
     with tempfile.TemporaryDirectory() as tmp:
         for _ in range(2):
+            import os
+
+            env = {**os.environ, "SOURCE_DATE_EPOCH": "0", "FORCE_SOURCE_DATE": "1"}  # reproducible PDF bytes
             r = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-output-directory", tmp,
-                                tex.name], capture_output=True, text=True, timeout=300, cwd=str(tex.parent))
+                                tex.name], capture_output=True, text=True, timeout=300, cwd=str(tex.parent), env=env)
             if r.returncode:
                 return None
         pdf = Path(tmp) / (tex.stem + ".pdf")

@@ -437,7 +437,7 @@ def section_input_ridge(out: Path, quick: bool, progress) -> dict:
     eb, ec, ed = map(np.asarray, (eb, ec, ed))
     gap = float((eb.mean() - ec.mean()) / (eb.mean() - ed.mean())) if abs(eb.mean() - ed.mean()) > 0 else float("nan")
     chk = res["checks"]
-    m, dg = stats["mnist"], stats["digits"]
+    m = stats["mnist"]
     claims = [
         _claim("Gaussian-looking low modes, heavy-tailed high modes (real data)",
                "low eigenfunctions of the NNGP on real data are close to Gaussian; high ones are heavy-tailed",

@@ -9,18 +9,6 @@ from symrg.spectra.kernels import NNGPKernel
 from symrg.spectra.powerlaw import powerlaw_spectrum, powerlaw_tail
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _single_thread_blas():
-    # multithreaded OpenBLAS is 10-100x slower on a shared 2-core machine
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        yield
-        return
-    with threadpool_limits(1):
-        yield
-
-
 @pytest.fixture(scope="module")
 def sphere_spectrum():
     X = sample_sphere(300, 4, rng=0)

@@ -11,18 +11,6 @@ from symrg.spectra.empirical import EmpiricalSpectrum
 from symrg.spectra.kernels import NNGPKernel
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _single_thread_blas():
-    # multithreaded OpenBLAS is 10-100x slower on a shared 2-core machine
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        yield
-        return
-    with threadpool_limits(1):
-        yield
-
-
 @pytest.fixture(scope="module")
 def sphere_problem():
     rng = np.random.default_rng(3)

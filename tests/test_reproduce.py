@@ -1,7 +1,6 @@
 """The main job and the verification registry, end to end on small sections."""
 import json
 
-import pytest
 
 from symrg import verify
 from symrg.cli import main

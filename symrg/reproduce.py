@@ -43,10 +43,15 @@ class Progress:
             sys.stderr.flush()
 
     def sub(self, label):
-        def cb(done, total, *extra):
-            if self.enabled:
+        """Progress callback: ``cb(done, total[, note])`` or ``cb(message)``."""
+        def cb(done, total=None, *extra):
+            if not self.enabled:
+                return
+            if total is None:
+                sys.stderr.write(f"    {label}: {done}\n")
+            else:
                 sys.stderr.write(f"    {label}: {done}/{total}{(' ' + str(extra[0])) if extra else ''}\n")
-                sys.stderr.flush()
+            sys.stderr.flush()
         return cb
 
 
@@ -395,7 +400,7 @@ def section_input_ridge(out: Path, quick: bool, progress) -> dict:
 
     def say(msg):
         if progress:
-            sys.stderr.write(f"    input_ridge: {msg}\n")
+            progress(msg)
 
     # feature statistics on real data (the analogue of the paper's figure)
     stats, figs = {}, []

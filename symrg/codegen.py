@@ -251,7 +251,7 @@ def _unpack(spec):
         args, expr, doc = spec
     else:
         raise CodegenError("a function is specified as (args, expr) or (args, expr, doc)")
-    return _normalise_args(args), sp.sympify(expr), doc
+    return _normalise_args(args), _as_sympy(expr), doc
 
 
 def source_hash(functions: dict) -> str:
@@ -436,3 +436,10 @@ def regenerate_gaussian_flow(check: bool = False, out_dir=None) -> dict:
         raise VerificationError(f"generated modules drifted from the derivation: {[str(p) for p in drift]}; "
                                 "run `python derivations/gaussian_flow.py` to regenerate")
     return status
+
+
+def _as_sympy(expr):
+    """Generated code is lowered only from SymPy objects built by the derivations, never from text."""
+    from .engine.spec import as_expr
+
+    return as_expr(expr, key="codegen expression")

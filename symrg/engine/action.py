@@ -21,6 +21,7 @@ import sympy as sp
 
 from ..errors import SpecError
 
+
 __all__ = ["Action", "LocalCoupling", "ModeSum", "make_action"]
 
 
@@ -63,8 +64,16 @@ class LocalCoupling:
                             f"in the field {self.variable}")
 
 
+def _as_expr(obj):
+    from .spec import as_expr  # spec imports this module
+
+    return as_expr(obj)
+
+
 def _tuple_map(mapping) -> tuple:
-    return tuple((sp.sympify(k), sp.sympify(v)) for k, v in dict(mapping).items())
+    from .spec import as_expr  # spec imports this module
+
+    return tuple((as_expr(k), as_expr(v)) for k, v in dict(mapping).items())
 
 
 @dataclass(frozen=True)
@@ -104,7 +113,7 @@ class Action:
         kept, integ = tuple(self.kept), tuple(self.integrated)
         object.__setattr__(self, "kept", kept)
         object.__setattr__(self, "integrated", integ)
-        object.__setattr__(self, "interaction", sp.expand(sp.sympify(self.interaction)))
+        object.__setattr__(self, "interaction", sp.expand(_as_expr(self.interaction)))
         object.__setattr__(self, "propagators", tuple(self.propagators))
         allf = kept + integ
         if len(set(allf)) != len(allf):
@@ -176,9 +185,9 @@ def make_action(kept, integrated, interaction, *, kept_propagators=None, paramet
     props = list(integrated.items()) + list((kept_propagators or {}).items())
     if parameters is None:
         fs = set(kept) | set(integrated)
-        free = sp.sympify(interaction).free_symbols
+        free = _as_expr(interaction).free_symbols
         for g in integrated.values():
-            free |= sp.sympify(g).free_symbols
+            free |= _as_expr(g).free_symbols
         parameters = tuple(sorted(free - fs, key=str))
     return Action(kept=kept, integrated=tuple(integrated), propagators=tuple(props),
                   interaction=interaction, parameters=tuple(parameters), local=tuple(local),

@@ -18,6 +18,7 @@ import sympy as sp
 
 from .._io import atomic_write_text, sha256_text
 from ..errors import SpecError
+from .spec import as_expr
 
 __all__ = ["cache_dir", "cache_key", "cached_wilson_step", "dumps_expr", "loads_expr", "clear_memory_cache"]
 
@@ -39,7 +40,7 @@ _TREE_OPS = {"Add": sp.Add, "Mul": sp.Mul, "Pow": sp.Pow, "Integral": sp.Integra
 def dumps_expr(expr) -> str:
     """Faithful JSON text of an expression: a tree of ``[op, args...]`` built from ``.args``
     (atoms as their ``srepr``); rebuilt by :func:`loads_expr` without evaluation or ``eval``."""
-    return json.dumps(_tree(sp.sympify(expr)), separators=(",", ":"))
+    return json.dumps(_tree(as_expr(expr)), separators=(",", ":"))
 
 
 def _tree(e):

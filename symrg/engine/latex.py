@@ -6,13 +6,14 @@ Everything goes through ``sympy.latex``; :func:`document` wraps a body in a stan
 from __future__ import annotations
 
 import sympy as sp
+from .spec import as_expr
 
 __all__ = ["latex_expr", "result_to_latex", "document"]
 
 
 def latex_expr(expr) -> str:
     """``sympy.latex`` with the local-coupling objects printed as ``f_<(x)``, ``G_>(x,y)``."""
-    return sp.latex(sp.sympify(expr)).replace("G_{>}", "G_{>}").replace("<", "<").replace(">", ">")
+    return sp.latex(as_expr(expr)).replace("G_{>}", "G_{>}").replace("<", "<").replace(">", ">")
 
 
 def _monomial_tex(m) -> str:

@@ -59,7 +59,10 @@ import io
 import itertools
 import keyword
 import tokenize
-import tomllib
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
 from pathlib import Path
 
 import sympy as sp
@@ -149,7 +152,7 @@ def parse_expression(text, names: dict, key: str, fields=frozenset()) -> sp.Expr
             return _FUNCS[fn](args[0])
         fail(node, f"syntax {type(node).__name__} is not allowed")
 
-    return sp.sympify(walk(tree.body))
+    return as_expr(walk(tree.body))
 
 
 _KW_PREFIX = "__symrg_kw_"
@@ -425,3 +428,27 @@ def load_action(path) -> Action:
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"{path}: invalid TOML: {exc}") from None
     return parse_action(data, name=path.stem)
+
+
+def as_expr(obj, names: dict | None = None, key: str = "expression") -> sp.Expr:
+    """Convert ``obj`` to a SymPy object without ever evaluating text.
+
+    SymPy objects pass through; Python numbers become exact SymPy numbers; strings are parsed by
+    the whitelist parser (:func:`parse_expression`), with every identifier taken as a plain
+    symbol unless ``names`` maps it.  Anything else is refused.
+    """
+    if isinstance(obj, sp.Basic):
+        return obj
+    if isinstance(obj, bool):
+        raise SpecError(f"{key}: {obj!r} is not an expression")
+    if isinstance(obj, int):
+        return sp.Integer(obj)
+    if isinstance(obj, float):
+        return sp.Float(obj)
+    if isinstance(obj, str):
+        tree = _parse_tree(obj, key)
+        idents = {_unmangle(n.id) for n in ast.walk(tree) if isinstance(n, ast.Name)}
+        table = {i: sp.Symbol(i) for i in idents if i not in _FUNCS and i != "Rational"}
+        table.update(names or {})
+        return parse_expression(obj, table, key)
+    raise SpecError(f"{key}: cannot convert {type(obj).__name__} to an expression")

@@ -38,6 +38,7 @@ from ..errors import ParameterError
 from .action import Action
 from .diagrams import VertexType, enumerate_graph_classes
 from .wick import double_factorial
+from .spec import as_expr
 
 __all__ = ["Diagram", "WilsonResult", "wilson_step", "cumulant_terms", "EngineCostWarning",
            "estimate_contractions"]
@@ -102,7 +103,7 @@ class WilsonResult:
     flow: dict = field(default_factory=dict)
 
     def coefficient(self, monomial, order=None):
-        m = sp.sympify(monomial)
+        m = as_expr(monomial, key="monomial")
         src = self.coefficients if order is None else self.by_order[order]
         return src.get(m, sp.Integer(0))
 

@@ -35,7 +35,7 @@ def _table(rows: list[dict], cols: list[str], fmt: dict | None = None) -> str:
     fmt = fmt or {}
     cells = [[(fmt.get(c, "{:.6g}").format(r[c]) if isinstance(r[c], float) else str(r[c])) for c in cols]
              for r in rows]
-    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(cols)]
+    widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(cols)]
     line = "  ".join(c.rjust(w) for c, w in zip(cols, widths))
     out = [line, "  ".join("-" * w for w in widths)]
     out += ["  ".join(v.rjust(w) for v, w in zip(row, widths)) for row in cells]
@@ -91,6 +91,11 @@ def _flow_spectrum(args):
 
     if args.spectrum == "powerlaw":
         from ._generated import gaussian_flow as g
+        from ._validate import check_int, check_positive
+
+        check_int(args.modes, "modes", 1, None)
+        check_positive(args.A, "A")
+        check_positive(args.alpha, "alpha")
 
         k = np.arange(1, args.modes + 1, dtype=float)
         lam = args.A * k ** (-(1 + args.alpha))
@@ -173,8 +178,13 @@ def cmd_reduced_gp(args) -> int:
     X = ds.on_sphere()[: args.pool]
     if ds.targets is not None and args.target_class is None:
         y = np.asarray(ds.targets[: args.pool], dtype=float)
-    else:
+    elif ds.labels is not None:
         y = one_vs_rest(ds.labels[: args.pool], args.target_class or 0)
+    else:
+        from .errors import ParameterError
+
+        raise ParameterError("data", args.data, "a data set with a target y or class labels "
+                             "(.npz with X and y, .csv with a target column, or IDX images with labels)")
     kernel = _make_kernel(args)
     kappas = _int_list(args.kappas, "kappas") if args.kappas else None
     res = compare_reduced(X, y, kernel, args.ridge, args.n, kappas=kappas, seed=args.seed)

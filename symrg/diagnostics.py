@@ -87,8 +87,6 @@ def write_feature_figures(spectrum, out_dir, name: str = "features", low=(2, 3),
     ``low``/``high`` are 1-based mode numbers (default high pair: modes at 60% and 60%+1 of the
     modes with ``lambda_k > 1e-10 lambda_1``).  Returns the written paths.
     """
-    import matplotlib
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     phi = np.asarray(spectrum.phi)

@@ -742,11 +742,9 @@ def finite_width_report(activation="relu", width=16, dim=5, n_train=16, seed=0, 
 
 
 def _plot(path, results: dict) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from ._io import atomic_write_bytes
-    import io
+
+    from .plotting import save_figure
     fig, axes = plt.subplots(1, len(results), figsize=(5 * len(results), 4), squeeze=False)
     for ax, (name, rows) in zip(axes[0], results.items()):
         Ns = [r["width"] for r in rows]
@@ -758,10 +756,7 @@ def _plot(path, results: dict) -> None:
         ax.set_title(name)
         ax.legend()
     fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110)
-    plt.close(fig)
-    atomic_write_bytes(path, buf.getvalue())
+    save_figure(fig, path)
 
 
 def run_finite_width_study(out_dir, quick: bool = True, progress=None, *, activation: str = "relu") -> dict:

@@ -48,12 +48,15 @@ class Shells:
 
     def __post_init__(self):
         lam = check_spectrum(self.lam, "eigenvalues")
-        mult = check_finite_array(self.mult, "multiplicities", ndim=1) if np.all(np.isfinite(self.mult)) \
-            else np.asarray(self.mult, dtype=float)
+        mult = check_finite_array(self.mult, "multiplicities", ndim=1)
         if lam.shape != mult.shape:
             raise ParameterError("multiplicities", f"shape {mult.shape}", f"shape {lam.shape} like eigenvalues")
-        if np.any(mult < 0) or np.any(np.isnan(mult)):
-            raise ParameterError("multiplicities", "negative or NaN entries", "counts >= 0")
+        if np.any(mult < 0):
+            raise ParameterError("multiplicities", "negative entries", "counts >= 0")
+        with np.errstate(over="ignore"):
+            if not np.all(np.isfinite(lam * mult)):
+                raise ParameterError("multiplicities", "a shell power lambda*N that overflows",
+                                     "finite lambda*N per shell (put unrepresentable shells in the tail)")
         tail = check_ridge(self.tail, "tail")
         order = np.argsort(-lam, kind="stable")
         object.__setattr__(self, "lam", lam[order])
@@ -69,9 +72,14 @@ class Shells:
     def from_spectrum(cls, spectrum) -> "Shells":
         """From a :class:`symrg.spectra.funk_hecke.Spectrum`; the power above lmax is the tail."""
         lam = np.asarray(spectrum.eigenvalues, dtype=float)
-        keep = lam > 0
-        tail = max(spectrum.sum_rule_residual(), 0.0)
-        return cls(lam[keep], spectrum.multiplicities[keep], tail)
+        mult = spectrum.multiplicities
+        with np.errstate(over="ignore", invalid="ignore"):
+            # shells whose eigenvalue is subnormal or whose multiplicity overflows a double cannot
+            # be listed; their power (computed in log space) joins the tail, which is integrated out
+            keep = (lam >= np.finfo(float).tiny) & np.isfinite(mult) & np.isfinite(lam * mult)
+        listed = float(np.sum(spectrum.shell_power[keep]))
+        tail = max(float(spectrum.k1) - listed, 0.0)
+        return cls(lam[keep], mult[keep], tail)
 
     @property
     def cum_modes(self) -> np.ndarray:
@@ -142,7 +150,9 @@ def flow_ode(spectrum, ridge, kappa_grid=None, rtol: float = 1e-11, atol: float 
     ends = sh.cum_modes
     if kappa_grid is None:
         kappa_grid = ends
-    kappa_grid = np.asarray(kappa_grid, dtype=float)
+    kappa_grid = np.atleast_1d(np.asarray(kappa_grid, dtype=float))
+    if kappa_grid.size == 0 or not np.all(np.isfinite(kappa_grid)):
+        raise ParameterError("kappa_grid", kappa_grid.tolist(), "a non-empty list of finite cutoffs")
     if kappa_grid.min() < 0 or kappa_grid.max() > ends[-1]:
         raise ParameterError("kappa", f"[{kappa_grid.min():g}, {kappa_grid.max():g}]",
                              f"cutoffs within [0, {ends[-1]:g}]")
@@ -170,7 +180,10 @@ def flow_ode_powerlaw(A, alpha, ridge, kappa_grid, kappa_uv: float = 1e7):
     alpha = check_positive(alpha, "alpha")
     s2 = check_ridge(ridge)
     g = _generated()
-    kappa_grid = np.asarray(kappa_grid, dtype=float)
+    kappa_uv = check_positive(kappa_uv, "kappa_uv")
+    kappa_grid = np.atleast_1d(np.asarray(kappa_grid, dtype=float))
+    if kappa_grid.size == 0 or not np.all((kappa_grid > 0) & (kappa_grid <= kappa_uv)):
+        raise ParameterError("kappa_grid", kappa_grid.tolist(), f"cutoffs in (0, kappa_uv={kappa_uv:g}]")
     y0 = s2 + A * kappa_uv ** (-alpha) / alpha
     sol = solve_ivp(lambda k, y: [g.flow_powerlaw(A, alpha, k)], (kappa_uv, float(kappa_grid.min())), [y0],
                     method="LSODA", rtol=1e-12, atol=1e-15, dense_output=True)
@@ -184,7 +197,11 @@ def learnability(lam, sigma2, eta) -> np.ndarray:
     """``L_k = eta lambda_k / (eta lambda_k + sigma^2)`` (equivalent-kernel action, eq. 2.2)."""
     eta = check_positive(eta, "eta")
     lam = np.asarray(lam, dtype=float)
-    return eta * lam / (eta * lam + sigma2)
+    num = eta * lam
+    den = num + np.asarray(sigma2, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # a zero mode with zero running ridge carries nothing to learn: L = 0, not 0/0
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
 
 
 @dataclass(frozen=True)
@@ -274,7 +291,8 @@ def rg_prediction(spectrum, ridge, n, target_power=None, noise=None, **stop_kw) 
     renormalised ridge, greater modes not learned.  ``fbar_k = L_k y_k`` per mode.
     ``noise`` is the label-noise variance (default: ``ridge``)."""
     sh = _as_shells(spectrum)
-    eps2 = check_ridge(ridge if noise is None else noise, "noise")
+    ridge = check_ridge(ridge)
+    eps2 = ridge if noise is None else check_ridge(noise, "noise")
     stop = ir_stop(sh, ridge, n, **stop_kw)
     tp, tp_tail = _target_power(sh, target_power)
     kept = np.arange(len(sh.lam)) < stop.n_shells_kept
@@ -310,7 +328,7 @@ def eigenlearning_prediction(spectrum, ridge, n, target_power=None, noise=None) 
     """Eigenlearning test error (module doc); ``noise`` = label-noise variance (default ridge)."""
     sh = _as_shells(spectrum)
     s2 = check_ridge(ridge)
-    eps2 = check_ridge(s2 if noise is None else noise, "noise")
+    eps2 = s2 if noise is None else check_ridge(noise, "noise")
     kap = eigenlearning_ridge(sh, s2, n)
     tp, tp_tail = _target_power(sh, target_power)
     L = sh.lam / (sh.lam + kap) if kap > 0 else np.ones_like(sh.lam)
@@ -336,8 +354,11 @@ def learning_curve(spectrum, ridge, ns, target_power=None, noise=None, **stop_kw
 
 def fit_exponent(x, y) -> tuple[float, float]:
     """Least-squares slope of ``log y`` against ``log x``, with its standard error."""
-    x = np.log(np.asarray(x, dtype=float))
-    y = np.log(np.asarray(y, dtype=float))
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    for name, v in (("x", x), ("y", y)):
+        if not np.all(np.isfinite(v) & (v > 0)):
+            raise ParameterError(name, v.tolist(), "finite positive values (a log-log fit)")
+    x, y = np.log(x), np.log(y)
     if x.size < 3:
         raise ParameterError("points", x.size, "at least 3 points to fit an exponent")
     A = np.vstack([x, np.ones_like(x)]).T

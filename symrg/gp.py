@@ -66,6 +66,13 @@ def _gram(kernel, X, Y) -> np.ndarray:
     raise ParameterError("kernel", kernel, '"precomputed", an object with .gram(X, Y) or a callable kernel(X, Y)')
 
 
+def ridge_solve(K: np.ndarray, y, ridge: float, what: str = "the training Gram matrix") -> np.ndarray:
+    """``(K + ridge I)^{-1} y`` by Cholesky; failure raises KernelError with advice."""
+    A = np.array(K, dtype=float, copy=True)
+    A[np.diag_indices_from(A)] += check_ridge(ridge)
+    return scipy.linalg.cho_solve(_cho_factor(A, what), np.asarray(y, dtype=float), check_finite=False)
+
+
 def _cho_factor(A: np.ndarray, what: str):
     try:
         return scipy.linalg.cho_factor(A, lower=True, check_finite=False)

@@ -408,8 +408,6 @@ def _savefig(fig, path):
 
 def write_comparison_figures(results: dict, out_dir) -> list[str]:
     """One PNG per data set: relative error and test MSE vs kappa for each (depth, target, n)."""
-    import matplotlib
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from pathlib import Path
 

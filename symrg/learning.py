@@ -20,6 +20,8 @@ import numpy as np
 
 from ._validate import check_int, check_ridge
 from .errors import ParameterError
+from .data import sample_sphere  # noqa: F401  (re-exported)
+from .gp import ridge_solve
 from .spectra.funk_hecke import log_multiplicity, sphere_spectrum
 
 
@@ -56,11 +58,6 @@ def parse_target(text: str) -> dict[int, float]:
     return out
 
 
-def sample_sphere(n: int, dim: int, rng) -> np.ndarray:
-    X = rng.standard_normal((n, dim))
-    return X / np.linalg.norm(X, axis=1, keepdims=True)
-
-
 @dataclass(frozen=True)
 class HarmonicTarget:
     """A random target with prescribed power per degree (see module doc)."""
@@ -93,11 +90,10 @@ class HarmonicTarget:
 def simulate_learning_curve(kernel, dim: int, ridge: float, ns, target: dict[int, float], trials: int = 10,
                             seed: int = 0, n_test: int = 2000, progress=None) -> list[dict]:
     """Test MSE of exact GP regression on the sphere, mean and standard error over trials."""
-    from scipy.linalg import cho_factor, cho_solve
-
     dim = check_int(dim, "dim", 2, None)
     s2 = check_ridge(ridge)
     trials = check_int(trials, "trials", 1, None)
+    n_test = check_int(n_test, "n_test", 1, None)
     ns = [check_int(n, "n", 1, None) for n in ns]
     rng = np.random.default_rng(seed)
     results = {n: [] for n in ns}
@@ -110,9 +106,7 @@ def simulate_learning_curve(kernel, dim: int, ridge: float, ns, target: dict[int
         for n in ns:
             X = sample_sphere(n, dim, rng)
             y = f(X) + math.sqrt(s2) * rng.standard_normal(n)
-            K = kernel.gram(X)
-            K[np.diag_indices_from(K)] += s2 + 1e-12 * kernel.k1
-            alpha = cho_solve(cho_factor(K, lower=True), y)
+            alpha = ridge_solve(kernel.gram(X), y, s2 + 1e-12 * kernel.k1)
             pred = kernel.gram(Xt, X) @ alpha
             results[n].append(float(np.mean((pred - yt) ** 2)))
             done += 1
@@ -157,9 +151,11 @@ def learned_fractions(kernel, dim: int, ridge: float, n: int, target: dict[int, 
     Components of different degree are orthogonal, so this is the projection of the GP posterior
     mean on the target's degree-``l`` component; the equivalent-kernel theory predicts ``L_l``.
     """
-    from scipy.linalg import cho_factor, cho_solve
-
     s2 = check_ridge(ridge)
+    trials = check_int(trials, "trials", 2, None)
+    n_test = check_int(n_test, "n_test", 1, None)
+    if any(p <= 0 for p in target.values()):
+        raise ParameterError("target", target, "positive powers (a learned fraction is relative to the power)")
     rng = np.random.default_rng(seed)
     acc = {l: [] for l in target}
     for _ in range(trials):
@@ -167,9 +163,7 @@ def learned_fractions(kernel, dim: int, ridge: float, n: int, target: dict[int, 
         X = sample_sphere(n, dim, rng)
         Xt = sample_sphere(n_test, dim, rng)
         y = sum(f(X) for f in comps.values()) + math.sqrt(s2) * rng.standard_normal(n)
-        K = kernel.gram(X)
-        K[np.diag_indices_from(K)] += s2 + 1e-12 * kernel.k1
-        pred = kernel.gram(Xt, X) @ cho_solve(cho_factor(K, lower=True), y)
+        pred = kernel.gram(Xt, X) @ ridge_solve(kernel.gram(X), y, s2 + 1e-12 * kernel.k1)
         for l, f in comps.items():
             acc[l].append(float(np.mean(pred * f(Xt))) / target[l])
     return {l: (float(np.mean(v)), float(np.std(v, ddof=1) / math.sqrt(len(v)))) for l, v in acc.items()}
@@ -184,8 +178,6 @@ def powerlaw_feature_simulation(alpha: float, ridge: float, ns, n_features: int 
     GP posterior mean with the linear kernel has weights ``w_hat``; its exact test error is
     ``sum_k lambda_k (w_hat_k - w_k)^2`` (no test sampling).  Returns mean and sem per n.
     """
-    from scipy.linalg import cho_factor, cho_solve
-
     s2 = check_ridge(ridge, allow_zero=False)
     k = np.arange(1, n_features + 1, dtype=float)
     lam = k ** (-(1 + alpha))
@@ -196,9 +188,7 @@ def powerlaw_feature_simulation(alpha: float, ridge: float, ns, n_features: int 
         for n in out:
             X = rng.standard_normal((n, n_features)) * np.sqrt(lam)
             y = X @ w + math.sqrt(s2) * rng.standard_normal(n)
-            K = X @ X.T
-            K[np.diag_indices_from(K)] += s2
-            w_hat = X.T @ cho_solve(cho_factor(K, lower=True), y)
+            w_hat = X.T @ ridge_solve(X @ X.T, y, s2)
             out[n].append(float(np.sum(lam * (w_hat - w) ** 2)))
     return [{"n": n, "mse": float(np.mean(v)), "sem": float(np.std(v, ddof=1) / math.sqrt(len(v)))}
             for n, v in out.items()]

@@ -1,12 +1,12 @@
-"""Figure helpers: Agg backend, deterministic metadata, atomic writes."""
+"""Figure helpers: deterministic metadata, atomic writes.
+
+The backend is never switched here (that would break a user's interactive session); headless
+machines fall back to Agg on their own.
+"""
 from __future__ import annotations
 
 import io
 from pathlib import Path
-
-import matplotlib
-
-matplotlib.use("Agg")
 
 
 def save_figure(fig, path, dpi: int = 110) -> Path:

@@ -54,9 +54,8 @@ def load_task(dataset: str, task: Task, pool: int, seed: int = 0):
 
 def learning_curve_on_pool(X, y, kernel, ridge: float, ns, trials: int = 10, seed: int = 0, progress=None) -> dict:
     """Experiment and both theories on one pool (module doc)."""
-    from scipy.linalg import cho_factor, cho_solve
-
     from .flows import Shells, eigenlearning_prediction, rg_prediction
+    from .gp import ridge_solve
     from .spectra.empirical import EmpiricalSpectrum
 
     ridge = check_ridge(ridge)
@@ -78,9 +77,7 @@ def learning_curve_on_pool(X, y, kernel, ridge: float, ns, trials: int = 10, see
         perm = rng.permutation(P)
         for n in ns:
             tr, te = perm[:n], perm[n:]
-            A = K[np.ix_(tr, tr)].copy()
-            A[np.diag_indices_from(A)] += ridge
-            alpha = cho_solve(cho_factor(A, lower=True), y[tr])
+            alpha = ridge_solve(K[np.ix_(tr, tr)], y[tr], ridge)
             pred = K[:, tr] @ alpha
             sims[n].append(float(np.mean((pred - y) ** 2)))
             held[n].append(float(np.mean((pred[te] - y[te]) ** 2)))

@@ -58,9 +58,12 @@ class Progress:
 # ============================================================================ sections ==
 def section_derivations(out: Path, quick: bool, progress) -> dict:
     """Run every script in derivations/ (found beside the package or in the working folder)."""
+    # the scripts beside the package (repository checkout or editable install) come first; a
+    # derivations/ folder in the working directory is used only when the package has none
     here = Path(__file__).resolve().parent.parent
-    roots = [Path.cwd(), here]
-    ddir = next((r / "derivations" for r in roots if (r / "derivations").is_dir()), None)
+    roots = [here, Path.cwd()]
+    ddir = next((r / "derivations" for r in roots
+                 if (r / "derivations").is_dir() and (r / "derivations" / "gaussian_flow.py").is_file()), None)
     if ddir is None:
         raise SymrgError("derivations/ not found: run `symrg reproduce` from the repository root")
     dout = out / "derivations"
@@ -69,8 +72,11 @@ def section_derivations(out: Path, quick: bool, progress) -> dict:
     ran = []
     for i, script in enumerate(scripts):
         t0 = time.perf_counter()
-        r = subprocess.run([sys.executable, str(script), "--out", str(dout)], capture_output=True, text=True,
-                           cwd=str(ddir.parent))
+        try:
+            r = subprocess.run([sys.executable, str(script), "--out", str(dout)], capture_output=True, text=True,
+                               cwd=str(ddir.parent), timeout=1800)
+        except subprocess.TimeoutExpired:
+            r = subprocess.CompletedProcess(script, 1, "", "timed out after 1800 s")
         ran.append({"script": f"derivations/{script.name}", "ok": r.returncode == 0,
                     "seconds": round(time.perf_counter() - t0, 2),
                     "stderr": r.stderr[-2000:] if r.returncode else ""})

@@ -7,6 +7,7 @@ Other modules add checks with the :func:`check` decorator; :func:`load_all` impo
 """
 from __future__ import annotations
 
+import functools
 import math
 import time
 import traceback
@@ -71,6 +72,10 @@ def load_all() -> dict[str, Check]:
 
 def run_checks(full: bool = False, only: str | None = None, progress=None) -> list[CheckResult]:
     checks = [c for c in load_all().values() if (full or not c.full_only) and (only is None or only in c.name)]
+    if only is not None and not checks:
+        from .errors import ParameterError
+
+        raise ParameterError("only", only, f"text contained in a check name, e.g. one of {sorted(REGISTRY)[:4]}")
     out = []
     for i, c in enumerate(checks):
         t0 = time.perf_counter()
@@ -262,6 +267,7 @@ def _err_exponent():
     return d, f"RG {out['rg_slope']:.4f}, eigenlearning {out['eigenlearning_slope']:.4f}, expected {out['expected']}"
 
 
+@functools.lru_cache(maxsize=4)
 def learning_curve_comparison(trials=24, seed=7):
     from .learning import simulate_learning_curve, theory_learning_curve
     from .spectra.kernels import NNGPKernel

@@ -68,3 +68,29 @@ def test_errors_name_the_parameter(capsys, argv, word):
 def test_console_entry_point_runs():
     out = subprocess.run([sys.executable, "-m", "symrg", "--version"], capture_output=True, text=True)
     assert out.returncode == 0 and "symrg" in out.stdout
+
+
+def test_more_cli_errors(capsys, tmp_path):
+    import numpy as np
+
+    for argv, word in [(["flow", "--modes", "0"], "modes"), (["flow", "--alpha", "0"], "alpha"),
+                       (["verify", "--only", "no-such-check"], "only")]:
+        assert main(argv) == 2
+        assert word in capsys.readouterr().err
+    np.save(tmp_path / "x.npy", np.random.default_rng(0).standard_normal((30, 4)))
+    assert main(["reduced-gp", "--data", str(tmp_path / "x.npy"), "--pool", "30", "--n", "10"]) == 2
+    assert "data" in capsys.readouterr().err
+
+
+def test_atomic_files_have_normal_permissions(tmp_path):
+    import os
+    import stat
+
+    from symrg._io import atomic_write_text, write_json
+
+    p = atomic_write_text(tmp_path / "a.txt", "x")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(p.stat().st_mode) == 0o666 & ~mask
+    q = write_json(tmp_path / "b.json", {"v": float("nan")}, "test")
+    assert json.loads(q.read_text())["v"] is None  # standard JSON, no NaN token

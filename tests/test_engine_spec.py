@@ -223,3 +223,15 @@ def test_as_expr_never_evaluates_text():
             as_expr(bad)
     with pytest.raises(SpecError):
         as_expr(object())
+
+
+@pytest.mark.parametrize("text", ["3**3**17", "a**(10**6)", "2**0.5**1000", "1e999", "-" * 50000 + "1",
+                                  "10**" + "9" * 200])
+def test_expressions_cannot_exhaust_resources(text):
+    """Bounded exponents, literals and sizes: hostile text is refused with SpecError before
+    SymPy evaluates it (without the bounds, '3**3**17' would run for minutes)."""
+    from symrg.engine.spec import as_expr
+    from symrg.errors import SpecError
+
+    with pytest.raises(SpecError):
+        as_expr(text)

@@ -134,3 +134,34 @@ def test_bad_input(powerlaw):
         ir_stop(powerlaw, 0.1, 0)
     with pytest.raises(ParameterError, match="threshold"):
         ir_stop(powerlaw, 0.1, 10, threshold=1.5)
+
+
+def test_unrepresentable_shells_join_the_tail():
+    """On S^783 at lmax = 400 some eigenvalues are subnormal and some multiplicities overflow a
+    double; such shells must go to the tail (their power is known in log space), never become inf."""
+    from symrg.spectra.funk_hecke import sphere_spectrum
+    from symrg.spectra.kernels import NNGPKernel
+
+    spec = sphere_spectrum(NNGPKernel("relu", 1), 784, 400)
+    sh = Shells.from_spectrum(spec)
+    assert np.all(np.isfinite(sh.power))
+    assert sh.total_power() == pytest.approx(1.0, rel=1e-12)
+    for n in (100, 10_000):
+        assert math.isfinite(rg_prediction(sh, 1e-2, n).test_error)
+        assert math.isfinite(eigenlearning_prediction(sh, 1e-2, n).test_error)
+    with pytest.raises(ParameterError, match="multiplicities"):
+        Shells(np.array([1.0, 1e-300]), np.array([1.0, np.inf]))
+
+
+def test_more_bad_input(powerlaw):
+    with pytest.raises(ParameterError, match="kappa_grid"):
+        flow_ode(powerlaw, 0.1, [])
+    with pytest.raises(ParameterError, match="kappa_grid"):
+        flow_ode_powerlaw(1.0, 1.0, 0.0, [10.0, 2e7], kappa_uv=1e7)
+    with pytest.raises(ParameterError, match="y"):
+        fit_exponent([1, 2, 3], [1.0, 0.0, 2.0])
+    with pytest.raises(ParameterError, match="ridge"):
+        rg_prediction(powerlaw, -1.0, 10)
+    # a zero mode under a zero ridge has learnability 0, not NaN
+    sh = Shells.from_modes([1.0, 0.0])
+    assert np.all(np.isfinite(ir_stop(sh, 0.0, 10).learnability))

@@ -60,3 +60,25 @@ def test_unlearnable_target_degree_is_reported():
     # ReLU at depth 1 has lambda_l = 0 for odd l >= 3: such a target cannot be learned
     with pytest.raises(ParameterError, match="target"):
         theory_learning_curve(NNGPKernel("relu", 1), 4, 0.01, [10], {3: 1.0})
+
+
+def test_learning_bad_input():
+    from symrg.learning import learned_fractions
+
+    k = NNGPKernel("relu", 1)
+    with pytest.raises(ParameterError, match="n_test"):
+        simulate_learning_curve(k, 3, 0.1, [4], {1: 1.0}, trials=2, n_test=0)
+    with pytest.raises(ParameterError, match="trials"):
+        learned_fractions(k, 3, 0.1, 8, {1: 1.0}, trials=1)
+    with pytest.raises(ParameterError, match="target"):
+        learned_fractions(k, 3, 0.1, 8, {1: 0.0}, trials=2)
+
+
+def test_duplicate_points_without_ridge_give_clear_kernel_error():
+    from symrg.errors import KernelError
+    from symrg.gp import ridge_solve
+
+    X = sample_sphere(5, 3, np.random.default_rng(0))
+    X = np.vstack([X, X[:1]])
+    with pytest.raises(KernelError, match="increase the ridge"):
+        ridge_solve(NNGPKernel("relu", 1).gram(X), np.ones(6), 0.0)

@@ -1,6 +1,6 @@
 """Memoised, content-hashed disk cache of Wilsonian steps (THEORY.md §3 results).
 
-Key: ``sha256(canonical action repr + order + diagrams flag + symrg version)``. Entries are JSON
+Key: ``sha256(canonical action repr + order + diagrams flag + symrg and SymPy versions)``. Entries are JSON
 files holding expression trees whose leaves are ``srepr`` strings (no pickles), written atomically. Reading back never evaluates
 text: :func:`loads_expr` walks the Python ``ast`` of the ``srepr`` string and maps only a fixed
 table of SymPy constructors. Location: ``$SYMRG_CACHE_DIR`` (default ``~/.cache/symrg``);
@@ -121,7 +121,8 @@ def cache_dir() -> Path:
 
 def cache_key(action, order: int, diagrams: bool) -> str:
     from .. import __version__
-    return sha256_text(f"{action.canonical_repr()}\norder={order}\ndiagrams={diagrams}\nversion={__version__}")
+    return sha256_text(f"{action.canonical_repr()}\norder={order}\ndiagrams={diagrams}\nversion={__version__}"
+                       f"\nsympy={sp.__version__}")
 
 
 def _dump_result(res) -> str:

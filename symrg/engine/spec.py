@@ -58,6 +58,7 @@ import ast
 import io
 import itertools
 import keyword
+import math
 import tokenize
 try:
     import tomllib
@@ -68,6 +69,12 @@ from pathlib import Path
 import sympy as sp
 
 from ..errors import SpecError
+
+MAX_EXPONENT = 64            # largest |exponent| accepted in an expression
+MAX_DIGITS = 100             # largest integer literal (digits)
+MAX_EXPRESSION_CHARS = 20_000
+MAX_MODES = 10_000           # modes in one field family
+MAX_TENSOR_COMPONENTS = 100_000
 from .action import Action, LocalCoupling, ModeSum
 
 __all__ = ["parse_expression", "parse_action", "load_action"]
@@ -100,6 +107,10 @@ def parse_expression(text, names: dict, key: str, fields=frozenset()) -> sp.Expr
             v = node.value
             if isinstance(v, bool) or not isinstance(v, (int, float)):
                 fail(node, f"literal {v!r} is not a real number")
+            if isinstance(v, float) and not math.isfinite(v):
+                fail(node, f"literal {v!r} is not finite")
+            if isinstance(v, int) and abs(v) > 10 ** MAX_DIGITS:
+                fail(node, f"integer literal with more than {MAX_DIGITS} digits")
             return sp.Integer(v) if isinstance(v, int) else sp.Rational(repr(v))
         if isinstance(node, ast.Name):
             name = _unmangle(node.id)
@@ -126,6 +137,9 @@ def parse_expression(text, names: dict, key: str, fields=frozenset()) -> sp.Expr
                     fail(node, "division by zero")
                 return left / right
             if isinstance(op, ast.Pow):
+                # bound exponents before SymPy evaluates them: '3**3**17' is eight characters
+                if not right.is_Rational or abs(right) > MAX_EXPONENT:
+                    fail(node, f"exponents must be rational numbers with |p| <= {MAX_EXPONENT}, got {right}")
                 if has_field(left) and not (right.is_Integer and right >= 0):
                     fail(node, f"a field may only be raised to a non-negative integer power, got {right}")
                 if has_field(right):
@@ -163,6 +177,8 @@ def _parse_tree(text, key):
     if not isinstance(text, str):
         raise SpecError(f"{key}: expected an expression string, got {type(text).__name__} {text!r}")
     text = text.strip()
+    if len(text) > MAX_EXPRESSION_CHARS:
+        raise SpecError(f"{key}: expression of {len(text)} characters (at most {MAX_EXPRESSION_CHARS})")
     try:
         toks = list(tokenize.generate_tokens(io.StringIO(text).readline))
         if any(t.type == tokenize.NAME and keyword.iskeyword(t.string) for t in toks):
@@ -170,9 +186,11 @@ def _parse_tree(text, key):
                 (t.type, _KW_PREFIX + t.string if t.type == tokenize.NAME and keyword.iskeyword(t.string)
                  and t.string not in ("True", "False", "None") else t.string) for t in toks).strip()
         return ast.parse(text, mode="eval")
-    except (SyntaxError, tokenize.TokenError) as exc:
+    except (SyntaxError, tokenize.TokenError, ValueError) as exc:
         msg = getattr(exc, "msg", None) or str(exc)
-        raise SpecError(f"{key}: cannot parse {text!r}: {msg}") from None
+        raise SpecError(f"{key}: cannot parse {text[:200]!r}: {msg}") from None
+    except (MemoryError, RecursionError):
+        raise SpecError(f"{key}: expression too deeply nested ({len(text)} characters)") from None
 
 
 def _unmangle(name: str) -> str:
@@ -254,8 +272,8 @@ def parse_action(data: dict, name: str = "") -> Action:
         if modes is None:
             syms, labels = [sp.Symbol(fname)], [None]
         else:
-            if isinstance(modes, bool) or not isinstance(modes, int) or modes < 1:
-                raise SpecError(f"{key}.modes: expected a positive integer, got {modes!r}")
+            if isinstance(modes, bool) or not isinstance(modes, int) or not 1 <= modes <= MAX_MODES:
+                raise SpecError(f"{key}.modes: expected an integer in [1, {MAX_MODES}], got {modes!r}")
             syms, labels = _mode_symbols(fname, modes), list(range(1, modes + 1))
         if role == "split":
             cut = spec.get("cutoff")
@@ -395,9 +413,15 @@ def _tensor_coupling(spec, key, fields_tbl, names, params):
     if fld not in fields_tbl or "modes" not in fields_tbl[fld]:
         raise SpecError(f"{key}.field: {fld!r} is not a declared field with 'modes'")
     rank = spec.get("rank")
-    if isinstance(rank, bool) or not isinstance(rank, int) or rank < 1:
-        raise SpecError(f"{key}.rank: expected a positive integer, got {rank!r}")
+    if isinstance(rank, bool) or not isinstance(rank, int) or not 1 <= rank <= 8:
+        raise SpecError(f"{key}.rank: expected an integer in [1, 8], got {rank!r}")
     modes = fields_tbl[fld]["modes"]
+    import math as _m
+
+    n_components = _m.comb(modes + rank - 1, rank)
+    if n_components > MAX_TENSOR_COMPONENTS:
+        raise SpecError(f"{key}: a rank-{rank} symmetric coupling over {modes} modes has {n_components} "
+                        f"components (at most {MAX_TENSOR_COMPONENTS})")
     syms = [names[f"{fld}_{k}"] for k in range(1, modes + 1)]
     pref = parse_expression(str(spec.get("prefactor", "1")), names, f"{key}.prefactor")
     tname = key.split(".", 1)[1]
@@ -434,7 +458,7 @@ def as_expr(obj, names: dict | None = None, key: str = "expression") -> sp.Expr:
     """Convert ``obj`` to a SymPy object without ever evaluating text.
 
     SymPy objects pass through; Python numbers become exact SymPy numbers; strings are parsed by
-    the whitelist parser (:func:`parse_expression`), with every identifier taken as a plain
+    the whitelist parser (:func:`parse_expression`; exponents and sizes bounded), with every identifier taken as a plain
     symbol unless ``names`` maps it.  Anything else is refused.
     """
     if isinstance(obj, sp.Basic):
@@ -444,7 +468,9 @@ def as_expr(obj, names: dict | None = None, key: str = "expression") -> sp.Expr:
     if isinstance(obj, int):
         return sp.Integer(obj)
     if isinstance(obj, float):
-        return sp.Float(obj)
+        if not math.isfinite(obj):
+            raise SpecError(f"{key}: {obj!r} is not finite")
+        return sp.Rational(repr(obj))  # same value as the parser gives for the same text
     if isinstance(obj, str):
         tree = _parse_tree(obj, key)
         idents = {_unmangle(n.id) for n in ast.walk(tree) if isinstance(n, ast.Name)}

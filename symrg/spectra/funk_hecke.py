@@ -164,11 +164,12 @@ def funk_hecke_fast(kernel: NNGPKernel, dim: int, lmax: int, n_terms: int | None
     """Eigenvalues ``lambda_0..lambda_lmax`` in float64 by the sign-definite series (module doc).
 
     ``singular_order`` is the largest exponent ``g`` of ``(1 -+ t)^g`` subtracted; the truncated
-    remainder then decays like ``j^{-singular_order-2}``.
+    remainder then decays like ``j^{-singular_order-2}``.  ``n_terms`` (Taylor coefficients kept)
+    defaults to, and may not be below, ``max(4096, 4 lmax + 512)``.
     """
     d = _check_dim(dim)
     lmax = check_int(lmax, "lmax", 0, None)
-    J = n_terms or _default_terms(lmax)
+    J = _default_terms(lmax) if n_terms is None else check_int(n_terms, "n_terms", _default_terms(lmax), None)
     a = taylor_coefficients(kernel, J)
     j = np.arange(J)
     reg = a.copy()

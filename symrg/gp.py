@@ -33,7 +33,7 @@ import scipy.linalg
 
 from ._validate import check_finite_array, check_int, check_kappa, check_kernel_matrix, check_ridge
 from .errors import KernelError, ParameterError
-from .spectra.empirical import EmpiricalSpectrum
+from .spectra.empirical import EmpiricalSpectrum, gram_matrix
 
 __all__ = [
     "VARIANTS",
@@ -56,14 +56,6 @@ def _targets(y, n: int) -> np.ndarray:
     if y.ndim not in (1, 2) or y.shape[0] != n:
         raise ParameterError("y", f"array of shape {y.shape}", f"shape ({n},) or ({n}, n_targets)")
     return y
-
-
-def _gram(kernel, X, Y) -> np.ndarray:
-    if hasattr(kernel, "gram"):
-        return np.asarray(kernel.gram(X, Y), dtype=float)
-    if callable(kernel):
-        return np.asarray(kernel(X, Y), dtype=float)
-    raise ParameterError("kernel", kernel, '"precomputed", an object with .gram(X, Y) or a callable kernel(X, Y)')
 
 
 def ridge_solve(K: np.ndarray, y, ridge: float, what: str = "the training Gram matrix") -> np.ndarray:
@@ -112,7 +104,7 @@ class ExactGP:
         else:
             X = check_finite_array(X, "X", ndim=2)
             self.X_train_ = X
-            K = _gram(self.kernel, X, X)
+            K = gram_matrix(self.kernel, X, X)
         if self.check_psd:
             return check_kernel_matrix(K, "training kernel matrix")
         K = np.asarray(K, dtype=float)
@@ -139,7 +131,7 @@ class ExactGP:
         if isinstance(self.kernel, str):
             Kx = check_finite_array(X, "K_test", ndim=2)
         else:
-            Kx = _gram(self.kernel, check_finite_array(X, "X", ndim=2), self.X_train_)
+            Kx = gram_matrix(self.kernel, check_finite_array(X, "X", ndim=2), self.X_train_)
             Kx = check_finite_array(Kx, "K_test", ndim=2)
         if Kx.shape[1] != self.n_train_:
             raise ParameterError("K_test", f"array of shape {Kx.shape}",
@@ -366,7 +358,7 @@ def compare_reduced(pool, y_pool, kernel="precomputed", ridge: float = 1e-2, n_t
         K = pool
     else:
         X = check_finite_array(pool, "pool", ndim=2)
-        K = _gram(kernel, X, X)
+        K = gram_matrix(kernel, X, X)
     if spectrum is None:
         K = check_kernel_matrix(K, "pool Gram matrix")
         spectrum = EmpiricalSpectrum.from_gram(K, check=False)

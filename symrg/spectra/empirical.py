@@ -72,7 +72,7 @@ class EmpiricalSpectrum:
         expects unit-norm rows) or is a callable ``kernel(X, Y) -> matrix``.
         """
         X = check_finite_array(X, "X", ndim=2)
-        spec = cls.from_gram(_gram(kernel, X, X), check=check)
+        spec = cls.from_gram(gram_matrix(kernel, X, X), check=check)
         Xr = X.copy()
         Xr.setflags(write=False)
         return cls(eigenvalues=spec.eigenvalues, phi=spec.phi, X=Xr, kernel=kernel)
@@ -151,10 +151,11 @@ class EmpiricalSpectrum:
             raise ParameterError("X_new", "new inputs", "a spectrum built with from_data(X, kernel); "
                                  "otherwise pass the cross-kernel to nystrom()")
         X_new = check_finite_array(X_new, "X_new", ndim=2)
-        return self.nystrom(_gram(self.kernel, X_new, self.X), kappa)
+        return self.nystrom(gram_matrix(self.kernel, X_new, self.X), kappa)
 
 
-def _gram(kernel, X, Y) -> np.ndarray:
+def gram_matrix(kernel, X, Y) -> np.ndarray:
+    """``K(X, Y)`` from an object with ``.gram(X, Y)`` or a callable ``kernel(X, Y)``."""
     if hasattr(kernel, "gram"):
         return np.asarray(kernel.gram(X, Y), dtype=float)
     if callable(kernel):

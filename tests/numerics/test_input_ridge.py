@@ -1,6 +1,4 @@
 """Numerics of the input-dependent ridge, diagnostics and the ridge-map CLI (THEORY.md section 5)."""
-import argparse
-import json
 
 import numpy as np
 import pytest
@@ -88,78 +86,3 @@ def test_compare_four_models(sphere_pool):
         assert len(d["rel_error"][v]) == 3 and len(d["test_mse"][v]) == 3
         assert d["rel_error"][v][-1] < 1e-8             # kappa = P: every variant is the full GP
     assert len(d["gap_closed"]) == 3
-
-
-def test_feature_diagnostics(tmp_path, sphere_pool):
-    from symrg.diagnostics import GAUSSIAN_TAIL_3SIGMA, feature_moments, write_feature_figures
-
-    rng = np.random.default_rng(1)
-    m = feature_moments(rng.standard_normal((20000, 3)))
-    assert max(abs(k) for k in m["excess_kurtosis"]) < 0.15
-    assert abs(np.mean(m["tail_weight_3sigma"]) - GAUSSIAN_TAIL_3SIGMA) < 0.002
-    _, _, _, sp_ = sphere_pool
-    paths = write_feature_figures(sp_, tmp_path / "a", name="pool")
-    again = write_feature_figures(sp_, tmp_path / "b", name="pool")
-    assert len(paths) == 2
-    for p, q in zip(paths, again):
-        assert open(p, "rb").read() == open(q, "rb").read()      # deterministic
-
-
-def test_comparison_figures(tmp_path, sphere_pool):
-    _, K, y, sp_ = sphere_pool
-    comp = ir.compare_input_ridge(K, y, 0.01, 60, [5, 30], seed=0, spectrum=sp_)
-    res = {"runs": [{"dataset": "toy", "target": "sign", "depth": 2, "n_train": 60, "comparison": comp}]}
-    paths = ir.write_comparison_figures(res, tmp_path)
-    assert len(paths) == 3 and all(p.endswith(".png") for p in paths)
-
-
-# --- CLI -------------------------------------------------------------------------------------------
-def _args(**kw):
-    from symrg import cli_ridge_map
-
-    ap = argparse.ArgumentParser()
-    sub = ap.add_subparsers()
-    cli_ridge_map.add_parser(sub)
-    argv = ["ridge-map"]
-    for k, v in kw.items():
-        argv += [f"--{k.replace('_', '-')}"] + ([] if v is True else [str(v)])
-    return ap.parse_args(argv)
-
-
-def test_cli_npz_json(tmp_path, capsys):
-    rng = np.random.default_rng(0)
-    X = rng.standard_normal((120, 5))
-    np.savez(tmp_path / "d.npz", X=X, y=rng.integers(0, 3, 120))
-    a = _args(data=tmp_path / "d.npz", pool=70, n=30, kappa=20, json=True, pair="0,1")
-    assert a.func(a) == 0
-    out = json.loads(capsys.readouterr().out)
-    assert set(out) >= {"kappa", "sigma2_const", "sigma2_x", "models", "full_gp_test_mse"}
-    assert set(out["sigma2_x"]) == {"min", "median", "max"}
-    assert set(out["models"]) == {"truncated", "renormalized_const", "renormalized_x", "exact_diagonal"}
-    for v in out["models"].values():
-        assert set(v) == {"rel_pred_error", "test_mse"}
-
-
-def test_cli_errors(tmp_path, capsys):
-    rng = np.random.default_rng(0)
-    np.savez(tmp_path / "d.npz", X=rng.standard_normal((50, 4)), y=rng.standard_normal(50))
-    a = _args(data=tmp_path / "d.npz", pool=40, n=10, kappa=41)
-    assert a.func(a) == 2
-    assert "kappa" in capsys.readouterr().err
-    Xbad = rng.standard_normal((50, 4))
-    Xbad[3, 1] = np.nan
-    np.savez(tmp_path / "bad.npz", X=Xbad, y=rng.standard_normal(50))
-    a = _args(data=tmp_path / "bad.npz", pool=40, n=10, kappa=5)
-    assert a.func(a) == 2
-    assert "error" in capsys.readouterr().err
-
-
-def test_cli_idx_labels_mismatch(tmp_path, capsys):
-    import struct
-
-    imgs = np.zeros((6, 2, 2), np.uint8) + 1
-    (tmp_path / "t-images-idx3-ubyte").write_bytes(struct.pack(">IIII", 0x803, 6, 2, 2) + imgs.tobytes())
-    (tmp_path / "t-labels-idx1-ubyte").write_bytes(struct.pack(">II", 0x801, 5) + bytes(range(5)))
-    a = _args(data=tmp_path / "t-images-idx3-ubyte", pool=5, n=2, kappa=2)
-    assert a.func(a) == 2
-    assert "error" in capsys.readouterr().err

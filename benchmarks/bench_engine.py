@@ -10,8 +10,8 @@ import tempfile
 import time
 
 from symrg.engine import example_path, load_action
-from symrg.engine.cache import cached_wilson_step, clear_memory_cache
-from symrg.engine.wilson import wilson_step
+from symrg.engine.cache import clear_memory_cache
+from symrg.engine.wilson import cached_wilson_step, wilson_step
 
 
 def main() -> int:

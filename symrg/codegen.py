@@ -440,6 +440,6 @@ def regenerate_gaussian_flow(check: bool = False, out_dir=None) -> dict:
 
 def _as_sympy(expr):
     """Generated code is lowered only from SymPy objects built by the derivations, never from text."""
-    from .engine.spec import as_expr
+    from .engine.expr import as_expr
 
     return as_expr(expr, key="codegen expression")

@@ -10,7 +10,8 @@ Public API::
 Nothing is computed at import.
 """
 from .action import Action, LocalCoupling, ModeSum, make_action
-from .spec import load_action, parse_action, parse_expression
+from .expr import parse_expression
+from .spec import load_action, parse_action
 from .wilson import Diagram, EngineCostWarning, WilsonResult, estimate_contractions, wilson_step
 
 __all__ = ["Action", "LocalCoupling", "ModeSum", "make_action", "load_action", "parse_action",

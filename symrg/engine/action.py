@@ -20,6 +20,7 @@ from dataclasses import dataclass, field as dc_field
 import sympy as sp
 
 from ..errors import SpecError
+from .expr import as_expr
 
 
 __all__ = ["Action", "LocalCoupling", "ModeSum", "make_action"]
@@ -65,14 +66,10 @@ class LocalCoupling:
 
 
 def _as_expr(obj):
-    from .spec import as_expr  # spec imports this module
-
     return as_expr(obj)
 
 
 def _tuple_map(mapping) -> tuple:
-    from .spec import as_expr  # spec imports this module
-
     return tuple((as_expr(k), as_expr(v)) for k, v in dict(mapping).items())
 
 

@@ -18,9 +18,9 @@ import sympy as sp
 
 from .._io import atomic_write_text, sha256_text
 from ..errors import SpecError
-from .spec import as_expr
+from .expr import as_expr
 
-__all__ = ["cache_dir", "cache_key", "cached_wilson_step", "dumps_expr", "loads_expr", "clear_memory_cache"]
+__all__ = ["cache_dir", "cache_key", "memoised", "dumps_expr", "loads_expr", "clear_memory_cache"]
 
 _MEMO: dict = {}
 
@@ -125,61 +125,33 @@ def cache_key(action, order: int, diagrams: bool) -> str:
                        f"\nsympy={sp.__version__}")
 
 
-def _dump_result(res) -> str:
-    d = {
-        "order": res.order,
-        "by_order": [[[dumps_expr(k), dumps_expr(v)] for k, v in t.items()] for t in res.by_order],
-        "coefficients": [[dumps_expr(k), dumps_expr(v)] for k, v in res.coefficients.items()],
-        "flow": [[dumps_expr(k), dumps_expr(v)] for k, v in res.flow.items()],
-        "diagrams": [{"order": g.order, "vertices": list(g.vertices), "external": dumps_expr(g.external),
-                      "edges": [list(e) for e in g.edges], "loops": g.loops,
-                      "symmetry_factor": dumps_expr(g.symmetry_factor), "automorphisms": g.automorphisms,
-                      "channels": g.channels, "contractions": g.contractions,
-                      "expression": dumps_expr(g.expression), "flow": dumps_expr(g.flow)}
-                     for g in res.diagrams],
-    }
-    return json.dumps(d)
-
-
-def _load_result(text: str, action):
-    from .wilson import Diagram, WilsonResult
-    d = json.loads(text)
-
-    def pairs(lst):
-        return {loads_expr(k): loads_expr(v) for k, v in lst}
-
-    diags = [Diagram(g["order"], tuple(g["vertices"]), loads_expr(g["external"]),
-                     tuple(tuple(e) for e in g["edges"]), g["loops"], loads_expr(g["symmetry_factor"]),
-                     g["automorphisms"], g["channels"], g["contractions"], loads_expr(g["expression"]),
-                     loads_expr(g["flow"])) for g in d["diagrams"]]
-    return WilsonResult(action, d["order"], pairs(d["coefficients"]), [pairs(t) for t in d["by_order"]],
-                        diags, pairs(d["flow"]))
-
-
 def clear_memory_cache() -> None:
     _MEMO.clear()
 
 
-def cached_wilson_step(action, order: int, diagrams: bool):
-    """:func:`symrg.engine.wilson.wilson_step` with in-memory and on-disk memoisation."""
-    from . import wilson
-    key = cache_key(action, order, diagrams)
+def memoised(key: str, compute, dump, load):
+    """``compute()`` memoised in memory and on disk under ``key`` (a :func:`cache_key`).
+
+    ``dump(result) -> str`` and ``load(text) -> result`` (de)serialise an entry; the caller
+    (:func:`symrg.engine.wilson.cached_wilson_step`) passes them in, so this module knows nothing
+    of the engine's result types.
+    """
     if key in _MEMO:
         return _MEMO[key]
     use_disk = os.environ.get("SYMRG_NO_CACHE", "") not in ("1", "true", "yes")
     path = cache_dir() / f"engine-{key}.json"
     if use_disk and path.is_file():
         try:
-            res = _load_result(path.read_text(encoding="utf-8"), action)
+            res = load(path.read_text(encoding="utf-8"))
             _MEMO[key] = res
             return res
         except (ValueError, KeyError, TypeError, SpecError):
             pass  # corrupt or stale entry: recompute and overwrite
-    res = wilson.wilson_step(action, order, diagrams=diagrams, use_cache=False)
+    res = compute()
     _MEMO[key] = res
     if use_disk:
         try:
-            atomic_write_text(path, _dump_result(res))
+            atomic_write_text(path, dump(res))
         except OSError:
             pass  # read-only home etc.: the cache is an optimisation only
     return res

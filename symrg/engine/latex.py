@@ -6,7 +6,7 @@ Everything goes through ``sympy.latex``; :func:`document` wraps a body in a stan
 from __future__ import annotations
 
 import sympy as sp
-from .spec import as_expr
+from .expr import as_expr
 
 __all__ = ["latex_expr", "result_to_latex", "document"]
 

@@ -25,6 +25,7 @@ of each coefficient is its derivative through these parameters.
 from __future__ import annotations
 
 import itertools
+import json
 import math
 import warnings
 from dataclasses import dataclass, field
@@ -36,11 +37,12 @@ from sympy.polys.rings import ring
 
 from ..errors import ParameterError
 from .action import Action
+from .cache import cache_key, dumps_expr, loads_expr, memoised
 from .diagrams import VertexType, enumerate_graph_classes
 from .wick import double_factorial
-from .spec import as_expr
+from .expr import as_expr
 
-__all__ = ["Diagram", "WilsonResult", "wilson_step", "cumulant_terms", "EngineCostWarning",
+__all__ = ["Diagram", "WilsonResult", "wilson_step", "cached_wilson_step", "cumulant_terms", "EngineCostWarning",
            "estimate_contractions"]
 
 COST_WARN_THRESHOLD = 10**9
@@ -128,6 +130,38 @@ class WilsonResult:
     def to_latex(self) -> str:
         from .latex import result_to_latex
         return result_to_latex(self)
+
+
+# (de)serialisation of results for the disk cache (symrg.engine.cache); expressions go through
+# dumps_expr / loads_expr, never eval
+def _dump_result(res) -> str:
+    d = {
+        "order": res.order,
+        "by_order": [[[dumps_expr(k), dumps_expr(v)] for k, v in t.items()] for t in res.by_order],
+        "coefficients": [[dumps_expr(k), dumps_expr(v)] for k, v in res.coefficients.items()],
+        "flow": [[dumps_expr(k), dumps_expr(v)] for k, v in res.flow.items()],
+        "diagrams": [{"order": g.order, "vertices": list(g.vertices), "external": dumps_expr(g.external),
+                      "edges": [list(e) for e in g.edges], "loops": g.loops,
+                      "symmetry_factor": dumps_expr(g.symmetry_factor), "automorphisms": g.automorphisms,
+                      "channels": g.channels, "contractions": g.contractions,
+                      "expression": dumps_expr(g.expression), "flow": dumps_expr(g.flow)}
+                     for g in res.diagrams],
+    }
+    return json.dumps(d)
+
+
+def _load_result(text: str, action):
+    d = json.loads(text)
+
+    def pairs(lst):
+        return {loads_expr(k): loads_expr(v) for k, v in lst}
+
+    diags = [Diagram(g["order"], tuple(g["vertices"]), loads_expr(g["external"]),
+                     tuple(tuple(e) for e in g["edges"]), g["loops"], loads_expr(g["symmetry_factor"]),
+                     g["automorphisms"], g["channels"], g["contractions"], loads_expr(g["expression"]),
+                     loads_expr(g["flow"])) for g in d["diagrams"]]
+    return WilsonResult(action, d["order"], pairs(d["coefficients"]), [pairs(t) for t in d["by_order"]],
+                        diags, pairs(d["flow"]))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -367,13 +401,19 @@ def wilson_step(action: Action, order: int, *, diagrams: bool = True, use_cache:
     if isinstance(order, bool) or not isinstance(order, int) or order < 0:
         raise ParameterError("order", order, "an integer >= 0")
     if use_cache:
-        from .cache import cached_wilson_step
         return cached_wilson_step(action, order, diagrams)
     est = estimate_contractions(action, order)
     if est > COST_WARN_THRESHOLD:
         warnings.warn(f"order {order} needs about {est:.3g} Wick contractions; the derivation may be "
                       f"slow (try a lower order or diagrams=False)", EngineCostWarning, stacklevel=2)
     return _compute(action, order, diagrams)
+
+
+def cached_wilson_step(action, order: int, diagrams: bool):
+    """:func:`wilson_step` with in-memory and on-disk memoisation (:mod:`symrg.engine.cache`)."""
+    return memoised(cache_key(action, order, diagrams),
+                    lambda: wilson_step(action, order, diagrams=diagrams, use_cache=False),
+                    _dump_result, lambda text: _load_result(text, action))
 
 
 def _mono_key(m):

@@ -10,7 +10,8 @@ import sympy as sp
 from symrg.engine import (EngineCostWarning, example_path, load_action, parse_action,
                           parse_expression, wilson_step)
 from symrg.engine import cli_derive
-from symrg.engine.cache import cached_wilson_step, clear_memory_cache, dumps_expr, loads_expr
+from symrg.engine.cache import clear_memory_cache, dumps_expr, loads_expr
+from symrg.engine.wilson import cached_wilson_step
 from symrg.errors import ParameterError, SpecError
 
 CONTRACT = {"fields": {"a": {"role": "kept"}, "b": {"role": "integrated", "propagator": "G"}},
@@ -212,7 +213,7 @@ def test_as_expr_never_evaluates_text():
     """Strings reach SymPy only through the whitelist parser; other objects are refused."""
     import sympy as sp
 
-    from symrg.engine.spec import as_expr
+    from symrg.engine.expr import as_expr
     from symrg.errors import SpecError
 
     a, u = sp.symbols("a u")
@@ -230,7 +231,7 @@ def test_as_expr_never_evaluates_text():
 def test_expressions_cannot_exhaust_resources(text):
     """Bounded exponents, literals and sizes: hostile text is refused with SpecError before
     SymPy evaluates it (without the bounds, '3**3**17' would run for minutes)."""
-    from symrg.engine.spec import as_expr
+    from symrg.engine.expr import as_expr
     from symrg.errors import SpecError
 
     with pytest.raises(SpecError):

@@ -29,8 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ._validate import check_finite_array, check_int
-from .errors import DataError, ParameterError
+from .._validate import check_finite_array, check_int
+from ..errors import DataError, ParameterError
 
 __all__ = [
     "Dataset",

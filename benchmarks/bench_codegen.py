@@ -38,8 +38,8 @@ def main(argv=None) -> int:
     a = p.parse_args(argv)
 
     from symrg.codegen import load_generated
-    from symrg.models import derive_gaussian_flow
-    from symrg.models.gaussian import A, ALPHA, K, KAPPA, SIGMA2
+    from symrg.theory import derive_gaussian_flow
+    from symrg.theory.gaussian import A, ALPHA, K, KAPPA, SIGMA2
 
     d = derive_gaussian_flow()
     gen = load_generated("gaussian_flow")

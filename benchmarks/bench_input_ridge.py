@@ -42,7 +42,7 @@ def main(argv=None) -> int:
     except ImportError:  # pragma: no cover
         pass
     import sympy as sp
-    from symrg.models import feature_cumulants as fc
+    from symrg.theory import feature_cumulants as fc
 
     g = importlib.import_module("symrg._generated.input_ridge")
     rng = np.random.default_rng(0)

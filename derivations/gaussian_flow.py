@@ -1,6 +1,6 @@
 """Derivation of the Gaussian Wilsonian step (THEORY.md section 4).
 
-Runs :func:`symrg.models.derive_gaussian_flow`, regenerates the committed modules
+Runs :func:`symrg.theory.derive_gaussian_flow`, regenerates the committed modules
 ``symrg/_generated/gaussian_flow.py`` and ``gaussian_flow_mp.py`` and writes
 ``gaussian_flow.tex`` (standalone, ``pdflatex`` with article + amsmath) and
 ``gaussian_flow.json`` into ``--out`` (default ``derivations/out/``). No library logic here.
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from symrg._io import atomic_write_text, provenance_header, sha256_text, write_json
 from symrg.codegen import regenerate_gaussian_flow
-from symrg.models import derive_gaussian_flow
+from symrg.theory import derive_gaussian_flow
 
 SOURCE = "derivations/gaussian_flow.py"
 
@@ -49,7 +49,7 @@ def render_tex(d) -> str:
     return (provenance_header(SOURCE, comment="%", inputs_hash=digest)
             + "\\documentclass{article}\n\\usepackage{amsmath}\n\\begin{document}\n"
             "\\section*{Gaussian Wilsonian step: derived results}\n"
-            "Every expression below was produced by SymPy in \\texttt{symrg.models.gaussian} "
+            "Every expression below was produced by SymPy in \\texttt{symrg.theory.gaussian} "
             "(THEORY.md section 4); none was typed in.\n\n"
             + "\n".join(body) + "\\end{document}\n")
 

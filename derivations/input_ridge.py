@@ -3,7 +3,7 @@
 Writes ``input_ridge.tex`` (standalone, article + amsmath) and ``input_ridge.json`` into ``--out``
 (default derivations/out/), atomically, and regenerates ``symrg/_generated/input_ridge{,_mp}.py``
 from the same derivation (``--no-codegen`` to skip; ``--check`` only verifies that the committed
-modules match).  No library logic here: everything comes from ``symrg.models.feature_cumulants``.
+modules match).  No library logic here: everything comes from ``symrg.theory.feature_cumulants`` and ``symrg.codegen``.
 """
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import argparse
 from pathlib import Path
 
 from symrg._io import atomic_write_text, provenance_header, sha256_text, write_json
-from symrg.models.feature_cumulants import derive_input_ridge, regenerate_input_ridge
+from symrg.codegen.modules import regenerate_input_ridge
+from symrg.theory.feature_cumulants import derive_input_ridge
 
 SOURCE = "derivations/input_ridge.py"
 

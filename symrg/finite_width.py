@@ -807,8 +807,8 @@ def run_finite_width_study(out_dir, quick: bool = True, progress=None, *, activa
 def engine_cross_check(activation: str = "relu", width: int = 8, *, ridge: float = 0.1, seed: int = 0) -> dict:
     """The O(1/N) posterior shift by two independent routes on a tiny problem (2 training points, 1 test
     point on S^2): eq. P contracted with the exact (quadrature) tensor C, and the Wilsonian engine
-    applied to the Edgeworth action (:func:`symrg.models.finite_width.edgeworth_posterior_shift`)."""
-    from .models.finite_width import edgeworth_posterior_shift
+    applied to the Edgeworth action (:func:`symrg.theory.finite_width.edgeworth_posterior_shift`)."""
+    from .theory.finite_width import edgeworth_posterior_shift
     X, y, Xt = _sphere_problem(3, 2, 1, seed)
     Z = np.vstack([X, Xt])
     N = _check_width(width)

@@ -6,7 +6,7 @@ plus ``tail`` = the power ``sum lambda_k`` of modes not listed (e.g. degrees abo
 which is always integrated out.  The mode cutoff ``kappa`` counts modes; a cutoff at the end
 of shell ``s`` is ``kappa = sum_{s' <= s} mult[s']``.
 
-Formulas (THEORY.md section 4; derived symbolically in :mod:`symrg.models.gaussian`, lowered
+Formulas (THEORY.md section 4; derived symbolically in :mod:`symrg.theory.gaussian`, lowered
 to :mod:`symrg._generated.gaussian_flow`):
 
 * renormalised ridge ``sigma_kappa^2 = sigma^2 + sum_{k > kappa} lambda_k``        (4.1)

@@ -6,7 +6,7 @@ spectrum (:class:`~symrg.spectra.empirical.EmpiricalSpectrum`)
     sigma_kappa^2(x) = sigma^2 + sum_{k>kappa} lambda_k E[phi_k^2 | phi_<(x)],
     E[phi_k^2 | phi_<] ~ 1 + sum_q c3_kkq phi_q + 1/2 sum_{q,q'} c4_kkqq' (phi_q phi_q' - delta_qq'),
 
-the expansion derived in :mod:`symrg.models.feature_cumulants` and evaluated by the generated
+the expansion derived in :mod:`symrg.theory.feature_cumulants` and evaluated by the generated
 module ``symrg/_generated/input_ridge.py`` (no SymPy on this path).
 
 Cumulant estimates.  The features are orthonormal in their raw second moments on the pool but

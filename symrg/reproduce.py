@@ -20,11 +20,11 @@ from ._io import atomic_write_text, provenance, write_json
 from .errors import SymrgError
 
 REPO_FILES = {
-    "gaussian_flow": ("derivations/gaussian_flow.py", "symrg/models/gaussian.py", "derive_gaussian_flow"),
+    "gaussian_flow": ("derivations/gaussian_flow.py", "symrg/theory/gaussian.py", "derive_gaussian_flow"),
     "engine_phi4": ("derivations/engine_phi4.py", "symrg/engine/wilson.py", "wilson_step"),
     "engine_tensor": ("derivations/engine_tensor.py", "symrg/engine/wilson.py", "wilson_step"),
-    "input_ridge": ("derivations/input_ridge.py", "symrg/models/feature_cumulants.py", "derive"),
-    "finite_width": ("derivations/finite_width.py", "symrg/models/finite_width.py", "derive"),
+    "input_ridge": ("derivations/input_ridge.py", "symrg/theory/feature_cumulants.py", "derive"),
+    "finite_width": ("derivations/finite_width.py", "symrg/theory/finite_width.py", "derive"),
 }
 
 
@@ -99,7 +99,7 @@ def section_derivations(out: Path, quick: bool, progress) -> dict:
     gf = dout / "gaussian_flow.json"
     if gf.exists():
         d = json.loads(gf.read_text())
-        md += ["", "Derived Gaussian step (by `symrg/models/gaussian.py::derive_gaussian_flow`, lowered to "
+        md += ["", "Derived Gaussian step (by `symrg/theory/gaussian.py::derive_gaussian_flow`, lowered to "
                "[`symrg/_generated/gaussian_flow.py`](../symrg/_generated/gaussian_flow.py) with its mpmath twin):", ""]
         for key in ("sigma2_kappa", "flow_discrete", "flow_continuum", "sigma2_powerlaw", "sigma2_powerlaw_asymptotic",
                     "replica_prefactor_limit"):

@@ -185,7 +185,7 @@ def _sum_rule():
 def _derived_ridge():
     import sympy as sp
 
-    from .models.gaussian import SYMBOLS, derive_gaussian_flow
+    from .theory.gaussian import SYMBOLS, derive_gaussian_flow
 
     d = derive_gaussian_flow()
     k, kappa, sigma2, lam = SYMBOLS["k"], SYMBOLS["kappa"], SYMBOLS["sigma2"], SYMBOLS["lambda"]

@@ -1,1 +1,1 @@
-"""Generated modules (do not edit by hand): see symrg.codegen."""
+"""Generated modules (do not edit by hand): see symrg.codegen.modules."""

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from symrg.models import derive_gaussian_flow
+from symrg.theory import derive_gaussian_flow
 
 
 @pytest.fixture(scope="module")

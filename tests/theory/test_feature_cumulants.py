@@ -2,7 +2,7 @@
 
 import sympy as sp
 
-from symrg.models import feature_cumulants as fc
+from symrg.theory import feature_cumulants as fc
 
 
 def test_conditional_moment_one_and_two_features_match_theory():

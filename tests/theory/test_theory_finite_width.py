@@ -8,7 +8,7 @@ import sympy as sp
 
 def test_one_loop_quadratic_matches_engine():
     from symrg.engine import wilson_step
-    from symrg.models.finite_width import one_loop_quadratic, tensor_action
+    from symrg.theory.finite_width import one_loop_quadratic, tensor_action
     act = tensor_action(3, 1)
     res = wilson_step(act, 1, diagrams=False)
     rng = np.random.default_rng(0)

@@ -1,4 +1,4 @@
-"""The Gaussian Wilsonian step (THEORY.md section 4), as derived by symrg.models.gaussian.
+"""The Gaussian Wilsonian step (THEORY.md section 4), as derived by symrg.theory.gaussian.
 
 Reference values: the closed forms of THEORY.md section 4; the Hurwitz zeta is checked against
 direct summation with ``mpmath.nsum`` at 30 digits, the per-sample integral against Monte Carlo.
@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from symrg.models import GaussianFlowDerivation, derive_gaussian_flow, gaussian_integrate, read_off_ridge
-from symrg.models.gaussian import A, ALPHA, C, H, KAPPA, KAPPA_C, LAMBDA, M, SIGMA2
+from symrg.theory import GaussianFlowDerivation, derive_gaussian_flow, gaussian_integrate, read_off_ridge
+from symrg.theory.gaussian import A, ALPHA, C, H, KAPPA, KAPPA_C, LAMBDA, M, SIGMA2
 from symrg.errors import VerificationError
 
 K = sp.Symbol("k", integer=True, positive=True)

@@ -34,7 +34,7 @@ def shifted(X: np.ndarray, dx: int = 1, dy: int = 1) -> np.ndarray:
 
 def run(threads: int, ridge: float, n_test: int, kappas, repeats: int) -> dict:
     from symrg.data import load_mnist, normalize_rows, one_vs_rest
-    from symrg.gp import DEFAULT_VARIANTS, ExactGP, ReducedGP
+    from symrg.numerics.gp import DEFAULT_VARIANTS, ExactGP, ReducedGP
     from symrg.spectra.empirical import EmpiricalSpectrum
     from symrg.spectra.kernels import NNGPKernel
 

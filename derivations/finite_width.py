@@ -12,7 +12,7 @@ from pathlib import Path
 
 from symrg._io import atomic_write_text, provenance_header, sha256_text, write_json
 from symrg.engine.latex import document
-from symrg.finite_width import engine_cross_check, excess_kurtosis
+from symrg.numerics.finite_width import engine_cross_check, excess_kurtosis
 from symrg.theory.finite_width import derive_finite_width
 
 SOURCE = "derivations/finite_width.py"

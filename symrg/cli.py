@@ -86,7 +86,7 @@ def cmd_spectrum(args) -> int:
 
 
 def _flow_spectrum(args):
-    from .flows import Shells
+    from .numerics.flows import Shells
     from .spectra.funk_hecke import sphere_spectrum
 
     if args.spectrum == "powerlaw":
@@ -107,7 +107,7 @@ def _flow_spectrum(args):
 
 
 def cmd_flow(args) -> int:
-    from .flows import eigenlearning_prediction, ir_stop, renormalized_ridge, rg_prediction
+    from .numerics.flows import eigenlearning_prediction, ir_stop, renormalized_ridge, rg_prediction
 
     sh, label = _flow_spectrum(args)
     s2 = renormalized_ridge(sh, args.ridge)
@@ -146,7 +146,7 @@ def cmd_flow(args) -> int:
 
 
 def cmd_learning_curve(args) -> int:
-    from .learning import parse_target, simulate_learning_curve, theory_learning_curve
+    from .numerics.simulate import parse_target, simulate_learning_curve, theory_learning_curve
 
     kernel = _make_kernel(args)
     ns = _int_list(args.ns, "ns")
@@ -167,7 +167,7 @@ def cmd_learning_curve(args) -> int:
 
 def cmd_reduced_gp(args) -> int:
     from .data import load_digits, load_file, load_mnist, one_vs_rest
-    from .gp import compare_reduced
+    from .numerics.gp import compare_reduced
 
     if args.data == "digits":
         ds = load_digits()
@@ -217,7 +217,7 @@ def cmd_verify(args) -> int:
 
 
 def cmd_reproduce(args) -> int:
-    from .reproduce import SECTIONS, reproduce
+    from .studies.reproduce import SECTIONS, reproduce
 
     only = None
     if args.only:

@@ -53,7 +53,8 @@ def _dump(obj) -> str:
 
 def run(args) -> int:
     from .errors import SymrgError
-    from .finite_width import DegenerateWeightsWarning, finite_width_report, run_finite_width_study
+    from .numerics.finite_width import DegenerateWeightsWarning
+    from .studies.finite_width_study import finite_width_report, run_finite_width_study
 
     try:
         if args.study:

@@ -18,7 +18,7 @@ Target.  A real ``y`` (non-integer values) is used as given.  Class labels becom
 with ``+1`` for ``c1``.  Defaults: ReLU NNGP kernel of depth 1 (the shallowest network; depth is
 a flag), pool 1000, n 200, ridge 0.01, kappa 100, c4 ``none`` (the first Edgeworth order: the c3
 term over all kept features; ``full`` adds c4 over pairs of the top 16, ``diag`` the diagonal c4
-over all kept features — measured to help less, see :mod:`symrg.input_ridge`).
+over all kept features — measured to help less, see :mod:`symrg.numerics.input_ridge`).
 
 JSON keys: ``kappa``, ``sigma2_const``, ``sigma2_x`` (``min``, ``median``, ``max``), ``models``
 (``truncated``, ``renormalized_const``, ``renormalized_x``, ``exact_diagonal``, each with
@@ -102,7 +102,7 @@ def ridge_map(X, y, *, kernel="relu", depth=1, ridge=1e-2, kappa=100, pool=1000,
               c4="none") -> dict:
     """The numbers behind ``symrg ridge-map`` (see the module doc)."""
     from ._validate import check_int
-    from .input_ridge import compare_input_ridge, input_ridge
+    from .numerics.input_ridge import compare_input_ridge, input_ridge
     from .spectra.empirical import EmpiricalSpectrum
     from .spectra.kernels import NNGPKernel
 

@@ -62,7 +62,7 @@ def load_all() -> dict[str, Check]:
     """Import every module that registers checks."""
     import importlib
 
-    for mod in ("symrg.input_ridge", "symrg.finite_width"):
+    for mod in ("symrg.numerics.input_ridge", "symrg.numerics.finite_width"):
         try:
             importlib.import_module(mod)
         except ImportError:  # a capability not installed in this build
@@ -234,7 +234,7 @@ def _codegen_twin():
 @check("flow.ode_vs_sum", "d sigma^2/d kappa = -lambda_kappa integrates to the tail sum",
        "SciPy solve_ivp of the flow ODE", "discrete tail sum (generated)", 1e-10)
 def _ode():
-    from .flows import Shells, flow_ode, renormalized_ridge
+    from .numerics.flows import Shells, flow_ode, renormalized_ridge
 
     k = np.arange(1, 201, dtype=float)
     sh = Shells.from_modes(k ** -1.7)
@@ -246,7 +246,7 @@ def _ode():
 @check("flow.ir_scale", "IR cutoff kappa* ~ eta^(1/(1+alpha)) (alpha = 1, sigma^2 = 1)",
        "fitted slope of the RG stop kappa*(eta)", "1/(1+alpha)", 0.05)
 def _ir_scale():
-    from .flows import Shells, fit_exponent, ir_stop
+    from .numerics.flows import Shells, fit_exponent, ir_stop
     from ._generated import gaussian_flow as g
 
     k = np.arange(1, 200_001, dtype=float)
@@ -260,7 +260,7 @@ def _ir_scale():
 @check("flow.error_exponent", "E ~ eta^(-alpha/(1+alpha)) at fixed sigma^2 (alpha = 1)",
        "fitted slope of RG and eigenlearning curves", "-alpha/(1+alpha)", 0.05)
 def _err_exponent():
-    from .flows import powerlaw_exponent_check
+    from .numerics.flows import powerlaw_exponent_check
 
     out = powerlaw_exponent_check(1.0, ridge=1.0, n_modes=200_000, ns=np.logspace(3, 5, 7))
     d = max(abs(out["rg_slope"] - out["expected"]), abs(out["eigenlearning_slope"] - out["expected"]))
@@ -269,7 +269,7 @@ def _err_exponent():
 
 @functools.lru_cache(maxsize=4)
 def learning_curve_comparison(trials=24, seed=7):
-    from .learning import simulate_learning_curve, theory_learning_curve
+    from .numerics.simulate import simulate_learning_curve, theory_learning_curve
     from .spectra.kernels import NNGPKernel
 
     kernel = NNGPKernel("relu", 1)
@@ -304,7 +304,7 @@ def _rg_sim():
        "weight-space reduced GP, kappa = P", "exact GP (Cholesky)", 1e-8)
 def _reduced_full():
     from .data import sample_sphere
-    from .gp import compare_reduced
+    from .numerics.gp import compare_reduced
     from .spectra.kernels import NNGPKernel
 
     rng = np.random.default_rng(0)
@@ -368,7 +368,7 @@ def _symfactors():
 def _fw_four_point():
     import mpmath
 
-    from .finite_width import relu_pair_moment
+    from .numerics.finite_width import relu_pair_moment
 
     worst = 0.0
     for p, c in ((2, 0.35), (3, -0.7), (2, -0.2)):
@@ -394,7 +394,7 @@ def _fw_four_point():
 @check("finite_width.kurtosis", "single-input excess kurtosis of a width-N ReLU network = 15/N",
        "closed-form moments", "exact rational 15/N", 1e-12)
 def _fw_kurtosis():
-    from .finite_width import excess_kurtosis
+    from .numerics.finite_width import excess_kurtosis
 
     return max(abs(excess_kurtosis("relu", N) * N / 15 - 1) for N in (1, 8, 64)), "N in {1, 8, 64}"
 
@@ -402,7 +402,7 @@ def _fw_kurtosis():
 @check("finite_width.engine_vs_covariance", "O(1/N) posterior shift of a finite-width network",
        "Wilsonian engine on the Edgeworth action", "contraction of the kernel-fluctuation covariance", 1e-10)
 def _fw_engine():
-    from .finite_width import engine_cross_check
+    from .numerics.finite_width import engine_cross_check
 
     worst, det = 0.0, []
     for act in ("relu", "erf"):
@@ -434,7 +434,7 @@ def _ir_twin():
 @check("input_ridge.sphere_shells", "sigma^2(x) is constant when whole degenerate shells are integrated out (S^2)",
        "cumulant-expanded sigma^2(x) on 3000 sphere points", "constant (addition theorem)", 1e-12)
 def _ir_shells():
-    from .input_ridge import sphere_shell_check
+    from .numerics.input_ridge import sphere_shell_check
 
     r = sphere_shell_check()
     return r["whole_shells"]["rel_spread_sigma2_x"], (f"half a shell cut instead: spread "
@@ -444,7 +444,7 @@ def _ir_shells():
 @check("input_ridge.gaussian_features", "sigma^2(x) reduces to the universal constant for Gaussian features",
        "cumulant form with exact (zero) cumulants", "sigma^2 + sum_{k>kappa} lambda_k", 1e-14)
 def _ir_gauss():
-    from .input_ridge import gaussian_features_check
+    from .numerics.input_ridge import gaussian_features_check
 
     r = gaussian_features_check()
     return max(r["rel_dev_exact_cumulants"], r["flow_dev_exact_cumulants"]), (

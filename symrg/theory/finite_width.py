@@ -3,7 +3,7 @@
 What is put in and what is derived
 ----------------------------------
 Put in (definitions): the prior of a width-``N`` network has the quartic term
-``(1/4!) sum U_klmn f_k f_l f_m f_n`` with ``U = O(1/N)`` (numbers: :mod:`symrg.finite_width`); its local
+``(1/4!) sum U_klmn f_k f_l f_m f_n`` with ``U = O(1/N)`` (numbers: :mod:`symrg.numerics.finite_width`); its local
 form ``(u/4!) int dmu f^4``; the data term kept inside the propagator of the greater modes,
 ``G_k = (1/lambda_k + eta/sigma^2)^-1`` (THEORY.md §3); and, for the posterior-mean check, the
 Edgeworth form of the prior ``-log p(f) = 1/2 f K^-1 f - kappa_4 . H_4(f)/4! + O(1/N^2)``.
@@ -18,7 +18,7 @@ Derived by the engine (:func:`symrg.engine.wilson_step`), nothing typed in:
   completing the square with the data term (:func:`ridge_reading`);
 * the flow of the quartic coupling (the order-``u^2`` four-point term and its ``d/dkappa``);
 * the first-order shift of the posterior mean under the Edgeworth action (a source ``J`` coupled to
-  the fluctuation; ``<c> = -dS_eff/dJ``), used to cross-check eq. P of :mod:`symrg.finite_width`.
+  the fluctuation; ``<c> = -dS_eff/dJ``), used to cross-check eq. P of :mod:`symrg.numerics.finite_width`.
 """
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from symrg.errors import ParameterError
-from symrg.finite_width import (
+from symrg.numerics.finite_width import (
     DegenerateWeightsWarning, _second_moments, _sphere_problem, activation_moment, activation_moment_mc,
     compare_posteriors, excess_kurtosis, four_point_function, gp_posterior_mean,
     kernel_fluctuation_cov, monte_carlo_posterior, one_over_n_coefficient, one_over_n_from_cov,

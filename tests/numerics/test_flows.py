@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from symrg.errors import ParameterError
-from symrg.flows import (Shells, eigenlearning_prediction, eigenlearning_ridge, fit_exponent, flow_ode,
+from symrg.numerics.flows import (Shells, eigenlearning_prediction, eigenlearning_ridge, fit_exponent, flow_ode,
                          flow_ode_powerlaw, ir_stop, learnability, powerlaw_exponent_check, renormalized_ridge,
                          renormalized_ridge_at, rg_prediction)
 from symrg._generated import gaussian_flow as g

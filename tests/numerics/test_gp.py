@@ -6,7 +6,7 @@ import pytest
 
 from symrg.data import load_digits, one_vs_rest, sample_sphere
 from symrg.errors import KernelError, ParameterError
-from symrg.gp import VARIANTS, ExactGP, ReducedGP, compare_reduced
+from symrg.numerics.gp import VARIANTS, ExactGP, ReducedGP, compare_reduced
 from symrg.spectra.empirical import EmpiricalSpectrum
 from symrg.spectra.kernels import NNGPKernel
 

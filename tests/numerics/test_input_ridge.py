@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from symrg import input_ridge as ir
+from symrg.numerics import input_ridge as ir
 from symrg.errors import DataError, ParameterError
 from symrg.spectra.empirical import EmpiricalSpectrum
 from symrg.spectra.kernels import NNGPKernel

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from symrg.errors import ParameterError
-from symrg.learning import HarmonicTarget, gegenbauer, parse_target, sample_sphere, simulate_learning_curve, \
+from symrg.numerics.simulate import HarmonicTarget, gegenbauer, parse_target, sample_sphere, simulate_learning_curve, \
     theory_learning_curve
 from symrg.spectra.kernels import NNGPKernel
 
@@ -63,7 +63,7 @@ def test_unlearnable_target_degree_is_reported():
 
 
 def test_learning_bad_input():
-    from symrg.learning import learned_fractions
+    from symrg.numerics.simulate import learned_fractions
 
     k = NNGPKernel("relu", 1)
     with pytest.raises(ParameterError, match="n_test"):
@@ -76,7 +76,7 @@ def test_learning_bad_input():
 
 def test_duplicate_points_without_ridge_give_clear_kernel_error():
     from symrg.errors import KernelError
-    from symrg.gp import ridge_solve
+    from symrg.numerics.gp import ridge_solve
 
     X = sample_sphere(5, 3, np.random.default_rng(0))
     X = np.vstack([X, X[:1]])

@@ -6,7 +6,7 @@ import pytest
 
 @pytest.mark.slow
 def test_study_quick(tmp_path):
-    from symrg.finite_width import run_finite_width_study
+    from symrg.studies.finite_width_study import run_finite_width_study
     doc = run_finite_width_study(tmp_path, quick=True)
     assert (tmp_path / "finite_width_study.png").stat().st_size > 1000
     assert (tmp_path / "finite_width_study.json").exists()

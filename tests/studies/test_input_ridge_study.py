@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from symrg import input_ridge as ir
+from symrg.numerics import input_ridge as ir
+from symrg.studies import input_ridge_study as irs
 from symrg.spectra.empirical import EmpiricalSpectrum
 from symrg.spectra.kernels import NNGPKernel
 
@@ -18,7 +19,7 @@ def sphere_pool():
 
 
 def test_feature_diagnostics(tmp_path, sphere_pool):
-    from symrg.diagnostics import GAUSSIAN_TAIL_3SIGMA, feature_moments, write_feature_figures
+    from symrg.studies.diagnostics import GAUSSIAN_TAIL_3SIGMA, feature_moments, write_feature_figures
 
     rng = np.random.default_rng(1)
     m = feature_moments(rng.standard_normal((20000, 3)))
@@ -36,5 +37,5 @@ def test_comparison_figures(tmp_path, sphere_pool):
     _, K, y, sp_ = sphere_pool
     comp = ir.compare_input_ridge(K, y, 0.01, 60, [5, 30], seed=0, spectrum=sp_)
     res = {"runs": [{"dataset": "toy", "target": "sign", "depth": 2, "n_train": 60, "comparison": comp}]}
-    paths = ir.write_comparison_figures(res, tmp_path)
+    paths = irs.write_comparison_figures(res, tmp_path)
     assert len(paths) == 3 and all(p.endswith(".png") for p in paths)

@@ -3,7 +3,7 @@ import json
 
 
 from symrg.cli import main
-from symrg.reproduce import reproduce
+from symrg.studies.reproduce import reproduce
 
 
 def test_reproduce_sections_write_report(tmp_path):

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ._validate import check_finite_array
-from .errors import ParameterError
+from .._validate import check_finite_array
+from ..errors import ParameterError
 
 __all__ = ["feature_moments", "write_feature_figures", "GAUSSIAN_TAIL_3SIGMA"]
 

@@ -33,8 +33,8 @@ import numpy as np
 from scipy.integrate import solve_ivp
 from scipy.optimize import brentq
 
-from ._validate import check_finite_array, check_positive, check_ridge, check_spectrum
-from .errors import ConvergenceError, ParameterError
+from .._validate import check_finite_array, check_positive, check_ridge, check_spectrum
+from ..errors import ConvergenceError, ParameterError
 
 
 # ---------------------------------------------------------------------------- shells --
@@ -103,7 +103,7 @@ def _as_shells(spec) -> Shells:
 
 
 def _generated():
-    from ._generated import gaussian_flow
+    from .._generated import gaussian_flow
 
     return gaussian_flow
 

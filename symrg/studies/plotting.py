@@ -13,7 +13,7 @@ def save_figure(fig, path, dpi: int = 110) -> Path:
     """Save ``fig`` as PNG atomically, without a timestamp (reproducible bytes), and close it."""
     import matplotlib.pyplot as plt
 
-    from ._io import atomic_write_bytes
+    from .._io import atomic_write_bytes
 
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": "symrg", "Creation Time": None})

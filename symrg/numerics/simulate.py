@@ -18,11 +18,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import check_int, check_ridge
-from .errors import ParameterError
-from .data import sample_sphere  # noqa: F401  (re-exported)
+from .._validate import check_int, check_ridge
+from ..errors import ParameterError
+from ..data import sample_sphere  # noqa: F401  (re-exported)
 from .gp import ridge_solve
-from .spectra.funk_hecke import log_multiplicity, sphere_spectrum
+from ..spectra.funk_hecke import log_multiplicity, sphere_spectrum
 
 
 def gegenbauer(l: int, d: int, t) -> np.ndarray:

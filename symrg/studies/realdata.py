@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import check_int, check_ridge
-from .errors import ParameterError
+from .._validate import check_int, check_ridge
+from ..errors import ParameterError
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class Task:
 
 def load_task(dataset: str, task: Task, pool: int, seed: int = 0):
     """Inputs on the sphere and +-1 targets for a task, at most ``pool`` rows (a seeded subset)."""
-    from .data import class_pair, load_digits, load_mnist, one_vs_rest
+    from ..data import class_pair, load_digits, load_mnist, one_vs_rest
 
     ds = {"digits": load_digits, "mnist": load_mnist}.get(dataset)
     if ds is None:
@@ -54,9 +54,9 @@ def load_task(dataset: str, task: Task, pool: int, seed: int = 0):
 
 def learning_curve_on_pool(X, y, kernel, ridge: float, ns, trials: int = 10, seed: int = 0, progress=None) -> dict:
     """Experiment and both theories on one pool (module doc)."""
-    from .flows import Shells, eigenlearning_prediction, rg_prediction
-    from .gp import ridge_solve
-    from .spectra.empirical import EmpiricalSpectrum
+    from ..numerics.flows import Shells, eigenlearning_prediction, rg_prediction
+    from ..numerics.gp import ridge_solve
+    from ..spectra.empirical import EmpiricalSpectrum
 
     ridge = check_ridge(ridge)
     trials = check_int(trials, "trials", 2, None)
@@ -105,7 +105,7 @@ def exponent_ci(ns, errs) -> dict:
     """Slope of log E vs log n with a 95% confidence interval."""
     from scipy.stats import t as student
 
-    from .flows import fit_exponent
+    from ..numerics.flows import fit_exponent
 
     if len(ns) < 3:
         return {"slope": float("nan"), "ci95": [float("nan"), float("nan")]}
@@ -120,7 +120,7 @@ def real_data_study(out_dir, quick: bool = False, progress=None) -> dict:
     from pathlib import Path
 
     from .plotting import save_figure
-    from .spectra.kernels import NNGPKernel
+    from ..spectra.kernels import NNGPKernel
 
     out_dir = Path(out_dir)
     pools = {"digits": 1000 if quick else 1797, "mnist": 1000 if quick else 2500}

@@ -31,9 +31,9 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import scipy.linalg
 
-from ._validate import check_finite_array, check_int, check_kappa, check_kernel_matrix, check_ridge
-from .errors import KernelError, ParameterError
-from .spectra.empirical import EmpiricalSpectrum, gram_matrix
+from .._validate import check_finite_array, check_int, check_kappa, check_kernel_matrix, check_ridge
+from ..errors import KernelError, ParameterError
+from ..spectra.empirical import EmpiricalSpectrum, gram_matrix
 
 __all__ = [
     "VARIANTS",

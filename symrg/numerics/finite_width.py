@@ -51,16 +51,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.special
 
-from ._validate import check_finite_array, check_int, check_positive, check_ridge
-from .errors import ParameterError, SymrgError
+from .._validate import check_finite_array, check_int, check_positive, check_ridge
+from ..errors import ParameterError, SymrgError
 
 __all__ = [
     "ACTIVATIONS", "DegenerateWeightsWarning", "activation_moment", "activation_moment_mc",
     "relu_pair_moment", "single_input_moments", "excess_kurtosis", "kernel_fluctuation_cov",
     "four_point_function", "QuarticCoupling", "quartic_coupling", "one_over_n_from_cov",
     "one_over_n_coefficient", "PosteriorComparison", "gp_posterior_mean", "posterior_one_over_n",
-    "MonteCarloPosterior", "monte_carlo_posterior", "compare_posteriors", "finite_width_report",
-    "engine_cross_check", "run_finite_width_study",
+    "MonteCarloPosterior", "monte_carlo_posterior", "compare_posteriors", "engine_cross_check",
 ]
 
 ACTIVATIONS = ("relu", "erf")
@@ -291,7 +290,7 @@ def activation_moment_mc(activation: str, cov, n_samples: int = 10**6, rng=None)
 
 # ------------------------------------------------------------------------ tensors on points --
 def _second_moments(activation: str, Z: np.ndarray) -> np.ndarray:
-    from .spectra.kernels import NNGPKernel
+    from ..spectra.kernels import NNGPKernel
     return NNGPKernel(activation, 1, 1.0, 0.0).gram(Z)   # M_ab = E[phi(u_a) phi(u_b)]
 
 
@@ -695,120 +694,21 @@ def compare_posteriors(activation, X, y, X_test, width, ridge, *, sigma_w2=2.0, 
     return PosteriorComparison(N, gp, one, one_sem, mc.mean, mc.sem, mc.ess, mc.n_draws, mc.degenerate)
 
 
-# ------------------------------------------------------------------------ problems and study --
+# ------------------------------------------------------------------------------- problems --
 def _sphere_problem(dim: int, n_train: int, n_test: int, seed: int):
     """Points on S^{d-1}; target ``y = sqrt(d) x_1 + d x_1 x_2`` (one degree-1 and one degree-2 harmonic)."""
-    from .data import sample_sphere
+    from ..data import sample_sphere
     rng = np.random.default_rng(seed)
     Z = sample_sphere(n_train + n_test, dim, rng)
     yfun = lambda x: math.sqrt(dim) * x[:, 0] + (dim * x[:, 0] * x[:, 1] if dim > 1 else 0.0)
     return Z[:n_train], yfun(Z[:n_train]), Z[n_train:]
 
 
-def _digits_problem(n_train: int, n_test: int, seed: int, cls: int = 0):
-    """Digits, one-vs-rest (class ``cls`` = +1), centred then mapped to the unit sphere."""
-    from .data import load_digits, one_vs_rest
-    ds = load_digits()
-    Z = ds.on_sphere(center=True)
-    y = one_vs_rest(ds.labels, cls)
-    rng = np.random.default_rng(seed)
-    pos = rng.permutation(np.flatnonzero(y > 0))
-    neg = rng.permutation(np.flatnonzero(y < 0))
-    k = max(1, n_train // 4)
-    tr = np.concatenate([pos[:k], neg[: n_train - k]])
-    kt = max(1, n_test // 4)
-    te = np.concatenate([pos[k : k + kt], neg[n_train - k : n_train - k + n_test - kt]])
-    return Z[tr], y[tr], Z[te]
-
-
-def finite_width_report(activation="relu", width=16, dim=5, n_train=16, seed=0, *, n_test=8, ridge=0.05,
-                        n_draws=100_000, n_unit_samples=200_000, n_modes=3, progress=None) -> dict:
-    """The JSON document of ``symrg finite-width`` (sphere data)."""
-    _check_activation(activation)
-    N = _check_width(width)
-    dim = check_int(dim, "dim", 2, 10_000)
-    n_train = check_int(n_train, "n_train", 1, 2000)
-    X, y, Xt = _sphere_problem(dim, n_train, n_test, seed)
-    cp = quartic_coupling(activation, X, N, min(n_modes, n_train), n_samples=n_unit_samples, seed=seed)
-    comp = compare_posteriors(activation, X, y, Xt, N, ridge, n_draws=n_draws, n_unit_samples=n_unit_samples,
-                              seed=seed, progress=progress)
-    post = comp.to_dict()
-    return {"activation": activation, "width": N, "dim": dim, "n_train": n_train, "n_test": n_test,
-            "ridge": ridge, "seed": seed, "excess_kurtosis": excess_kurtosis(activation, N),
-            "coupling": {"n_modes": len(cp.eigenvalues), "eigenvalues": cp.eigenvalues.tolist(),
-                         "U": cp.U.tolist(), "u_local": cp.u_local, "local_residual": cp.local_residual,
-                         "convention": cp.to_dict()["convention"]},
-            "posterior": post}
-
-
-def _plot(path, results: dict) -> None:
-    import matplotlib.pyplot as plt
-
-    from .plotting import save_figure
-    fig, axes = plt.subplots(1, len(results), figsize=(5 * len(results), 4), squeeze=False)
-    for ax, (name, rows) in zip(axes[0], results.items()):
-        Ns = [r["width"] for r in rows]
-        ax.loglog(Ns, [r["error_gp"] for r in rows], "o-", label="GP limit")
-        ax.loglog(Ns, [r["error_one_over_n"] for r in rows], "s-", label="O(1/N) prediction")
-        ax.loglog(Ns, [r["rms_sem"] for r in rows], "k--", label="MC standard error")
-        ax.set_xlabel("width N")
-        ax.set_ylabel("RMS difference from Monte Carlo")
-        ax.set_title(name)
-        ax.legend()
-    fig.tight_layout()
-    save_figure(fig, path)
-
-
-def run_finite_width_study(out_dir, quick: bool = True, progress=None, *, activation: str = "relu") -> dict:
-    """Width sweep N in {8, 16, 32, 64, 128}: GP limit and O(1/N) prediction against the Monte Carlo
-    ground truth, on sphere data and on digits (one-vs-rest).  Writes ``finite_width_study.json`` and
-    ``finite_width_study.png`` into ``out_dir`` and returns the numbers."""
-    from pathlib import Path
-    from ._io import write_json
-    _check_activation(activation)
-    out = Path(out_dir)
-    widths = [8, 16, 32, 64, 128]
-    n_draws = 40_000 if quick else 300_000
-    n_unit = 200_000 if quick else 1_000_000
-    ridge = 0.1
-    problems = {
-        "sphere (d=5, n=16)": (_sphere_problem(5, 16, 8, 0), ridge),
-        "digits 0-vs-rest (n=20)": (_digits_problem(20, 8, 0), ridge),
-    }
-    results, meta = {}, {}
-    total = len(widths) * len(problems)
-    step = 0
-    for name, ((X, y, Xt), rdg) in problems.items():
-        rows = []
-        coef = one_over_n_coefficient(activation, X, y, Xt, rdg, n_samples=n_unit, seed=1)
-        for N in widths:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", DegenerateWeightsWarning)
-                comp = compare_posteriors(activation, X, y, Xt, N, rdg, n_draws=n_draws, seed=N,
-                                          coefficient=coef)
-            rows.append(comp.to_dict())
-            step += 1
-            if progress is not None:
-                progress(step, total)
-        results[name] = rows
-        meta[name] = {"n_train": int(X.shape[0]), "n_test": int(Xt.shape[0]), "dim": int(X.shape[1]),
-                      "ridge": rdg}
-    doc = {"activation": activation, "quick": quick, "widths": widths, "n_draws": n_draws,
-           "n_unit_samples": n_unit, "problems": meta, "results": results,
-           "summary": {name: [{"width": r["width"], "error_gp": r["error_gp"],
-                               "error_one_over_n": r["error_one_over_n"], "rms_sem": r["rms_sem"],
-                               "ess": r["ess"], "resolved": r["resolved"]} for r in rows]
-                       for name, rows in results.items()}}
-    write_json(out / "finite_width_study.json", doc, "symrg.finite_width.run_finite_width_study")
-    _plot(out / "finite_width_study.png", results)
-    return doc
-
-
 def engine_cross_check(activation: str = "relu", width: int = 8, *, ridge: float = 0.1, seed: int = 0) -> dict:
     """The O(1/N) posterior shift by two independent routes on a tiny problem (2 training points, 1 test
     point on S^2): eq. P contracted with the exact (quadrature) tensor C, and the Wilsonian engine
     applied to the Edgeworth action (:func:`symrg.theory.finite_width.edgeworth_posterior_shift`)."""
-    from .theory.finite_width import edgeworth_posterior_shift
+    from ..theory.finite_width import edgeworth_posterior_shift
     X, y, Xt = _sphere_problem(3, 2, 1, seed)
     Z = np.vstack([X, Xt])
     N = _check_width(width)

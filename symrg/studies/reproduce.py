@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ._io import atomic_write_text, provenance, write_json
-from .errors import SymrgError
+from .._io import atomic_write_text, provenance, write_json
+from ..errors import SymrgError
 
 REPO_FILES = {
     "gaussian_flow": ("derivations/gaussian_flow.py", "symrg/theory/gaussian.py", "derive_gaussian_flow"),
@@ -60,7 +60,7 @@ def section_derivations(out: Path, quick: bool, progress) -> dict:
     """Run every script in derivations/ (found beside the package or in the working folder)."""
     # the scripts beside the package (repository checkout or editable install) come first; a
     # derivations/ folder in the working directory is used only when the package has none
-    here = Path(__file__).resolve().parent.parent
+    here = Path(__file__).resolve().parents[2]
     roots = [here, Path.cwd()]
     ddir = next((r / "derivations" for r in roots
                  if (r / "derivations").is_dir() and (r / "derivations" / "gaussian_flow.py").is_file()), None)
@@ -145,7 +145,7 @@ def _compile_latex(tex: Path):
             if r.returncode:
                 return None
         pdf = Path(tmp) / (tex.stem + ".pdf")
-        from ._io import atomic_write_bytes
+        from .._io import atomic_write_bytes
 
         atomic_write_bytes(tex.with_suffix(".pdf"), pdf.read_bytes())
     return tex.with_suffix(".pdf")
@@ -155,8 +155,8 @@ def section_spectra(out: Path, quick: bool, progress) -> dict:
     import matplotlib.pyplot as plt
 
     from .plotting import save_figure
-    from .spectra.funk_hecke import sphere_spectrum
-    from .spectra.kernels import NNGPKernel
+    from ..spectra.funk_hecke import sphere_spectrum
+    from ..spectra.kernels import NNGPKernel
 
     dims = [3, 10, 784]
     lmax = {3: 100, 10: 100, 784: 100 if quick else 200}
@@ -191,8 +191,8 @@ def section_spectra(out: Path, quick: bool, progress) -> dict:
 def section_flows(out: Path, quick: bool, progress) -> dict:
     import matplotlib.pyplot as plt
 
-    from ._generated import gaussian_flow as g
-    from .flows import Shells, fit_exponent, flow_ode, flow_ode_powerlaw, ir_stop, learnability, renormalized_ridge
+    from .._generated import gaussian_flow as g
+    from ..numerics.flows import Shells, fit_exponent, flow_ode, flow_ode_powerlaw, ir_stop, learnability, renormalized_ridge
     from .plotting import save_figure
 
     A, alpha, s2 = 1.0, 1.0, 1e-2
@@ -255,15 +255,15 @@ def section_flows(out: Path, quick: bool, progress) -> dict:
 def section_sphere(out: Path, quick: bool, progress) -> dict:
     import matplotlib.pyplot as plt
 
-    from .data import sample_sphere
-    from .flows import Shells, eigenlearning_prediction, rg_prediction
-    from .gp import compare_reduced
-    from .learning import (learned_fractions, powerlaw_feature_simulation, simulate_learning_curve,
+    from ..data import sample_sphere
+    from ..numerics.flows import Shells, eigenlearning_prediction, rg_prediction
+    from ..numerics.gp import compare_reduced
+    from ..numerics.simulate import (learned_fractions, powerlaw_feature_simulation, simulate_learning_curve,
                            theory_learning_curve)
-    from .flows import fit_exponent
+    from ..numerics.flows import fit_exponent
     from .plotting import save_figure
-    from .spectra.funk_hecke import sphere_spectrum
-    from .spectra.kernels import NNGPKernel
+    from ..spectra.funk_hecke import sphere_spectrum
+    from ..spectra.kernels import NNGPKernel
 
     kernel, dim, ridge = NNGPKernel("relu", 1), 5, 1e-2
     target = {1: 0.5, 2: 0.3, 4: 0.2}
@@ -291,7 +291,7 @@ def section_sphere(out: Path, quick: bool, progress) -> dict:
     pl_ns = [100, 200, 400, 800, 1600] + ([3200] if not quick else [])
     pl = powerlaw_feature_simulation(1.0, 1.0, pl_ns, trials=10 if not quick else 5, seed=5)
     k = np.arange(1, 200_001, dtype=float)
-    from ._generated import gaussian_flow as g
+    from .._generated import gaussian_flow as g
 
     plsh = Shells(k ** -2.0, np.ones_like(k), float(g.sigma2_powerlaw(0.0, 1.0, 1.0, 200_000.0)))
     pl_rg = [rg_prediction(plsh, 1.0, n).test_error for n in pl_ns]
@@ -396,13 +396,13 @@ def section_real_learning(out: Path, quick: bool, progress) -> dict:
 
 def section_input_ridge(out: Path, quick: bool, progress) -> dict:
     try:
-        from .input_ridge import run_ridge_study
+        from .input_ridge_study import run_ridge_study
     except ImportError:
         return {"numbers": {}, "markdown": "## Input-dependent ridge\n\nNot available in this build.", "skipped": True}
     from .diagnostics import feature_moments, write_feature_figures
     from .realdata import Task, load_task
-    from .spectra.empirical import EmpiricalSpectrum
-    from .spectra.kernels import NNGPKernel
+    from ..spectra.empirical import EmpiricalSpectrum
+    from ..spectra.kernels import NNGPKernel
 
     def say(msg):
         if progress:
@@ -491,7 +491,7 @@ def section_input_ridge(out: Path, quick: bool, progress) -> dict:
 
 def section_finite_width(out: Path, quick: bool, progress) -> dict:
     try:
-        from .finite_width import run_finite_width_study
+        from .finite_width_study import run_finite_width_study
     except ImportError:
         return {"numbers": {}, "markdown": "## Finite width\n\nNot available in this build.", "skipped": True}
     res = run_finite_width_study(out, quick=quick, progress=progress)
@@ -525,7 +525,7 @@ def section_finite_width(out: Path, quick: bool, progress) -> dict:
 
 
 def section_verify(out: Path, quick: bool, progress) -> dict:
-    from .verify import markdown_table, run_checks
+    from ..verify import markdown_table, run_checks
 
     results = run_checks(full=not quick, progress=progress)
     failed = [r.name for r in results if not r.passed]
@@ -581,7 +581,7 @@ def reproduce(out_dir="reports", quick: bool = False, show_progress: bool = True
 
 
 def _index_md(results, claims, quick, timings) -> str:
-    from . import __version__
+    from .. import __version__
 
     lines = [f"<!-- generated by `symrg reproduce{' --quick' if quick else ''}` (symrg {__version__}); do not edit -->",
              "# symrg report: Wilsonian renormalization of NNGP regression", "",

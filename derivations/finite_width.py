@@ -12,8 +12,9 @@ from pathlib import Path
 
 from symrg._io import atomic_write_text, provenance_header, sha256_text, write_json
 from symrg.engine.latex import document
-from symrg.numerics.finite_width import engine_cross_check, excess_kurtosis
+from symrg.numerics.finite_width import excess_kurtosis
 from symrg.theory.finite_width import derive_finite_width
+from symrg.verify.checks_finite_width import engine_cross_check
 
 SOURCE = "derivations/finite_width.py"
 

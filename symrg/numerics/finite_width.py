@@ -40,7 +40,7 @@ expanding ``E_W[p m_W] / E_W[p]`` to second order in ``delta K`` gives, exactly 
 where ``E_w`` is over ONE hidden unit ``w ~ N(0, I)``.  Equivalently it is a contraction of the
 tensor ``C`` of eq. C (:func:`one_over_n_from_cov`), and it equals the first-order shift of the
 posterior mean under the Edgeworth action (checked against the Wilsonian engine in
-:func:`engine_cross_check`).
+:func:`symrg.verify.checks_finite_width.engine_cross_check`).
 """
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ __all__ = [
     "relu_pair_moment", "single_input_moments", "excess_kurtosis", "kernel_fluctuation_cov",
     "four_point_function", "QuarticCoupling", "quartic_coupling", "one_over_n_from_cov",
     "one_over_n_coefficient", "PosteriorComparison", "gp_posterior_mean", "posterior_one_over_n",
-    "MonteCarloPosterior", "monte_carlo_posterior", "compare_posteriors", "engine_cross_check",
+    "MonteCarloPosterior", "monte_carlo_posterior", "compare_posteriors",
 ]
 
 ACTIVATIONS = ("relu", "erf")
@@ -702,19 +702,3 @@ def _sphere_problem(dim: int, n_train: int, n_test: int, seed: int):
     Z = sample_sphere(n_train + n_test, dim, rng)
     yfun = lambda x: math.sqrt(dim) * x[:, 0] + (dim * x[:, 0] * x[:, 1] if dim > 1 else 0.0)
     return Z[:n_train], yfun(Z[:n_train]), Z[n_train:]
-
-
-def engine_cross_check(activation: str = "relu", width: int = 8, *, ridge: float = 0.1, seed: int = 0) -> dict:
-    """The O(1/N) posterior shift by two independent routes on a tiny problem (2 training points, 1 test
-    point on S^2): eq. P contracted with the exact (quadrature) tensor C, and the Wilsonian engine
-    applied to the Edgeworth action (:func:`symrg.theory.finite_width.edgeworth_posterior_shift`)."""
-    from ..theory.finite_width import edgeworth_posterior_shift
-    X, y, Xt = _sphere_problem(3, 2, 1, seed)
-    Z = np.vstack([X, Xt])
-    N = _check_width(width)
-    C = kernel_fluctuation_cov(activation, Z, 2.0)
-    K = 2.0 * _second_moments(activation, Z)
-    delta_cov = one_over_n_from_cov(C, K=K, y=y, n_train=2, ridge=ridge) / N
-    k4 = (C + C.transpose(0, 2, 1, 3) + C.transpose(0, 3, 2, 1)) / N
-    delta_engine = edgeworth_posterior_shift(K, k4, y, n_train=2, ridge=ridge)
-    return {"delta_cov_route": delta_cov.tolist(), "delta_engine_route": np.asarray(delta_engine).tolist()}

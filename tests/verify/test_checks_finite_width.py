@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from symrg.numerics.finite_width import engine_cross_check
+from symrg.verify.checks_finite_width import engine_cross_check
 
 
 def test_engine_cross_check_edgeworth():

@@ -1,7 +1,7 @@
 """The verification registry: exit status, crashing checks, JSON."""
 import json
 
-from symrg import verify
+from symrg.verify import registry as verify
 from symrg.cli import main
 
 

@@ -1,32 +1,14 @@
-"""Derive the tensor quartic coupling (2 kept + 2 integrated modes) with the engine (THEORY.md §2.4, §3).
+"""Thin entry point of :mod:`symrg.derivations.engine_tensor` (or ``python -m symrg.derivations.engine_tensor``).
 
-Writes ``engine_tensor.tex`` and ``engine_tensor.json`` into ``--out`` (default derivations/out/).
+Writes into ``derivations/out/`` beside this file unless ``--out`` is given.
 """
-from __future__ import annotations
-
-import argparse
 from pathlib import Path
 
-from symrg._io import atomic_write_text, provenance_header, sha256_text, write_json
-from symrg.engine import example_path, load_action, wilson_step
-from symrg.engine.latex import document
-
-SOURCE = "derivations/engine_tensor.py"
+from symrg.derivations.engine_tensor import main as _main
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--out", default=str(Path(__file__).with_name("out")))
-    p.add_argument("--order", type=int, default=2)
-    args = p.parse_args(argv)
-    out = Path(args.out)
-    res = wilson_step(load_action(example_path("tensor_2x2")), args.order, diagrams=False)
-    body = res.to_latex()
-    header = provenance_header(SOURCE, comment="%", inputs_hash=sha256_text(body))
-    atomic_write_text(out / "engine_tensor.tex", document(body, "Wilsonian step: tensor quartic coupling", header))
-    write_json(out / "engine_tensor.json", res.to_json(), SOURCE)
-    print(f"wrote {out / 'engine_tensor.tex'} and {out / 'engine_tensor.json'}")
-    return 0
+    return _main(argv, default_out=Path(__file__).with_name("out"))
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ numbers, the figures it wrote, Markdown for the report and, where it measures a 
 from __future__ import annotations
 
 import json
+import pkgutil
 import subprocess
 import sys
 import time
@@ -20,11 +21,11 @@ from .._io import atomic_write_text, provenance, write_json
 from ..errors import SymrgError
 
 REPO_FILES = {
-    "gaussian_flow": ("derivations/gaussian_flow.py", "symrg/theory/gaussian.py", "derive_gaussian_flow"),
-    "engine_phi4": ("derivations/engine_phi4.py", "symrg/engine/wilson.py", "wilson_step"),
-    "engine_tensor": ("derivations/engine_tensor.py", "symrg/engine/wilson.py", "wilson_step"),
-    "input_ridge": ("derivations/input_ridge.py", "symrg/theory/feature_cumulants.py", "derive"),
-    "finite_width": ("derivations/finite_width.py", "symrg/theory/finite_width.py", "derive"),
+    "gaussian_flow": ("symrg/derivations/gaussian_flow.py", "symrg/theory/gaussian.py", "derive_gaussian_flow"),
+    "engine_phi4": ("symrg/derivations/engine_phi4.py", "symrg/engine/wilson.py", "wilson_step"),
+    "engine_tensor": ("symrg/derivations/engine_tensor.py", "symrg/engine/wilson.py", "wilson_step"),
+    "input_ridge": ("symrg/derivations/input_ridge.py", "symrg/theory/feature_cumulants.py", "derive"),
+    "finite_width": ("symrg/derivations/finite_width.py", "symrg/theory/finite_width.py", "derive"),
 }
 
 
@@ -57,30 +58,30 @@ class Progress:
 
 # ============================================================================ sections ==
 def section_derivations(out: Path, quick: bool, progress) -> dict:
-    """Run every script in derivations/ (found beside the package or in the working folder)."""
-    # the scripts beside the package (repository checkout or editable install) come first; a
-    # derivations/ folder in the working directory is used only when the package has none
-    here = Path(__file__).resolve().parents[2]
-    roots = [here, Path.cwd()]
-    ddir = next((r / "derivations" for r in roots
-                 if (r / "derivations").is_dir() and (r / "derivations" / "gaussian_flow.py").is_file()), None)
-    if ddir is None:
-        raise SymrgError("derivations/ not found: run `symrg reproduce` from the repository root")
-    dout = out / "derivations"
+    """Run every module of :mod:`symrg.derivations` as ``python -m symrg.derivations.<name> --out DIR``.
+
+    The subprocess runs from the folder that holds this ``symrg`` package, so it imports the same
+    package (installed or a checkout) whatever the working directory.
+    """
+    pkg_root = Path(__file__).resolve().parents[2]            # the folder holding symrg/
+    names = sorted(m.name for m in pkgutil.iter_modules([str(pkg_root / "symrg" / "derivations")])
+                   if not m.name.startswith("_"))
+    if not names:
+        raise SymrgError(f"no derivation modules in {pkg_root / 'symrg' / 'derivations'}: broken installation")
+    dout = (out / "derivations").resolve()
     dout.mkdir(parents=True, exist_ok=True)
-    scripts = sorted(p for p in ddir.glob("*.py") if not p.name.startswith("_"))
     ran = []
-    for i, script in enumerate(scripts):
+    for i, name in enumerate(names):
         t0 = time.perf_counter()
         try:
-            r = subprocess.run([sys.executable, str(script), "--out", str(dout)], capture_output=True, text=True,
-                               cwd=str(ddir.parent), timeout=1800)
+            r = subprocess.run([sys.executable, "-m", f"symrg.derivations.{name}", "--out", str(dout)],
+                               capture_output=True, text=True, cwd=str(pkg_root), timeout=1800)
         except subprocess.TimeoutExpired:
-            r = subprocess.CompletedProcess(script, 1, "", "timed out after 1800 s")
-        ran.append({"script": f"derivations/{script.name}", "ok": r.returncode == 0,
+            r = subprocess.CompletedProcess(name, 1, "", "timed out after 1800 s")
+        ran.append({"script": f"symrg/derivations/{name}.py", "ok": r.returncode == 0,
                     "seconds": round(time.perf_counter() - t0, 2),
                     "stderr": r.stderr[-2000:] if r.returncode else ""})
-        progress(i + 1, len(scripts), script.name)
+        progress(i + 1, len(names), name)
     failed = [x for x in ran if not x["ok"]]
     texs = sorted(dout.glob("*.tex"))
     master = _combine_latex(texs, out / "symrg_derivations.tex")

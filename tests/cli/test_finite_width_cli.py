@@ -8,7 +8,7 @@ import pytest
 
 
 def test_cli_json(capsys):
-    from symrg.cli_finite_width import main
+    from symrg.cli.finite_width import main
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         rc = main(["--activation", "relu", "--width", "16", "--dim", "3", "--n-train", "4", "--n-test", "2",
@@ -22,7 +22,7 @@ def test_cli_json(capsys):
 
 
 def test_cli_errors(capsys):
-    from symrg.cli_finite_width import main
+    from symrg.cli.finite_width import main
     assert main(["--width", "0", "--json"]) == 2
     assert "width" in capsys.readouterr().err
     assert main(["--activation", "tanh", "--json"]) == 2

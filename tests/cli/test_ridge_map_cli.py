@@ -6,7 +6,7 @@ import numpy as np
 
 
 def _args(**kw):
-    from symrg import cli_ridge_map
+    from symrg.cli import ridge_map as cli_ridge_map
 
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers()

@@ -9,7 +9,7 @@ import sympy as sp
 
 from symrg.engine import (EngineCostWarning, example_path, load_action, parse_action,
                           parse_expression, wilson_step)
-from symrg.engine import cli_derive
+from symrg.cli import derive as cli_derive
 from symrg.engine.cache import clear_memory_cache, dumps_expr, loads_expr
 from symrg.engine.wilson import cached_wilson_step
 from symrg.errors import ParameterError, SpecError
@@ -47,7 +47,7 @@ def test_contract_json(capsys, monkeypatch):
 
 def test_module_entry_point(tmp_path):
     import sys
-    r = subprocess.run([sys.executable, "-m", "symrg.engine.cli_derive", str(example_path("phi4_0d")),
+    r = subprocess.run([sys.executable, "-m", "symrg.cli.derive", str(example_path("phi4_0d")),
                         "--order", "1", "--json"], capture_output=True, text=True,
                        env={"SYMRG_NO_CACHE": "1", "PATH": "/usr/bin:/bin"})
     assert r.returncode == 0, r.stderr

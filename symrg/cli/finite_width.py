@@ -9,9 +9,10 @@ JSON keys: ``excess_kurtosis`` (single-input excess kurtosis of the output), ``c
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import warnings
+
+from ._common import _print_json, _progress
 
 __all__ = ["add_parser", "run"]
 
@@ -39,22 +40,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return _configure(p)
 
 
-def _progress(label):
-    def cb(done, total):
-        sys.stderr.write(f"{label}: {done}/{total}" + ("\n" if done == total else "\r"))
-        sys.stderr.flush()
-    return cb
-
-
-def _dump(obj) -> str:
-    from ._io import _json_default
-    return json.dumps(obj, indent=2, default=_json_default, allow_nan=False)
-
-
 def run(args) -> int:
-    from .errors import SymrgError
-    from .numerics.finite_width import DegenerateWeightsWarning
-    from .studies.finite_width_study import finite_width_report, run_finite_width_study
+    from ..errors import SymrgError
+    from ..numerics.finite_width import DegenerateWeightsWarning
+    from ..studies.finite_width_study import finite_width_report, run_finite_width_study
 
     try:
         if args.study:
@@ -62,7 +51,7 @@ def run(args) -> int:
                                          progress=None if args.json else _progress("widths"),
                                          activation=args.activation)
             if args.json:
-                print(_dump(doc["summary"]))
+                _print_json(doc["summary"])
             else:
                 for name, rows in doc["summary"].items():
                     print(f"# {name}")
@@ -81,7 +70,7 @@ def run(args) -> int:
         print(f"symrg finite-width: error: {exc}", file=sys.stderr)
         return 2
     if args.json:
-        print(_dump(doc))
+        _print_json(doc)
         return 0
     post = doc["posterior"]
     print(f"# {doc['activation']} network, width {doc['width']}, d={doc['dim']}, n={doc['n_train']}, "

@@ -45,7 +45,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args) -> int:
-    from . import load_action, wilson_step
+    from ..engine import load_action, wilson_step
     try:
         action = load_action(args.file)
         res = wilson_step(action, args.order, diagrams=not getattr(args, "no_diagrams", False))

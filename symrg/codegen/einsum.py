@@ -1,4 +1,4 @@
-"""Einsum lowering of ``Sum``-of-``Indexed`` expressions: the generated input-ridge modules (THEORY.md section 5).
+"""Einsum lowering of ``Sum``-of-``Indexed`` expressions: the generated input-ridge modules (docs/theory.md section 5).
 
 The tensor form derived in :mod:`symrg.theory.feature_cumulants` (``IndexedBase`` objects and
 ``Sum`` nodes) is flattened into products of indexed factors, Kronecker deltas are resolved by

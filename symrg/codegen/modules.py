@@ -1,7 +1,7 @@
 """The committed generated modules in ``symrg/_generated``, regenerated from their derivations.
 
 * ``gaussian_flow.py`` / ``gaussian_flow_mp.py``: the Gaussian flow of :mod:`symrg.theory.gaussian`,
-  printed by :mod:`symrg.codegen.printer` (THEORY.md section 4);
+  printed by :mod:`symrg.codegen.printer` (docs/theory.md section 4);
 * ``input_ridge.py`` / ``input_ridge_mp.py``: the input-dependent ridge of
   :mod:`symrg.theory.feature_cumulants`, lowered by :mod:`symrg.codegen.einsum` (section 5).
 

@@ -1,4 +1,4 @@
-"""The whitelist expression parser of the engine (THEORY.md §2-3, §6).
+"""The whitelist expression parser of the engine (docs/theory.md sections 2, 3 and 6).
 
 Expressions are never given to ``eval``, ``exec``, ``sympify`` or ``parse_expr``: the text is
 parsed by :mod:`ast` and only numbers, declared names, ``+ - * / **``, unary minus, parentheses

@@ -1,4 +1,4 @@
-"""Action files (TOML): the schema, mapped to an :class:`~symrg.engine.action.Action` (THEORY.md §2-3, §6).
+"""Action files (TOML): the schema, mapped to an :class:`~symrg.engine.action.Action` (docs/theory.md sections 2, 3 and 6).
 
 Expressions in the file are parsed by the whitelist parser of :mod:`symrg.engine.expr` (never
 ``eval``, ``exec``, ``sympify`` or ``parse_expr``); anything outside the whitelist raises

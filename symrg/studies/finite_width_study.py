@@ -1,4 +1,4 @@
-"""Finite-width networks: the width sweep and the report of ``symrg finite-width`` (THEORY.md sections 2.4, 6).
+"""Finite-width networks: the width sweep and the report of ``symrg finite-width`` (docs/theory.md sections 2.4 and 6).
 
 The GP limit and the O(1/N) prediction of :mod:`symrg.numerics.finite_width` against its Monte Carlo
 ground truth, on sphere data and on digits (one-vs-rest).

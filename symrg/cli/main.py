@@ -11,11 +11,12 @@ import argparse
 import sys
 
 from ..errors import SymrgError
-from . import derive, finite_width, flow, learning_curve, reduced_gp, reproduce, ridge_map, spectrum, verify
+from . import (derive, finite_width, flow, learning_curve, reduced_gp, reproduce, ridge_map, scaling, spectrum,
+               verify)
 
 __all__ = ["build_parser", "main"]
 
-COMMANDS = (spectrum, flow, learning_curve, reduced_gp, reproduce, verify, derive, finite_width, ridge_map)
+COMMANDS = (spectrum, flow, learning_curve, scaling, reduced_gp, reproduce, verify, derive, finite_width, ridge_map)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -2,6 +2,8 @@
 
 * ``gaussian_flow.py`` / ``gaussian_flow_mp.py``: the Gaussian flow of :mod:`symrg.theory.gaussian`,
   printed by :mod:`symrg.codegen.printer` (docs/theory.md section 4);
+* ``selfconsistent_flow.py`` / ``selfconsistent_flow_mp.py``: the self-consistent closure of
+  :mod:`symrg.theory.selfconsistent` (section 4a);
 * ``input_ridge.py`` / ``input_ridge_mp.py``: the input-dependent ridge of
   :mod:`symrg.theory.feature_cumulants`, lowered by :mod:`symrg.codegen.einsum` (section 5).
 
@@ -12,13 +14,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import sympy as sp
+
 from .._io import atomic_write_text
 from ..errors import VerificationError
 from ..theory.gaussian import A, ALPHA, KAPPA, KAPPA_C, LAMBDA, SIGMA2, derive_gaussian_flow
 from .einsum import _MP_COMBINE, render_input_ridge_module
 from .printer import generated_dir, render_module
 
-__all__ = ["gaussian_flow_functions", "regenerate_gaussian_flow", "regenerate_input_ridge"]
+__all__ = ["gaussian_flow_functions", "regenerate_gaussian_flow", "selfconsistent_flow_functions",
+           "regenerate_selfconsistent_flow", "regenerate_input_ridge"]
 
 
 def gaussian_flow_functions() -> dict:
@@ -40,19 +45,12 @@ _GAUSSIAN_DOC = ("Renormalised ridge of the Gaussian Wilsonian step (THEORY.md s
                  "symrg.codegen.modules.regenerate_gaussian_flow from symrg.theory.gaussian.derive_gaussian_flow.")
 
 
-def regenerate_gaussian_flow(check: bool = False, out_dir=None) -> dict:
-    """(Re)write ``gaussian_flow.py`` and ``gaussian_flow_mp.py`` from the derivation.
-
-    With ``check=True`` nothing is written: the rendered text is compared with the files on disk
-    and :class:`~symrg.errors.VerificationError` is raised if any differs. Returns
-    ``{path: "written" | "unchanged"}``.
-    """
-    funcs = gaussian_flow_functions()
+def _write_or_check(texts: dict, out_dir, check: bool, script: str) -> dict:
+    """Write ``{file name: text}`` atomically into ``out_dir``, or (``check=True``) only compare with
+    the files there and raise :class:`VerificationError` naming every file that drifted."""
     out_dir = generated_dir() if out_dir is None else Path(out_dir)
     status, drift = {}, []
-    for name, backend in (("gaussian_flow", "numpy"), ("gaussian_flow_mp", "mpmath")):
-        text = render_module(funcs, name, backend=backend, doc=_GAUSSIAN_DOC,
-                             source="symrg.codegen.modules.regenerate_gaussian_flow")
+    for name, text in texts.items():
         path = out_dir / f"{name}.py"
         old = path.read_text(encoding="utf-8") if path.exists() else None
         if old == text:
@@ -64,8 +62,60 @@ def regenerate_gaussian_flow(check: bool = False, out_dir=None) -> dict:
             status[path] = "written"
     if drift:
         raise VerificationError(f"generated modules drifted from the derivation: {[str(p) for p in drift]}; "
-                                "run `python derivations/gaussian_flow.py` to regenerate")
+                                f"run `python -m symrg.derivations.{script}` to regenerate")
     return status
+
+
+def _render_pair(funcs: dict, name: str, doc: str, source: str) -> dict:
+    """The NumPy module ``name`` and its mpmath twin ``name_mp`` from one function table."""
+    return {name: render_module(funcs, name, backend="numpy", doc=doc, source=source),
+            f"{name}_mp": render_module(funcs, f"{name}_mp", backend="mpmath", doc=doc, source=source)}
+
+
+def regenerate_gaussian_flow(check: bool = False, out_dir=None) -> dict:
+    """(Re)write ``gaussian_flow.py`` and ``gaussian_flow_mp.py`` from the derivation.
+
+    With ``check=True`` nothing is written: the rendered text is compared with the files on disk
+    and :class:`~symrg.errors.VerificationError` is raised if any differs. Returns
+    ``{path: "written" | "unchanged"}``.
+    """
+    texts = _render_pair(gaussian_flow_functions(), "gaussian_flow", _GAUSSIAN_DOC,
+                         "symrg.codegen.modules.regenerate_gaussian_flow")
+    return _write_or_check(texts, out_dir, check, "gaussian_flow")
+
+
+def selfconsistent_flow_functions() -> dict:
+    """Function table lowered from :func:`symrg.theory.selfconsistent.derive_selfconsistent_flow`.
+
+    The residual is written for the shift ``delta = sigma_eff^2 - sigma^2`` (substituted here), so
+    that a huge bare ridge does not cancel against ``sigma_eff^2`` (docs/theory.md section 4a).
+    """
+    from ..theory.selfconsistent import ETA, MULT, SIGMA2_EFF, TAIL, derive_selfconsistent_flow
+
+    d = derive_selfconsistent_flow()
+    delta = sp.Symbol("delta", nonnegative=True)
+    shift = {SIGMA2_EFF: SIGMA2 + delta}
+    args = [delta, SIGMA2, ETA, TAIL, ("lam", LAMBDA), ("m", MULT)]
+    return {
+        "shift_residual": (args, d.residual_shells.subs(shift),
+                           "R(delta) = sigma^2 + T + sum_s m_s lambda_s s/(s + eta lambda_s) - s, s = sigma^2 + delta "
+                           "(self-consistent closure, docs/theory.md sec. 4a)"),
+        "shift_residual_derivative": (args, d.residual_shells_derivative.subs(shift),
+                                      "dR/d delta = sum_s m_s eta lambda_s^2/(s + eta lambda_s)^2 - 1 (sec. 4a)"),
+    }
+
+
+_SC_DOC = ("Self-consistent (Hartree) ridge of the Wilsonian flow (docs/theory.md section 4a), generated by\n"
+           "symrg.codegen.modules.regenerate_selfconsistent_flow from "
+           "symrg.theory.selfconsistent.derive_selfconsistent_flow.")
+
+
+def regenerate_selfconsistent_flow(check: bool = False, out_dir=None) -> dict:
+    """(Re)write ``selfconsistent_flow.py`` and its mpmath twin from the derivation (see
+    :func:`regenerate_gaussian_flow` for ``check``)."""
+    texts = _render_pair(selfconsistent_flow_functions(), "selfconsistent_flow", _SC_DOC,
+                         "symrg.codegen.modules.regenerate_selfconsistent_flow")
+    return _write_or_check(texts, out_dir, check, "selfconsistent_flow")
 
 
 def regenerate_input_ridge(check: bool = False, out_dir=None) -> dict:
@@ -73,22 +123,6 @@ def regenerate_input_ridge(check: bool = False, out_dir=None) -> dict:
 
     ``check=True`` writes nothing and raises :class:`VerificationError` if a file on disk differs.
     """
-    out_dir = generated_dir() if out_dir is None else Path(out_dir)
-    status, drift = {}, []
-    for name, backend in (("input_ridge", "numpy"), ("input_ridge_mp", "mpmath")):
-        text = render_input_ridge_module(backend, name)
-        if backend == "mpmath":
-            text += _MP_COMBINE
-        path = out_dir / f"{name}.py"
-        old = path.read_text(encoding="utf-8") if path.exists() else None
-        if old == text:
-            status[str(path)] = "unchanged"
-        elif check:
-            drift.append(str(path))
-        else:
-            atomic_write_text(path, text)
-            status[str(path)] = "written"
-    if drift:
-        raise VerificationError(f"generated modules drifted from the derivation: {drift}; "
-                                "run `python derivations/input_ridge.py` to regenerate")
-    return status
+    texts = {"input_ridge": render_input_ridge_module("numpy", "input_ridge"),
+             "input_ridge_mp": render_input_ridge_module("mpmath", "input_ridge_mp") + _MP_COMBINE}
+    return {str(k): v for k, v in _write_or_check(texts, out_dir, check, "input_ridge").items()}

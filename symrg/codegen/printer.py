@@ -16,6 +16,10 @@ summation index is lowered to the vector of tails ``[sum_{k > kappa} lam_k for k
 (``N = len(lam)``, ``lam[0]`` is ``lambda_1``, modes beyond the array are zero). The NumPy
 backend prints a reversed cumulative sum, the mpmath backend ``mpmath.fsum`` per cutoff. The
 cutoff ``kappa`` then becomes the output axis, and may not appear outside the sum.
+
+A *full* sum ``Sum(F(lam(k), m(k), ...), (k, 1, oo))`` over every listed mode (e.g. the
+self-consistent closure of docs/theory.md section 4a, with multiplicities ``m``) is lowered to
+``numpy.sum(F(lam, m, ...), axis=-1)`` and, in the mpmath twin, to ``mpmath.fsum`` over the modes.
 """
 from __future__ import annotations
 
@@ -195,9 +199,30 @@ def _array_args(args) -> dict:
     return out
 
 
+def _array_applications(f, arrays: dict, k) -> dict:
+    """``{f(k): array name}`` for every array argument applied in ``f``; raises if one is applied
+    to anything but the summation index ``k``."""
+    apps = {}
+    for a in f.atoms(AppliedUndef) | f.atoms(sp.Indexed):
+        base = a.func if isinstance(a, AppliedUndef) else a.base
+        if base not in arrays:
+            raise CodegenError(f"cannot lower the sum of {f}: {a} is not an array argument")
+        if (a.args if isinstance(a, AppliedUndef) else a.indices) != (k,):
+            raise CodegenError(f"cannot lower the sum of {f}: {a} must be applied to the index {k}")
+        apps[a] = arrays[base]
+    return apps
+
+
 def _lower_sums(expr, arrays: dict):
-    """Replace each spectral-tail Sum by a placeholder; return (expr, [(placeholder, array)], kappa)."""
-    lowered, kappa = [], None
+    """Replace each spectral Sum by a placeholder.
+
+    Two kinds are lowered (docs/theory.md section 4): a *tail* ``Sum(lam(k), (k, kappa + 1, oo))``
+    (one entry per cutoff) and a *full* sum ``Sum(F(lam(k), m(k), scalars), (k, 1, oo))`` over every
+    listed mode, whose summand may be any expression of array arguments applied to ``k`` and of
+    scalar arguments.  Returns ``(expr, tails, fulls, kappa)`` with ``tails = [(placeholder, array)]``
+    and ``fulls = [(placeholder, summand, {f(k): array})]``.
+    """
+    lowered, fulls, kappa = [], [], None
 
     def repl(s: sp.Sum):
         nonlocal kappa
@@ -205,14 +230,23 @@ def _lower_sums(expr, arrays: dict):
             raise CodegenError(f"only single sums can be lowered, got {s}")
         k, lo, hi = s.limits[0]
         f = s.function
+        if hi != sp.oo:
+            raise CodegenError(f"cannot lower {s}: limits must end at oo, as (k, kappa + 1, oo) or (k, 1, oo)")
+        if lo == 1:
+            apps = _array_applications(f, arrays, k)
+            if not apps or k in f.xreplace({a: sp.Dummy() for a in apps}).free_symbols:
+                raise CodegenError(f"cannot lower {s}: the summand must depend on {k} only through array arguments")
+            ph = sp.Symbol(f"_sum{len(fulls)}")
+            fulls.append((ph, f, apps))
+            return ph
         if isinstance(f, AppliedUndef) and f.func in arrays and f.args == (k,):
             arr = arrays[f.func]
         elif isinstance(f, sp.Indexed) and f.base in arrays and f.indices == (k,):
             arr = arrays[f.base]
         else:
             raise CodegenError(f"cannot lower {s}: the summand must be an array argument applied to {k}")
-        if hi != sp.oo or not (lo - 1).is_Symbol:
-            raise CodegenError(f"cannot lower {s}: limits must be (k, kappa + 1, oo)")
+        if not (lo - 1).is_Symbol:
+            raise CodegenError(f"cannot lower {s}: limits must be (k, kappa + 1, oo) or (k, 1, oo)")
         if kappa is not None and kappa != lo - 1:
             raise CodegenError(f"two different cutoffs in one function: {kappa}, {lo - 1}")
         kappa = lo - 1
@@ -225,7 +259,28 @@ def _lower_sums(expr, arrays: dict):
         raise CodegenError(f"unlowered Sum/Integral/Product in {expr}")
     if kappa is not None and kappa in new.free_symbols:
         raise CodegenError(f"the cutoff {kappa} of a lowered sum appears outside the sum in {expr}")
-    return new, lowered, kappa
+    if lowered and fulls:
+        raise CodegenError(f"a function may hold tail sums or full sums, not both: {expr}")
+    return new, lowered, fulls, kappa
+
+
+def _full_sum_line(ph, summand, apps: dict, names: dict, backend: str) -> str:
+    """``_sumN = sum over listed modes of the summand`` (vectorised NumPy or mpmath.fsum)."""
+    local = dict(names)
+    loop_vars = {}
+    sub = {}
+    for i, (app, arr) in enumerate(sorted(apps.items(), key=lambda kv: kv[1])):
+        v = sp.Symbol(f"_{arr}_k")
+        sub[app] = v
+        loop_vars[arr] = v.name
+        local[v] = arr if backend == "numpy" else v.name
+    body = _Printer(backend, local)(summand.xreplace(sub))
+    if backend == "numpy":
+        return f"    {ph.name} = numpy.sum({body}, axis=-1)"
+    arrs = sorted(loop_vars)
+    target = ", ".join(loop_vars[a] for a in arrs)
+    source = arrs[0] if len(arrs) == 1 else f"zip({', '.join(arrs)})"
+    return f"    {ph.name} = mpmath.fsum({body} for {target} in {source})"
 
 
 # --- module rendering ---------------------------------------------------------------------------
@@ -294,9 +349,10 @@ def _render_function(fname: str, spec, backend: str) -> tuple[str, bool]:
         raise CodegenError(f"function name {fname!r} is not a Python identifier")
     args, expr, doc = _unpack(spec)
     arrays = _array_args(args)
-    body_expr, lowered, kappa = _lower_sums(expr, arrays)
+    body_expr, lowered, fulls, kappa = _lower_sums(expr, arrays)
     names = {obj: n for n, obj in args if isinstance(obj, sp.Symbol)}
     names.update({ph: ph.name for ph, _ in lowered})
+    names.update({ph: ph.name for ph, _, _ in fulls})
     pr = _Printer(backend, names)
     repl, (reduced,) = sp.cse([body_expr], symbols=sp.numbered_symbols("_x"), optimizations=None, order="canonical")
     for s, _ in repl:
@@ -310,6 +366,9 @@ def _render_function(fname: str, spec, backend: str) -> tuple[str, bool]:
     if lowered:
         vec += f"\n    Array arguments ({', '.join(sorted(set(a for _, a in lowered)))}) hold lambda_1, lambda_2, ...;" \
                f"\n    the result has one entry per cutoff {kappa} = 0..len(array)."
+    if fulls:
+        arrs = sorted({a for _, _, apps in fulls for a in apps.values()})
+        vec += f"\n    Array arguments ({', '.join(arrs)}) list the modes (last axis); sums run over every listed mode."
     lines.append(f'    """Generated from the SymPy expression\n\n        {src}{eq}\n\n    {vec}\n    """')
     for n, obj in args:
         if isinstance(obj, sp.Symbol):
@@ -330,6 +389,8 @@ def _render_function(fname: str, spec, backend: str) -> tuple[str, bool]:
     else:
         for ph, arr in lowered:
             lines.append(f"    {ph.name} = _tail_sums({arr})")
+    for ph, summand, apps in fulls:
+        lines.append(_full_sum_line(ph, summand, apps, names, backend))
     for s, sub in repl:
         lines.append(f"{ind}{s.name} = {pr(sub)}")
     if lowered and backend == "mpmath":

@@ -1,28 +1,24 @@
-"""Numeric Gaussian ridge flows, the IR stop, learnability and learning-curve predictions.
+"""Numeric Gaussian ridge flows and the IR stop (docs/theory.md sections 4 and 4a).
 
 Everything here works on a spectrum given as *shells*: distinct eigenvalues ``lam[s]``
 (descending) with multiplicities ``mult[s]`` (floats: on S^783 they are astronomically large),
-plus ``tail`` = the power ``sum lambda_k`` of modes not listed (e.g. degrees above ``lmax``),
-which is always integrated out.  The mode cutoff ``kappa`` counts modes; a cutoff at the end
-of shell ``s`` is ``kappa = sum_{s' <= s} mult[s']``.
+plus ``tail`` = the power ``sum lambda_k`` of modes not listed (e.g. degrees above ``lmax``, or
+the modes below the top ``kappa`` of a large pool), which is always integrated out.  The mode
+cutoff ``kappa`` counts modes; a cutoff at the end of shell ``s`` is ``kappa = sum_{s' <= s} mult[s']``.
 
-Formulas (THEORY.md section 4; derived symbolically in :mod:`symrg.theory.gaussian`, lowered
-to :mod:`symrg._generated.gaussian_flow`):
+Formulas (derived symbolically in :mod:`symrg.theory.gaussian`, lowered to
+:mod:`symrg._generated.gaussian_flow`):
 
-* renormalised ridge ``sigma_kappa^2 = sigma^2 + sum_{k > kappa} lambda_k``        (4.1)
-* flow ``d sigma_kappa^2 / d kappa = -lambda_kappa``                                 (4.2)
-* learnability ``L_k = eta lambda_k / (eta lambda_k + sigma_kappa^2)``              (2.2)
-* IR stop: the leading run of modes with ``L_k >= T`` (rule "learnability"), or with
-  ``eta lambda_k >= c sigma_kappa^2`` (rule "scale"); the two coincide for T = c/(1+c).
-* RG test error (project convention, stated in derivations/): with ``s = sigma_*^2 / eta``,
-  ``E = sum_{k<=kappa*} [(s/(lambda_k+s))^2 y_k^2 + L_k^2 (eps^2 + Y_>)/eta] + Y_>``
-  where ``Y_> = sum_{k>kappa*} y_k^2`` (the unlearned target acts as noise on kept modes) and
-  ``eps^2`` the label-noise variance (default: the ridge, the matched Bayesian case, where
-  ``eps^2 + E Y_> = sigma_*^2``).
-* eigenlearning (Canatar-Bordelon-Pehlevan 2021; Simon et al. 2021): ``kappa_eff`` solves
-  ``sum_k lambda_k/(lambda_k + kappa_eff) + sigma^2/kappa_eff = n``, and
-  ``E = n/(n - sum_k L_k^2) * (sum_k (1-L_k)^2 y_k^2 + eps^2) - eps^2`` (test MSE against the
-  clean target), ``eps^2`` the label-noise variance (default: the ridge).
+* renormalised ridge ``sigma_kappa^2 = sigma^2 + sum_{k > kappa} lambda_k``      (docs/theory.md 4)
+* flow ``d sigma_kappa^2 / d kappa = -lambda_kappa``                               (4)
+* learnability ``L_k = eta lambda_k / (eta lambda_k + sigma_kappa^2)``            (2.2)
+* the paper's IR stop: the leading run of modes with ``L_k >= T`` (rule "learnability"), or with
+  ``eta lambda_k >= c sigma_kappa^2`` (rule "scale"); the two coincide for T = c/(1+c);
+* the budget-respecting stop: the same, moved towards the UV until
+  ``sum_{k <= kappa*} L_k <= eta`` (4a).
+
+The self-consistent closure is in :mod:`symrg.numerics.selfconsistent`, the test-error
+predictions in :mod:`symrg.numerics.predictions`.
 """
 from __future__ import annotations
 
@@ -194,7 +190,7 @@ def flow_ode_powerlaw(A, alpha, ridge, kappa_grid, kappa_uv: float = 1e7):
 
 # ------------------------------------------------------------------ learnability & IR --
 def learnability(lam, sigma2, eta) -> np.ndarray:
-    """``L_k = eta lambda_k / (eta lambda_k + sigma^2)`` (equivalent-kernel action, eq. 2.2)."""
+    """``L_k = eta lambda_k / (eta lambda_k + sigma^2)`` (equivalent-kernel action, docs/theory.md sec. 2.2)."""
     eta = check_positive(eta, "eta")
     lam = np.asarray(lam, dtype=float)
     num = eta * lam
@@ -206,7 +202,14 @@ def learnability(lam, sigma2, eta) -> np.ndarray:
 
 @dataclass(frozen=True)
 class IRStop:
-    """Where the flow stops: ``n_shells_kept`` shells (``kappa`` modes) are learnable."""
+    """Where the flow stops.
+
+    ``kept_fraction[s]`` is the fraction of shell ``s`` kept (learnable): 1 for the leading shells,
+    possibly a fraction for the shell the budget rule splits, 0 beyond; ``kappa`` is the number
+    of kept modes (a real number when a degenerate shell is split), ``sigma2`` the running ridge
+    there, ``learnability`` the ``L_s`` of every shell under it, ``budget`` whether the mode
+    budget ``sum_{k<=kappa} L_k <= eta`` was imposed, ``learned_modes`` that sum.
+    """
 
     rule: str
     eta: float
@@ -214,23 +217,17 @@ class IRStop:
     kappa: float
     sigma2: float
     learnability: np.ndarray = field(repr=False)
+    kept_fraction: np.ndarray = field(repr=False, default=None)
+    budget: bool = False
+    learned_modes: float = float("nan")
 
     def to_dict(self) -> dict:
         return {"rule": self.rule, "eta": self.eta, "kappa": self.kappa, "sigma2": self.sigma2,
-                "n_shells_kept": self.n_shells_kept}
+                "n_shells_kept": self.n_shells_kept, "budget": self.budget, "learned_modes": self.learned_modes}
 
 
-def ir_stop(spectrum, ridge, eta, rule: str = "learnability", threshold: float = 0.5,
-            scale: float = 1.0) -> IRStop:
-    """Run the flow from the UV down to the learnable modes.
-
-    ``rule="learnability"``: keep shell ``s`` if ``L_s = eta lam_s/(eta lam_s + sigma_s^2) >= T``
-    with ``sigma_s^2`` the running ridge once every shell below ``s`` is integrated out.
-    ``rule="scale"``: keep it if ``eta lam_s >= c sigma_s^2``.  (Identical for T = c/(1+c).)
-    """
-    sh = _as_shells(spectrum)
-    eta = check_positive(eta, "eta")
-    s2 = renormalized_ridge(sh, ridge)  # s2[s]: shells 0..s-1 kept
+def _leading_learnable(sh: Shells, s2: np.ndarray, eta: float, rule: str, threshold: float, scale: float) -> int:
+    """Number of leading shells that are learnable under the running ridge (the paper's stop)."""
     run = s2[1:]  # running ridge seen by shell s when shells > s are integrated out
     if rule == "learnability":
         if not 0 < threshold < 1:
@@ -244,144 +241,63 @@ def ir_stop(spectrum, ridge, eta, rule: str = "learnability", threshold: float =
     # the IR, that is unlearnable under the ridge renormalised by everything above it.  (Taking
     # the *last* learnable shell instead would stop the flow at the UV end whenever the bare ridge
     # is tiny, since nothing has been integrated out there yet; that is not a Wilsonian stop.)
-    n_kept = int(np.argmin(keep)) if not keep.all() else len(keep)
-    sigma2 = float(s2[n_kept])
-    return IRStop(rule, eta, n_kept, float(sh.cum_modes[n_kept]), sigma2,
-                  learnability(sh.lam, sigma2, eta))
+    return int(np.argmin(keep)) if not keep.all() else len(keep)
+
+
+def _learned_modes(sh: Shells, s2: np.ndarray, eta: float, shell: int, m: float) -> tuple[float, float]:
+    """``(sum_{k <= kappa} L_k(sigma_kappa^2), sigma_kappa^2)`` for the cutoff that keeps shells
+    ``< shell`` whole and ``m`` modes of ``shell``; the ridge is the one renormalised by
+    everything above the cutoff, ``sigma_kappa^2 = s2[shell + 1] + (N_shell - m) lambda_shell``."""
+    if shell >= len(sh.lam):
+        sig = float(s2[-1])
+        return float(np.sum(sh.mult * learnability(sh.lam, sig, eta))), sig
+    sig = float(s2[shell + 1] + (sh.mult[shell] - m) * sh.lam[shell])
+    L = learnability(sh.lam[: shell + 1], sig, eta)
+    return float(np.sum(sh.mult[:shell] * L[:shell]) + m * L[shell]), sig
+
+
+def ir_stop(spectrum, ridge, eta, rule: str = "learnability", threshold: float = 0.5,
+            scale: float = 1.0, budget: bool = False) -> IRStop:
+    """Run the flow from the UV down to the learnable modes (docs/theory.md sections 4 and 4a).
+
+    The paper's sharp stop (``budget=False``): keep the leading shells with
+    ``L_s = eta lam_s/(eta lam_s + sigma_s^2) >= T`` (``rule="learnability"``) or
+    ``eta lam_s >= c sigma_s^2`` (``rule="scale"``; identical for T = c/(1+c)), where
+    ``sigma_s^2`` is the running ridge once every shell below ``s`` is integrated out.
+
+    The budget-respecting stop (``budget=True``): kernel regression with ``n`` samples learns at
+    most ``n`` modes in all, ``sum_k L_k = n - sigma^2/kappa_eff <= n``, so the stop is moved
+    towards the UV until ``sum_{k<=kappa} L_k(sigma_kappa^2) <= eta``.  The sum grows
+    monotonically with ``kappa`` (more terms, each under a smaller ridge), so the rule keeps the
+    largest cutoff below the paper's stop that satisfies it; a degenerate shell may be split
+    (``kappa`` then counts a fraction of its modes: for a target whose power is spread evenly over
+    the shell, as on the sphere, this is exact in expectation).
+    """
+    sh = _as_shells(spectrum)
+    eta = check_positive(eta, "eta")
+    s2 = renormalized_ridge(sh, ridge)  # s2[s]: shells 0..s-1 kept
+    n_kept = _leading_learnable(sh, s2, eta, rule, threshold, scale)
+    frac = np.zeros(len(sh.lam))
+    frac[:n_kept] = 1.0
+    kappa, sigma2 = float(sh.cum_modes[n_kept]), float(s2[n_kept])
+    learned, _ = _learned_modes(sh, s2, eta, n_kept, 0.0)
+    if budget and learned > eta:
+        full = n_kept
+        while full > 0 and _learned_modes(sh, s2, eta, full - 1, float(sh.mult[full - 1]))[0] > eta:
+            full -= 1
+        # shells < full fit whole; shell `full` is split at the m where the budget is met exactly
+        f = lambda m: _learned_modes(sh, s2, eta, full, m)[0] - eta  # noqa: E731
+        hi = float(sh.mult[full]) if full < len(sh.lam) else 0.0
+        m = brentq(f, 0.0, hi, xtol=1e-12 * max(hi, 1.0), rtol=1e-14) if hi > 0 and f(0.0) < 0 < f(hi) else 0.0
+        learned, sigma2 = _learned_modes(sh, s2, eta, full, m)
+        frac[:] = 0.0
+        frac[:full] = 1.0
+        if full < len(sh.lam):
+            frac[full] = m / sh.mult[full]
+        n_kept, kappa = full, float(sh.cum_modes[full] + m)
+    return IRStop(rule, eta, n_kept, kappa, sigma2, learnability(sh.lam, sigma2, eta), frac, bool(budget), learned)
 
 
 def classify_modes(spectrum, ridge, eta, **kw) -> np.ndarray:
-    """Boolean per shell: True if learnable at the IR stop."""
-    stop = ir_stop(spectrum, ridge, eta, **kw)
-    sh = _as_shells(spectrum)
-    out = np.zeros(len(sh.lam), dtype=bool)
-    out[: stop.n_shells_kept] = True
-    return out
-
-
-# ------------------------------------------------------------------------ predictions --
-def _target_power(sh: Shells, target_power):
-    """Target power per shell (``sum_{k in s} y_k^2``); defaults to matched ``E y_k^2 = lambda_k``."""
-    if target_power is None:
-        return sh.power.copy(), sh.tail
-    tp = check_finite_array(target_power, "target_power", ndim=1)
-    if tp.shape != sh.lam.shape or np.any(tp < 0):
-        raise ParameterError("target_power", f"shape {tp.shape}", f"{sh.lam.shape[0]} non-negative entries")
-    return tp, 0.0
-
-
-@dataclass(frozen=True)
-class Prediction:
-    """A test-error prediction and the per-shell learned fraction."""
-
-    theory: str
-    n: float
-    test_error: float
-    effective_ridge: float
-    learned_fraction: np.ndarray = field(repr=False)
-    extra: dict = field(default_factory=dict)
-
-    def to_dict(self) -> dict:
-        return {"theory": self.theory, "n": self.n, "test_error": self.test_error,
-                "effective_ridge": self.effective_ridge, **self.extra}
-
-
-def rg_prediction(spectrum, ridge, n, target_power=None, noise=None, **stop_kw) -> Prediction:
-    """Test error after the Wilsonian flow (module doc): kept modes learned with the
-    renormalised ridge, greater modes not learned.  ``fbar_k = L_k y_k`` per mode.
-    ``noise`` is the label-noise variance (default: ``ridge``)."""
-    sh = _as_shells(spectrum)
-    ridge = check_ridge(ridge)
-    eps2 = ridge if noise is None else check_ridge(noise, "noise")
-    stop = ir_stop(sh, ridge, n, **stop_kw)
-    tp, tp_tail = _target_power(sh, target_power)
-    kept = np.arange(len(sh.lam)) < stop.n_shells_kept
-    L = np.where(kept, stop.learnability, 0.0)
-    Y_gt = float(np.sum(tp[~kept]) + tp_tail)
-    sig = stop.sigma2
-    bias = float(np.sum(((1 - L) ** 2 * tp)[kept]))
-    var = float(np.sum((L ** 2 * sh.mult)[kept]) * (eps2 + Y_gt) / n)
-    return Prediction("rg", float(n), bias + var + Y_gt, sig / n, L,
-                      {"kappa_star": stop.kappa, "sigma2_star": sig, "bias": bias + Y_gt, "variance": var})
-
-
-def eigenlearning_ridge(spectrum, ridge, n) -> float:
-    """Self-consistent effective ridge: ``sum_k lam_k/(lam_k+kappa) + sigma^2/kappa = n``."""
-    sh = _as_shells(spectrum)
-    s2 = check_ridge(ridge)
-    n = check_positive(n, "n")
-
-    def g(logk):
-        kap = math.exp(logk)
-        return float(np.sum(sh.mult * sh.lam / (sh.lam + kap)) + (sh.tail + s2) / kap - n)
-
-    lo, hi = math.log(1e-300), math.log(max(sh.total_power() + s2, 1e-300) * 10 / n + 1e-300)
-    if g(hi) > 0:
-        hi = math.log(1e300)
-    if g(lo) < 0:
-        # fewer modes than n and no ridge: the interpolating limit kappa -> 0
-        return 0.0
-    return math.exp(brentq(g, lo, hi, xtol=1e-14, rtol=1e-14, maxiter=500))
-
-
-def eigenlearning_prediction(spectrum, ridge, n, target_power=None, noise=None) -> Prediction:
-    """Eigenlearning test error (module doc); ``noise`` = label-noise variance (default ridge)."""
-    sh = _as_shells(spectrum)
-    s2 = check_ridge(ridge)
-    eps2 = s2 if noise is None else check_ridge(noise, "noise")
-    kap = eigenlearning_ridge(sh, s2, n)
-    tp, tp_tail = _target_power(sh, target_power)
-    L = sh.lam / (sh.lam + kap) if kap > 0 else np.ones_like(sh.lam)
-    denom = n - float(np.sum(sh.mult * L ** 2))
-    if denom <= 0:
-        raise ConvergenceError(f"eigenlearning overfitting factor diverges (n - sum L^2 = {denom:.3g})")
-    e0 = n / denom
-    err = e0 * (float(np.sum((1 - L) ** 2 * tp)) + tp_tail + eps2) - eps2
-    return Prediction("eigenlearning", float(n), err, kap, L, {"overfitting_factor": e0})
-
-
-def learning_curve(spectrum, ridge, ns, target_power=None, noise=None, **stop_kw) -> list[dict]:
-    """Both theories on a grid of data-set sizes (``eta = n``)."""
-    out = []
-    for n in ns:
-        rg = rg_prediction(spectrum, ridge, n, target_power, noise, **stop_kw)
-        el = eigenlearning_prediction(spectrum, ridge, n, target_power, noise)
-        out.append({"n": float(n), "theory_rg": rg.test_error, "theory_eigenlearning": el.test_error,
-                    "kappa_star": rg.extra["kappa_star"], "sigma2_star": rg.extra["sigma2_star"],
-                    "kappa_eff": el.effective_ridge})
-    return out
-
-
-def fit_exponent(x, y) -> tuple[float, float]:
-    """Least-squares slope of ``log y`` against ``log x``, with its standard error."""
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    for name, v in (("x", x), ("y", y)):
-        if not np.all(np.isfinite(v) & (v > 0)):
-            raise ParameterError(name, v.tolist(), "finite positive values (a log-log fit)")
-    x, y = np.log(x), np.log(y)
-    if x.size < 3:
-        raise ParameterError("points", x.size, "at least 3 points to fit an exponent")
-    A = np.vstack([x, np.ones_like(x)]).T
-    coef, res, *_ = np.linalg.lstsq(A, y, rcond=None)
-    dof = max(x.size - 2, 1)
-    sigma2 = float(np.sum((y - A @ coef) ** 2)) / dof
-    cov = sigma2 * np.linalg.inv(A.T @ A)
-    return float(coef[0]), float(math.sqrt(cov[0, 0]))
-
-
-def powerlaw_exponent_check(alpha: float, ridge: float = 1e-3, A: float = 1.0, n_modes: int = 200_000,
-                            ns=None) -> dict:
-    """Fit the RG and eigenlearning learning curves of a matched power law ``lambda_k = A k^-(1+alpha)``
-    and compare the slopes with ``-alpha/(1+alpha)`` (THEORY.md section 4, fixed sigma^2)."""
-    alpha = check_positive(alpha, "alpha")
-    k = np.arange(1, n_modes + 1, dtype=float)
-    lam = A * k ** (-(1 + alpha))
-    g = _generated()
-    tail = float(g.sigma2_powerlaw(0.0, A, alpha, float(n_modes)))
-    sh = Shells(lam, np.ones_like(lam), tail)
-    ns = np.unique(np.round(np.logspace(2, 3.5, 8))) if ns is None else np.asarray(ns, dtype=float)
-    curve = learning_curve(sh, ridge, ns)
-    rg_slope, rg_se = fit_exponent(ns, [c["theory_rg"] for c in curve])
-    el_slope, el_se = fit_exponent(ns, [c["theory_eigenlearning"] for c in curve])
-    return {"alpha": alpha, "expected": -alpha / (1 + alpha), "rg_slope": rg_slope, "rg_slope_se": rg_se,
-            "eigenlearning_slope": el_slope, "eigenlearning_slope_se": el_se, "ns": ns.tolist()}
+    """Fraction of each shell that is learnable at the IR stop (1.0 / 0.0 except a split shell)."""
+    return ir_stop(spectrum, ridge, eta, **kw).kept_fraction

@@ -120,10 +120,9 @@ def simulate_learning_curve(kernel, dim: int, ridge: float, ns, target: dict[int
     return out
 
 
-def theory_learning_curve(kernel, dim: int, ridge: float, ns, target: dict[int, float], lmax: int | None = None,
-                          **stop_kw) -> list[dict]:
-    """RG and eigenlearning predictions from the Funk-Hecke spectrum (shells + tail)."""
-    from .flows import Shells, eigenlearning_prediction, rg_prediction
+def sphere_shells(kernel, dim: int, target: dict[int, float], lmax: int | None = None):
+    """Funk-Hecke shells (power above ``lmax`` as the tail) and the target power per shell."""
+    from .flows import Shells
 
     lmax = lmax if lmax is not None else max(64, max(target) + 8)
     spec = sphere_spectrum(kernel, dim, lmax)
@@ -134,14 +133,17 @@ def theory_learning_curve(kernel, dim: int, ridge: float, ns, target: dict[int, 
         bad = [int(l) for l in spec.degrees[~keep & (tp_all > 0)]]
         raise ParameterError("target", bad, "degrees whose kernel eigenvalue is non-zero (the kernel cannot learn them)")
     sh = Shells(lam[keep], spec.multiplicities[keep], max(spec.sum_rule_residual(), 0.0))
-    tp = tp_all[keep][np.argsort(-lam[keep], kind="stable")]
-    out = []
-    for n in ns:
-        rg = rg_prediction(sh, ridge, n, tp, **stop_kw)
-        el = eigenlearning_prediction(sh, ridge, n, tp)
-        out.append({"n": int(n), "theory_rg": rg.test_error, "theory_eigenlearning": el.test_error,
-                    "kappa_star": rg.extra["kappa_star"], "kappa_eff": el.effective_ridge})
-    return out
+    return sh, tp_all[keep][np.argsort(-lam[keep], kind="stable")]
+
+
+def theory_learning_curve(kernel, dim: int, ridge: float, ns, target: dict[int, float], lmax: int | None = None,
+                          **stop_kw) -> list[dict]:
+    """The three RG predictions and eigenlearning from the Funk-Hecke spectrum (shells + tail);
+    keys of :func:`symrg.numerics.predictions.theory_row`."""
+    from .predictions import predict_all, theory_row
+
+    sh, tp = sphere_shells(kernel, dim, target, lmax)
+    return [{"n": int(n), **theory_row(predict_all(sh, ridge, n, tp, **stop_kw))} for n in ns]
 
 
 def learned_fractions(kernel, dim: int, ridge: float, n: int, target: dict[int, float], trials: int = 10,
@@ -192,3 +194,47 @@ def powerlaw_feature_simulation(alpha: float, ridge: float, ns, n_features: int 
             out[n].append(float(np.sum(lam * (w_hat - w) ** 2)))
     return [{"n": n, "mse": float(np.mean(v)), "sem": float(np.std(v, ddof=1) / math.sqrt(len(v)))}
             for n, v in out.items()]
+
+
+# ---------------------------------------------------------------------------------------------
+# Learning curves on a pool of data (docs/theory.md section 4c)
+# ---------------------------------------------------------------------------------------------
+def trial_seeds(seed: int, trials: int) -> list:
+    """One independent ``numpy.random.SeedSequence`` per trial: the same seed gives the same
+    numbers whether trials run one after the other or in parallel."""
+    seed = check_int(seed, "seed", 0)
+    trials = check_int(trials, "trials", 1, 100_000)
+    return np.random.SeedSequence(seed).spawn(trials)
+
+
+def pool_trial(K_pool: np.ndarray, K_test: np.ndarray, Y_pool: np.ndarray, Y_test: np.ndarray, ridge: float,
+               ns, seed_seq) -> tuple[list, list]:
+    """One trial of a pool learning curve: nested training sets (the first ``n`` rows of one seeded
+    permutation of the pool) fitted by the exact GP posterior mean ``K(x, X)(K + sigma^2 I)^{-1} y``.
+
+    Returns ``(held_out_mse, pool_mse)`` per ``n``: the mean squared error on the held-out rows
+    (``K_test`` is their cross-kernel with the pool) and over the whole pool (the data measure the
+    theories use; it includes the training rows).  Errors are averaged over targets (columns).
+    """
+    P = K_pool.shape[0]
+    perm = np.random.default_rng(seed_seq).permutation(P)
+    held, pool = [], []
+    for n in ns:
+        tr = perm[:n]
+        alpha = ridge_solve(K_pool[np.ix_(tr, tr)], Y_pool[tr], ridge)
+        held.append(float(np.mean((K_test[:, tr] @ alpha - Y_test) ** 2)))
+        pool.append(float(np.mean((K_pool[:, tr] @ alpha - Y_pool) ** 2)))
+    return held, pool
+
+
+def summarise_trials(ns, per_trial: list) -> list[dict]:
+    """Mean and standard error over trials of :func:`pool_trial` results, one row per ``n``."""
+    held = np.array([h for h, _ in per_trial])
+    pool = np.array([p for _, p in per_trial])
+    T = held.shape[0]
+    rows = []
+    for j, n in enumerate(ns):
+        sem = float(held[:, j].std(ddof=1) / math.sqrt(T)) if T > 1 else float("nan")
+        rows.append({"n": int(n), "simulation_mse": float(held[:, j].mean()), "simulation_sem": sem,
+                     "pool_mse": float(pool[:, j].mean())})
+    return rows

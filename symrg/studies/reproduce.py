@@ -22,6 +22,8 @@ from ..errors import SymrgError
 
 REPO_FILES = {
     "gaussian_flow": ("symrg/derivations/gaussian_flow.py", "symrg/theory/gaussian.py", "derive_gaussian_flow"),
+    "selfconsistent_flow": ("symrg/derivations/selfconsistent_flow.py", "symrg/theory/selfconsistent.py",
+                            "derive_selfconsistent_flow"),
     "engine_phi4": ("symrg/derivations/engine_phi4.py", "symrg/engine/wilson.py", "wilson_step"),
     "engine_tensor": ("symrg/derivations/engine_tensor.py", "symrg/engine/wilson.py", "wilson_step"),
     "input_ridge": ("symrg/derivations/input_ridge.py", "symrg/theory/feature_cumulants.py", "derive"),
@@ -193,7 +195,8 @@ def section_flows(out: Path, quick: bool, progress) -> dict:
     import matplotlib.pyplot as plt
 
     from .._generated import gaussian_flow as g
-    from ..numerics.flows import Shells, fit_exponent, flow_ode, flow_ode_powerlaw, ir_stop, learnability, renormalized_ridge
+    from ..numerics.flows import Shells, flow_ode, flow_ode_powerlaw, ir_stop, learnability, renormalized_ridge
+    from ..numerics.predictions import fit_exponent
     from .plotting import save_figure
 
     A, alpha, s2 = 1.0, 1.0, 1e-2
@@ -257,11 +260,12 @@ def section_sphere(out: Path, quick: bool, progress) -> dict:
     import matplotlib.pyplot as plt
 
     from ..data import sample_sphere
-    from ..numerics.flows import Shells, eigenlearning_prediction, rg_prediction
+    from ..numerics.flows import Shells
+    from ..numerics.predictions import eigenlearning_prediction, rg_prediction
     from ..numerics.gp import compare_reduced
     from ..numerics.simulate import (learned_fractions, powerlaw_feature_simulation, simulate_learning_curve,
                            theory_learning_curve)
-    from ..numerics.flows import fit_exponent
+    from ..numerics.predictions import fit_exponent
     from .plotting import save_figure
     from ..spectra.funk_hecke import sphere_spectrum
     from ..spectra.kernels import NNGPKernel

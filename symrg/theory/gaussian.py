@@ -40,6 +40,7 @@ import sympy as sp
 from sympy.matrices.utilities import dotprodsimp
 from sympy.simplify.simplify import sum_simplify
 
+from ..engine.resum import gaussian_integrate
 from ..errors import VerificationError
 
 __all__ = [
@@ -70,28 +71,7 @@ SYMBOLS = {
 }
 
 
-# --- generic symbolic Gaussian integration --------------------------------------------------
-def gaussian_integrate(action: sp.Expr, variables) -> sp.Expr:
-    """Return ``-log ∫ d^n g exp(-S(g))`` for an action ``S`` quadratic in ``variables``.
-
-    With ``S = 1/2 g^T A g - J^T g + S(0)``:
-    ``-log ∫ exp(-S) = S(0) - 1/2 J^T A^-1 J + 1/2 log det A - (n/2) log 2 pi``.
-    ``A`` is the Hessian of ``S`` and ``J = -grad S(0)``, both obtained by differentiation; the
-    routine checks that ``S`` is exactly quadratic (Hessian free of ``g``) before using the formula.
-    """
-    g = list(variables)
-    n = len(g)
-    zero = {v: 0 for v in g}
-    amat = sp.hessian(action, g)
-    if any(entry.has(*g) for entry in amat):
-        raise VerificationError("gaussian_integrate: the action is not quadratic in the variables")
-    # a Hessian free of g means S is exactly quadratic: S = S(0) - J^T g + 1/2 g^T A g
-    jvec = -sp.Matrix([sp.diff(action, v) for v in g]).subs(zero)
-    s0 = action.subs(zero)
-    with dotprodsimp(False):  # SymPy's intermediate simplification costs seconds for 3x3 symbols
-        quad = (jvec.T * amat.inv() * jvec)[0, 0]
-        logdet = sp.log(amat.det())
-    return s0 - quad / 2 + logdet / 2 - sp.Rational(n, 2) * sp.log(2 * sp.pi)
+# --- generic symbolic Gaussian integration: engine.resum.gaussian_integrate ---------------------
 
 
 def _gaussian_prior_action(g, cov: sp.Matrix) -> sp.Expr:

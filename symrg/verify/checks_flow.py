@@ -75,7 +75,8 @@ def _ode():
 @check("flow.ir_scale", "IR cutoff kappa* ~ eta^(1/(1+alpha)) (alpha = 1, sigma^2 = 1)",
        "fitted slope of the RG stop kappa*(eta)", "1/(1+alpha)", 0.05)
 def _ir_scale():
-    from ..numerics.flows import Shells, fit_exponent, ir_stop
+    from ..numerics.flows import Shells, ir_stop
+    from ..numerics.predictions import fit_exponent
     from .._generated import gaussian_flow as g
 
     k = np.arange(1, 200_001, dtype=float)
@@ -89,7 +90,7 @@ def _ir_scale():
 @check("flow.error_exponent", "E ~ eta^(-alpha/(1+alpha)) at fixed sigma^2 (alpha = 1)",
        "fitted slope of RG and eigenlearning curves", "-alpha/(1+alpha)", 0.05)
 def _err_exponent():
-    from ..numerics.flows import powerlaw_exponent_check
+    from ..numerics.predictions import powerlaw_exponent_check
 
     out = powerlaw_exponent_check(1.0, ridge=1.0, n_modes=200_000, ns=np.logspace(3, 5, 7))
     d = max(abs(out["rg_slope"] - out["expected"]), abs(out["eigenlearning_slope"] - out["expected"]))

@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 
 from symrg.errors import ParameterError
-from symrg.numerics.flows import (Shells, eigenlearning_prediction, eigenlearning_ridge, fit_exponent, flow_ode,
-                         flow_ode_powerlaw, ir_stop, learnability, powerlaw_exponent_check, renormalized_ridge,
-                         renormalized_ridge_at, rg_prediction)
+from symrg.numerics.flows import (Shells, flow_ode, flow_ode_powerlaw, ir_stop, learnability, renormalized_ridge,
+                                  renormalized_ridge_at)
+from symrg.numerics.predictions import (eigenlearning_prediction, eigenlearning_ridge, fit_exponent,
+                                        powerlaw_exponent_check, rg_prediction)
 from symrg._generated import gaussian_flow as g
 
 

@@ -1,0 +1,54 @@
+"""``symrg scaling``: the learning-curve exponent predicted from the kernel spectrum against the
+measured slope of held-out test error (the paper's real-data claim, docs/theory.md section 4c)."""
+from __future__ import annotations
+
+from ._common import _int_list, _kernel_args, _make_kernel, _print_json, _progress, _table
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(sub):
+    p = sub.add_parser("scaling", help="predicted learning-curve exponent from the spectrum vs the measured slope",
+                       description=__doc__.split("\n\n")[0].replace("``", ""))
+    _kernel_args(p)
+    p.add_argument("--data", required=True, help="digits, mnist, fashion, or a file (.npz/.npy/.csv/IDX)")
+    p.add_argument("--ridge", type=float, required=True, help="ridge sigma^2 >= 0")
+    p.add_argument("--pool", type=int, required=True, help="pool size P: its spectrum gives the exponents")
+    p.add_argument("--ns", required=True, help="comma-separated training-set sizes (at least 3, well below P)")
+    p.add_argument("--trials", type=int, default=10, help="independent training sets per n (default 10)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--target-class", type=int, default=None,
+                   help="one-vs-rest target for this class (default: one-hot over all classes)")
+    p.add_argument("--pair", default=None, help="two classes A,B as a +1/-1 target")
+    p.add_argument("--fit-window", default=None,
+                   help="modes LO,HI for the power-law fits (at least 10 modes; default 10,P/20)")
+    p.add_argument("--n-test", type=int, default=2000, help="held-out test rows (default 2000)")
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(func=run)
+    return p
+
+
+def run(args) -> int:
+    from ..studies.scaling import scaling_study
+
+    window = _int_list(args.fit_window, "fit_window") if args.fit_window else None
+    res = scaling_study(args.data, _make_kernel(args), args.ridge, _int_list(args.ns, "ns"), args.pool,
+                        trials=args.trials, seed=args.seed, target_class=args.target_class, pair=args.pair,
+                        fit_window=window, n_test=args.n_test,
+                        progress=None if args.quiet else _progress("trials"))
+    if args.json:
+        _print_json(res)
+        return 0
+    print(f"# {res['kernel']}; {res['dataset']} pool {res['pool']}, target {res['target']}, ridge {res['ridge']:g}")
+    print(f"# spectrum: alpha = {res['alpha']:.3f} [{res['alpha_ci'][0]:.3f}, {res['alpha_ci'][1]:.3f}], "
+          f"target tail: beta = {res['beta']:.3f} [{res['beta_ci'][0]:.3f}, {res['beta_ci'][1]:.3f}] "
+          f"(modes {res['fit_window'][0]}-{res['fit_window'][1]})")
+    print(_table(res["rows"], ["n", "simulation_mse", "simulation_sem", "theory_rg_selfconsistent",
+                               "theory_eigenlearning"]))
+    print(f"# {res['formula']}")
+    print(f"# predicted slope {res['predicted_slope']:.3f} [{res['predicted_slope_ci'][0]:.3f}, "
+          f"{res['predicted_slope_ci'][1]:.3f}] (gamma = {res['gamma']:.3f}); measured {res['measured_slope']:.3f} "
+          f"[{res['measured_slope_ci'][0]:.3f}, {res['measured_slope_ci'][1]:.3f}]: "
+          f"{'consistent' if res['consistent'] else 'NOT consistent'}")
+    return 0

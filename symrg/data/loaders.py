@@ -178,11 +178,13 @@ def _load_csv(path: Path, target_column: int | None) -> Dataset:
     targets = None
     if target_column is not None:
         ncol = A.shape[1]
+        if ncol < 2:
+            raise DataError(f"{path}: has a single column, so no input column remains beside the target "
+                            "column; read it with target_column=None (inputs only) or add input columns")
         if isinstance(target_column, bool) or not isinstance(target_column, (int, np.integer)) \
-                or not -ncol <= int(target_column) < ncol or ncol < 2:
+                or not -ncol <= int(target_column) < ncol:
             raise ParameterError("target_column", target_column,
-                                 f"a column index in [{-ncol}, {ncol - 1}] of a file with {ncol} columns "
-                                 "(at least one input column must remain), or None")
+                                 f"a column index in [{-ncol}, {ncol - 1}] of a file with {ncol} columns, or None")
         tc = int(target_column) % ncol
         targets, A = A[:, tc], np.delete(A, tc, axis=1)
     return Dataset(X=A, labels=None, targets=targets, name=Path(path.name.removesuffix(".gz")).stem,

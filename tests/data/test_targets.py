@@ -153,7 +153,8 @@ def test_held_out_without_a_split_continues_the_pool_order():
     assert np.array_equal(held_out(ds, pool, 4, 2), test)          # deterministic
     assert np.intersect1d(test, pool).size == 0
     assert np.array_equal(np.sort(held_out(ds, pool, None, 2)), np.setdiff1d(np.arange(12), pool))
-    with pytest.raises(ParameterError, match=r"pool=12.*a pool of 12 leaves no held-out rows; use pool <= N - n_test = 8"):
+    no_rows = r"pool=12.*a pool of 12 leaves no held-out rows; use pool <= N - n_test = 8"
+    with pytest.raises(ParameterError, match=no_rows):
         held_out(ds, select_pool(ds, 12, 0), 4, 0)
     with pytest.raises(ParameterError, match=r"pool=10.*leaves only 2 held-out rows; use pool <= N - n_test = 8"):
         held_out(ds, select_pool(ds, 10, 0), 4, 0)

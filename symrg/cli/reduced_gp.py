@@ -1,9 +1,15 @@
-"""``symrg reduced-gp``: reduced (renormalised) GP against the full GP on a pool of data."""
+"""``symrg reduced-gp``: reduced (renormalised) GP against the full GP on a pool of data.
+
+Data, pool and target exactly as in ``symrg ridge-map`` (:mod:`symrg.data`): ``--data`` is a
+built-in set (digits, mnist, fashion) or a path; the pool is the first ``--pool`` training rows
+after a shuffle with ``--pool-seed`` (:func:`symrg.data.select_pool`); the target is one-vs-rest
+of ``--target-class``, the pair ``--pair c1,c2``, or by default the file's regression target ``y``
+(as given), else the one-hot ``+1/-1`` code of all classes (:func:`symrg.data.make_target`).
+``n`` training rows are drawn from the pool with ``--seed``; the rest of the pool is the test set.
+"""
 from __future__ import annotations
 
 import json
-
-import numpy as np
 
 from ._common import _int_list, _kernel_args, _make_kernel, _print_json
 
@@ -13,12 +19,16 @@ __all__ = ["add_parser", "run"]
 def add_parser(sub):
     p = sub.add_parser("reduced-gp", help="reduced (renormalised) GP against the full GP on a pool of data")
     _kernel_args(p)
-    p.add_argument("--data", default="digits", help="digits, mnist, or a path (.npz/.npy/.csv/IDX)")
-    p.add_argument("--pool", type=int, default=1000)
+    p.add_argument("--data", default="digits", help="digits, mnist, fashion, or a path (.npz/.npy/.csv/IDX)")
+    p.add_argument("--pool", type=int, default=1000, help="pool size P, in [2, training rows] (default 1000)")
+    p.add_argument("--pool-seed", type=int, default=0, help="seed of the shuffle that picks the pool (default 0)")
     p.add_argument("--n", type=int, default=200)
     p.add_argument("--ridge", type=float, default=1e-2)
     p.add_argument("--kappas", default=None, help="comma-separated cutoffs (default: log grid)")
-    p.add_argument("--target-class", type=int, default=None)
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--target-class", type=int, default=None,
+                   help="one-vs-rest class (default: the file's y, else the one-hot +-1 code of all classes)")
+    g.add_argument("--pair", default=None, help="two classes c1,c2: target +1 for c1, -1 for c2")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run)
@@ -26,25 +36,12 @@ def add_parser(sub):
 
 
 def run(args) -> int:
-    from ..data import load_digits, load_file, load_mnist, one_vs_rest
+    from ..data import pool_data, resolve_dataset
     from ..numerics.gp import compare_reduced
 
-    if args.data == "digits":
-        ds = load_digits()
-    elif args.data == "mnist":
-        ds = load_mnist()
-    else:
-        ds = load_file(args.data)
-    X = ds.on_sphere()[: args.pool]
-    if ds.targets is not None and args.target_class is None:
-        y = np.asarray(ds.targets[: args.pool], dtype=float)
-    elif ds.labels is not None:
-        y = one_vs_rest(ds.labels[: args.pool], args.target_class or 0)
-    else:
-        from ..errors import ParameterError
-
-        raise ParameterError("data", args.data, "a data set with a target y or class labels "
-                             "(.npz with X and y, .csv with a target column, or IDX images with labels)")
+    p = pool_data(resolve_dataset(args.data), args.pool, args.pool_seed, target_class=args.target_class,
+                  pair=args.pair)
+    X, y = p.X, p.y
     kernel = _make_kernel(args)
     kappas = _int_list(args.kappas, "kappas") if args.kappas else None
     res = compare_reduced(X, y, kernel, args.ridge, args.n, kappas=kappas, seed=args.seed)

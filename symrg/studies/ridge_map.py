@@ -7,59 +7,37 @@ import warnings
 
 import numpy as np
 
-from ..errors import DataError, ParameterError
+from ..errors import ParameterError
 
 __all__ = ["load_ridge_map_data", "ridge_map"]
 
 
-def _parse_pair(text: str):
-    try:
-        a, b = (int(t) for t in text.split(","))
-    except ValueError:
-        raise ParameterError("--pair", text, "two integer classes separated by a comma, e.g. 3,5") from None
-    return a, b
+def load_ridge_map_data(data, target_class=None, pair=None, pool=1000, pool_seed=0):
+    """The pool on the unit sphere and its target (``X``, ``y``), as every command builds them.
+
+    ``data`` is a built-in name or a path (:func:`symrg.data.resolve_dataset`); the pool and the
+    target come from :func:`symrg.data.pool_data` (the first ``pool`` training rows after a shuffle
+    with ``pool_seed``; the target of :func:`symrg.data.make_target`).
+    """
+    from ..data import pool_data, resolve_dataset
+
+    p = pool_data(resolve_dataset(data), pool, pool_seed, target_class=target_class, pair=pair)
+    return p.X, p.y
 
 
-def load_ridge_map_data(data: str, target_class=None, pair=None):
-    """Inputs on the unit sphere and the target, in pool order (see the module doc)."""
-    from ..data import class_pair, load_digits, load_file, load_mnist, one_vs_rest
-
-    if data in ("digits", "mnist"):
-        ds = load_digits() if data == "digits" else load_mnist()
-        perm = np.random.default_rng(0).permutation(ds.n)
-        X, labels, y = ds.on_sphere()[perm], ds.labels[perm], None
-    else:
-        ds = load_file(data)
-        X = ds.on_sphere()
-        labels = ds.labels
-        y = ds.targets if labels is None else None
-    if not np.all(np.isfinite(X)):
-        raise DataError(f"{data}: inputs are not finite after mapping to the sphere (zero rows?)")
-    if labels is None:
-        if y is None:
-            raise DataError(f"{data}: no target: the file needs y (npz) or a labels file (IDX)")
-        if target_class is not None or pair is not None:
-            raise ParameterError("--target-class/--pair", target_class if pair is None else pair,
-                                 "no class option: the data has a real-valued target y")
-        return X, np.asarray(y, float)
-    if pair is not None:
-        c1, c2 = _parse_pair(pair) if isinstance(pair, str) else pair
-        return class_pair(X, labels, c1, c2)
-    return X, one_vs_rest(labels, 0 if target_class is None else target_class)
-
-
-def ridge_map(X, y, *, kernel="relu", depth=1, ridge=1e-2, kappa=100, pool=1000, n=200, seed=0,
+def ridge_map(X, y, *, kernel="relu", depth=1, ridge=1e-2, kappa=100, pool=None, n=200, seed=0,
               c4="none") -> dict:
-    """The numbers behind ``symrg ridge-map`` (see the module doc)."""
+    """The numbers behind ``symrg ridge-map`` (see the module doc) on the first ``pool`` rows of ``X``, ``y``.
+
+    ``pool=None`` uses every row (``X``, ``y`` from :func:`load_ridge_map_data` are the pool already).
+    """
     from .._validate import check_int
     from ..numerics.input_ridge import compare_input_ridge, input_ridge
     from ..spectra.empirical import EmpiricalSpectrum
     from ..spectra.kernels import NNGPKernel
 
     N = X.shape[0]
-    P = check_int(pool, "--pool", 3, None)
-    if P > N:
-        raise ParameterError("--pool", pool, f"at most the number of rows ({N})")
+    P = N if pool is None else check_int(pool, "pool", 2, N)
     n = check_int(n, "--n", 1, P - 1)
     kappa = check_int(kappa, "--kappa", 0, None)
     if kappa > P:

@@ -20,7 +20,7 @@ def _args(**kw):
 def test_cli_npz_json(tmp_path, capsys):
     rng = np.random.default_rng(0)
     X = rng.standard_normal((120, 5))
-    np.savez(tmp_path / "d.npz", X=X, y=rng.integers(0, 3, 120))
+    np.savez(tmp_path / "d.npz", X=X, labels=rng.integers(0, 3, 120))   # class labels: npz key "labels"
     a = _args(data=tmp_path / "d.npz", pool=70, n=30, kappa=20, json=True, pair="0,1")
     assert a.func(a) == 0
     out = json.loads(capsys.readouterr().out)

@@ -34,7 +34,8 @@ def add_parser(sub):
     p.add_argument("--ns", required=True, help="comma-separated training-set sizes, e.g. 10,40,160")
     p.add_argument("--trials", type=int, default=10, help="independent training sets per n (default 10)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0); the same seed gives the same numbers")
-    p.add_argument("--n-test", type=int, default=2000, help="test points per trial (default 2000)")
+    p.add_argument("--n-test", type=int, default=None,
+                   help="test points per trial (sphere: default 2000; data: all held-out rows, at most 2000)")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.add_argument("--json", action="store_true", help="print the rows as JSON instead of a table")
     p.set_defaults(func=run)
@@ -64,7 +65,7 @@ def run(args) -> int:
         target = parse_target(args.target)
         theory = theory_learning_curve(kernel, args.dim, args.ridge, ns, target)
         sim = simulate_learning_curve(kernel, args.dim, args.ridge, ns, target, trials=args.trials, seed=args.seed,
-                                      n_test=args.n_test, progress=progress)
+                                      n_test=args.n_test or 2000, progress=progress)
         rows = [{**s, **{k: v for k, v in t.items() if k != "n"}} for s, t in zip(sim, theory)]
         label = f"S^{args.dim - 1}; target {args.target}"
     if args.json:

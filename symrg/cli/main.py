@@ -42,6 +42,9 @@ def main(argv=None) -> int:
     except SymrgError as exc:
         print(f"symrg {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"symrg {args.command}: interrupted", file=sys.stderr)
+        return 130
     except BrokenPipeError:  # pragma: no cover
         return 0
 

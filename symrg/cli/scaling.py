@@ -21,8 +21,8 @@ def add_parser(sub):
                    help="one-vs-rest target for this class (default: one-hot over all classes)")
     p.add_argument("--pair", default=None, help="two classes A,B as a +1/-1 target")
     p.add_argument("--fit-window", default=None,
-                   help="modes LO,HI for the power-law fits (at least 10 modes; default 10,P/20)")
-    p.add_argument("--n-test", type=int, default=2000, help="held-out test rows (default 2000)")
+                   help="modes LO,HI for the power-law fits (at least 10 modes; default: the modes the RG stop crosses over --ns)")
+    p.add_argument("--n-test", type=int, default=None, help="held-out test rows (default: all held-out rows, at most 2000)")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=run)

@@ -52,14 +52,21 @@ def _target_label(target_class, pair, Y) -> str:
     return f"one-hot ({Y.shape[1]} classes)" if Y.shape[1] > 1 else "regression target y"
 
 
-def pool_problem(data, pool: int, seed: int = 0, n_test: int = 2000, target_class=None, pair=None) -> PoolProblem:
-    """Load ``data`` (digits | mnist | fashion | a file), draw the pool and the held-out rows."""
+DEFAULT_N_TEST = 2000
+
+
+def pool_problem(data, pool: int, seed: int = 0, n_test: int | None = None, target_class=None,
+                 pair=None) -> PoolProblem:
+    """Load ``data`` (digits | mnist | fashion | a file), draw the pool and the held-out rows
+    (``n_test`` of them; ``None``: every held-out row, at most 2000)."""
     from ..data import held_out, make_target, normalize_rows, resolve_dataset, select_pool
 
     ds = resolve_dataset(data)
     rows = make_target(ds, target_class, pair)[0] if pair is not None else None
     pidx = select_pool(ds, pool, seed, rows=rows)
     tidx = held_out(ds, pidx, n_test, seed, rows=rows)
+    if n_test is None:
+        tidx = tidx[:DEFAULT_N_TEST]
     _, Yp = make_target(ds, target_class, pair, index=pidx)
     _, Yt = make_target(ds, target_class, pair, index=tidx)
     Yp, Yt = (Y.reshape(Y.shape[0], -1) for Y in (Yp, Yt))
@@ -83,7 +90,7 @@ def pool_spectrum(K: np.ndarray, Y: np.ndarray):
 
 
 def data_learning_curve(data, kernel, ridge: float, ns, pool: int = 1000, trials: int = 10, seed: int = 0,
-                        n_test: int = 2000, target_class=None, pair=None, progress=None, problem=None) -> dict:
+                        n_test: int | None = None, target_class=None, pair=None, progress=None, problem=None) -> dict:
     """Simulation and the four theories on one pool (module doc); ``rows`` follow the
     ``symrg learning-curve --data`` contract."""
     prob = problem or pool_problem(data, pool, seed, n_test, target_class, pair)

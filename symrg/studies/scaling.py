@@ -1,8 +1,12 @@
 """The paper's real-data scaling claim: the learning-curve exponent predicted from the spectrum
 (docs/theory.md section 4c).
 
-Formula.  Fit, on a window of modes ``[k_lo, k_hi]`` well inside the resolved part of the pool
-spectrum, ``lambda_k = A k^{-(1+alpha)}`` and the target's tail power
+Window.  By default the exponents are fitted on the modes the flow crosses over the measured range:
+``[kappa*(n_min), kappa*(n_max)]`` of the budget-respecting stop on the pool spectrum (widened to at
+least 10 modes), since ``E(n) ~ T(kappa*(n))`` depends on nothing else; it must lie inside the
+resolved part of the spectrum (at most P/4).  ``--fit-window LO,HI`` overrides it.
+
+Formula.  Fit, on the window ``[k_lo, k_hi]``, ``lambda_k = A k^{-(1+alpha)}`` and the target's tail power
 ``T(k) = sum_{k' >= k} y_k'^2 = B k^{-beta}`` (the tail is fitted rather than the per-mode power
 ``y_k^2 ~ k^{-(1+beta)}``, which fluctuates from mode to mode).  The RG says that at size ``n``
 the modes up to the IR stop ``kappa*(n)`` are learned and the rest are not, so
@@ -41,9 +45,19 @@ MIN_WINDOW_MODES = 10
 BOOTSTRAP = 2000
 
 
-def fit_window_default(P: int) -> tuple[int, int]:
-    """Modes 10 .. P/20: inside the resolved part of a P-point pool spectrum."""
-    return 10, max(20, P // 20)
+def fit_window_default(shells, ridge: float, ns) -> tuple[int, int]:
+    """The modes the budget-respecting RG stop crosses over ``ns`` (module doc), at least 10."""
+    from ..numerics.flows import ir_stop
+
+    P = int(round(float(np.sum(shells.mult))))
+    lo = max(1, int(math.floor(ir_stop(shells, ridge, min(ns), budget=True).kappa)))
+    hi = int(math.ceil(ir_stop(shells, ridge, max(ns), budget=True).kappa))
+    hi = max(hi, lo + MIN_WINDOW_MODES - 1)
+    if hi > P // 4:
+        raise ParameterError("ns", f"{min(ns)}..{max(ns)}", f"sizes whose IR stop stays in the resolved part of the "
+                             f"spectrum (kappa* <= P/4 = {P // 4}; here kappa*(n_max) = {hi})",
+                             "use a larger --pool, smaller --ns, or give --fit-window")
+    return lo, hi
 
 
 def _check_window(window, P: int) -> tuple[int, int]:
@@ -116,7 +130,7 @@ def _bootstrap_slope(ns, per_trial, seed: int) -> tuple[float, list]:
 
 
 def scaling_study(data, kernel, ridge: float, ns, pool: int, trials: int = 10, seed: int = 0,
-                  target_class=None, pair=None, fit_window=None, n_test: int = 2000, progress=None) -> dict:
+                  target_class=None, pair=None, fit_window=None, n_test: int | None = None, progress=None) -> dict:
     """Fit the exponents, predict the slope, measure it on held-out data (module doc).
 
     Returns the ``symrg scaling`` contract: ``alpha``, ``alpha_ci``, ``fit_window``,
@@ -131,8 +145,8 @@ def scaling_study(data, kernel, ridge: float, ns, pool: int, trials: int = 10, s
     ns = sorted({check_int(n, "ns", 1, None) for n in ns})
     if len(ns) < 3:
         raise ParameterError("ns", ns, "at least 3 distinct training-set sizes to fit a slope")
-    window = _check_window(fit_window or fit_window_default(P), P)
     lc, sh, tp = curve_on_pool(prob, kernel, ridge, ns, trials, seed, progress)
+    window = _check_window(fit_window or fit_window_default(sh, ridge, ns), P)
     lam = sh.lam
     tail = np.cumsum(tp[::-1])[::-1]                          # T(k) = sum_{k' >= k} y_k'^2
     a = window_exponent(lam, window, offset=1.0)
@@ -152,6 +166,7 @@ def scaling_study(data, kernel, ridge: float, ns, pool: int, trials: int = 10, s
     return {
         "dataset": lc["dataset"], "target": lc["target"], "kernel": lc["kernel"], "pool": P, "ridge": ridge,
         "ns": ns, "trials": trials, "seed": seed, "fit_window": list(window),
+        "fit_window_rule": "given" if fit_window else "modes crossed by the budget-respecting stop over ns",
         "alpha": a["exponent"], "alpha_ci": a["ci"], "alpha_local": a["local"],
         "beta": b["exponent"], "beta_ci": b["ci"], "beta_local": b["local"],
         "gamma": ir_stop_exponent(A, a["exponent"], ridge, ns),

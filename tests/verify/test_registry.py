@@ -67,3 +67,10 @@ def test_tables_group_by_category():
     assert verify.category_counts(rs) == {
         "two-route": {"description": verify.CATEGORIES["two-route"], "checks": 2, "failed": 2},
         "lowering": {"description": verify.CATEGORIES["lowering"], "checks": 1, "failed": 0}}
+
+
+def test_checks_run_with_one_blas_thread():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    with verify.single_threaded_blas():
+        blas = [i for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+        assert blas and all(i["num_threads"] == 1 for i in blas)

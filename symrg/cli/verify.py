@@ -1,4 +1,9 @@
-"""``symrg verify``: the registry of two-route cross-checks."""
+"""``symrg verify``: the registry of cross-checks (two-route checks and checks of the SymPy -> NumPy lowering).
+
+The table groups the checks by category and shows each check's discrepancy against its tolerance;
+``--json`` prints, per check: name, category, claim, route_a, route_b, discrepancy, tolerance,
+passed, seconds, detail.
+"""
 from __future__ import annotations
 
 import sys
@@ -9,7 +14,8 @@ __all__ = ["add_parser", "run"]
 
 
 def add_parser(sub):
-    p = sub.add_parser("verify", help="run the registry of cross-checks (two routes per closed form)")
+    p = sub.add_parser("verify", help="run the registry of cross-checks (two-route checks and checks of the "
+                                      "SymPy -> NumPy lowering)")
     p.add_argument("--full", action="store_true", help="also run the heavy high-precision checks")
     p.add_argument("--only", default=None, help="run only checks whose name contains this text")
     p.add_argument("--quiet", action="store_true")
@@ -19,7 +25,7 @@ def add_parser(sub):
 
 
 def run(args) -> int:
-    from ..verify import format_table, run_checks
+    from ..verify import category_counts, format_table, run_checks
 
     def prog(i, n, name):
         if not args.quiet:
@@ -28,11 +34,14 @@ def run(args) -> int:
 
     results = run_checks(full=args.full, only=args.only, progress=prog)
     failed = [r for r in results if not r.passed]
+    counts = category_counts(results)
     if args.json:
-        _print_json({"full": args.full, "passed": not failed, "checks": [r.to_dict() for r in results]})
+        _print_json({"full": args.full, "passed": not failed, "categories": counts,
+                     "checks": [r.to_dict() for r in results]})
     else:
         print(format_table(results))
         for r in failed:
             print(f"\nFAILED {r.name}: {r.detail}")
-        print(f"\n{len(results) - len(failed)} passed, {len(failed)} failed")
+        per = ", ".join(f"{c}: {v['checks'] - v['failed']}/{v['checks']}" for c, v in counts.items())
+        print(f"\n{len(results) - len(failed)} passed, {len(failed)} failed ({per})")
     return 1 if failed else 0

@@ -56,7 +56,7 @@ from ..errors import ParameterError, SymrgError
 
 __all__ = [
     "ACTIVATIONS", "DegenerateWeightsWarning", "activation_moment", "activation_moment_mc",
-    "relu_pair_moment", "single_input_moments", "excess_kurtosis", "kernel_fluctuation_cov",
+    "relu_pair_moment", "single_input_moments", "excess_kurtosis", "excess_kurtosis_mc", "kernel_fluctuation_cov",
     "four_point_function", "QuarticCoupling", "quartic_coupling", "one_over_n_from_cov",
     "one_over_n_coefficient", "PosteriorComparison", "gp_posterior_mean", "posterior_one_over_n",
     "MonteCarloPosterior", "monte_carlo_posterior", "compare_posteriors",
@@ -137,6 +137,46 @@ def excess_kurtosis(activation: str, width: int, sigma_w2: float = 2.0, sigma_b2
     m2, m4 = single_input_moments(activation, 1.0)
     k = sigma_w2 * m2 + sigma_b2
     return 3 * sigma_w2 ** 2 * (m4 - m2 * m2) / n / k ** 2
+
+
+_MC_BLOCK = 2 ** 18          # numbers drawn per block (fixed, so the result depends on seed and draws only)
+
+
+def excess_kurtosis_mc(activation: str, width: int, draws: int = 100_000, seed: int = 0, *, dim: int = 3,
+                       sigma_w2: float = 2.0, sigma_b2: float = 0.0) -> tuple[float, float]:
+    """Monte Carlo of the single-input excess kurtosis of width-``N`` networks: ``(estimate, standard error)``.
+
+    ``draws`` networks (hidden weights ``w_i ~ N(0, I_dim)``, ``i = 1..N``) are drawn and evaluated
+    at one fixed unit input ``x``.  Given the hidden weights the output is Gaussian (module doc) with
+    variance ``s2(W) = (sigma_w^2/N) sum_i phi(w_i.x)^2 + sigma_b^2``, so ``E f^2 = E s2`` and
+    ``E f^4 = 3 E[s2^2]``: the excess kurtosis is ``3 Var(s2) / (E s2)^2`` (docs/theory.md sections 2
+    and 6), estimated without drawing the read-out ``v``.  The standard error is the delta-method
+    one, ``std(psi)/sqrt(draws)`` with the influence function
+    ``psi = 3 [((s - m)^2 - V)/m^2 - 2 V (s - m)/m^3]``.  No moment of the activation enters:
+    this is the ground truth for :func:`excess_kurtosis`.
+    """
+    _check_activation(activation)
+    n = _check_width(width)
+    draws = check_int(draws, "draws", 100, None)
+    dim = check_int(dim, "dim", 1, None)
+    sigma_w2 = check_positive(sigma_w2, "sigma_w2")
+    sigma_b2 = check_ridge(sigma_b2, "sigma_b2")
+    rng = np.random.default_rng(check_int(seed, "seed", 0, None))
+    x = np.arange(1.0, dim + 1.0)
+    x /= np.linalg.norm(x)                                   # a fixed input on the unit sphere
+    act = _act(activation)
+    rows = max(1, _MC_BLOCK // (n * dim))
+    s2 = np.empty(draws)
+    for start in range(0, draws, rows):
+        m = min(rows, draws - start)
+        W = rng.standard_normal((m, n, dim))                 # m networks of width n
+        s2[start:start + m] = sigma_w2 / n * np.sum(act(W @ x) ** 2, axis=1) + sigma_b2
+    mean = float(s2.mean())
+    dev = s2 - mean
+    var = float(np.mean(dev * dev))
+    est = 3.0 * var / mean ** 2
+    psi = 3.0 * ((dev * dev - var) / mean ** 2 - 2.0 * var * dev / mean ** 3)
+    return est, float(psi.std(ddof=1) / math.sqrt(draws))
 
 
 # ------------------------------------------------------------------------ general moments --

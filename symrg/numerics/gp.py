@@ -14,6 +14,14 @@ the greater modes enter only through a diagonal noise covariance ``D``:
   (``ridge_x``; e.g. the cumulant expansion of THEORY.md section 5)
 * ``"exact_diagonal"``     ``D_mu = sigma^2 + K_>(x_mu, x_mu)`` (the FITC diagonal correction)
 
+and one variant with a dense noise covariance (docs/theory.md section 4, finite-n statement:
+integrating ``f_>`` out of the finite-data action exactly):
+
+* ``"full_greater"``       ``Sigma = sigma^2 I + K_>(X, X)``, ``K_>(x, x') = sum_{k>kappa} lambda_k phi_k(x) phi_k(x')``
+  (:func:`weight_space_posterior_dense`: Cholesky of ``Sigma``, then the same Woodbury solve on
+  the whitened problem).  Its log marginal likelihood and kept-mode weights equal those of the
+  exact GP for every ``kappa``; the diagonal variants drop the off-diagonal part of ``K_>``.
+
 The reduced model is solved in weight space with the Woodbury identity,
 ``w = (Lambda^{-1} + Phi^T D^{-1} Phi)^{-1} Phi^T D^{-1} y`` and ``m(x) = Phi(x) w``, at cost
 O(n kappa^2 + kappa^3) instead of O(n^3).  In the form used here,
@@ -37,16 +45,20 @@ from ..spectra.empirical import EmpiricalSpectrum, gram_matrix
 
 __all__ = [
     "VARIANTS",
+    "ALL_VARIANTS",
     "DEFAULT_VARIANTS",
     "ExactGP",
     "ReducedGP",
     "ReducedComparison",
     "compare_reduced",
     "default_kappa_grid",
+    "greater_covariance",
+    "weight_space_posterior_dense",
 ]
 
 VARIANTS = ("truncated", "renormalized_const", "renormalized_x", "exact_diagonal")
 DEFAULT_VARIANTS = ("truncated", "renormalized_const", "exact_diagonal")
+ALL_VARIANTS = VARIANTS + ("full_greater",)   # the diagonal variants plus the dense noise covariance
 _ADVICE = "increase the ridge (noise variance sigma^2), or check the kernel matrix"
 _LOG_2PI = math.log(2.0 * math.pi)
 
@@ -185,6 +197,44 @@ def weight_space_posterior(Phi, lam, noise, y):
     return (w[:, 0] if y.ndim == 1 else w), logml
 
 
+def greater_covariance(spectrum: EmpiricalSpectrum, kappa: int, index=None) -> np.ndarray:
+    """``K_>(x_i, x_j) = sum_{k>kappa} lambda_k phi_k(x_i) phi_k(x_j)`` on pool rows ``index`` (n x n).
+
+    The covariance of the greater field at the training inputs (docs/theory.md section 4, the
+    finite-n statement); its diagonal is :meth:`EmpiricalSpectrum.greater_diagonal`.
+    """
+    kappa = check_kappa(kappa, spectrum.n_modes)
+    rows = spectrum.phi[:, kappa:] if index is None else spectrum.phi[np.asarray(index)][:, kappa:]
+    G = (rows * spectrum.eigenvalues[kappa:]) @ rows.T
+    return 0.5 * (G + G.T)
+
+
+def weight_space_posterior_dense(Phi, lam, noise_cov, y):
+    """:func:`weight_space_posterior` with a dense noise covariance ``Sigma`` (n x n, positive definite).
+
+    ``Sigma = L L^T`` (Cholesky); the problem is whitened, ``Phi -> L^-1 Phi``, ``y -> L^-1 y``, and
+    solved with unit noise, so ``w = (Lambda^-1 + Phi^T Sigma^-1 Phi)^-1 Phi^T Sigma^-1 y`` and the log
+    marginal likelihood ``log N(y; 0, Phi Lambda Phi^T + Sigma)`` gains ``-sum log L_ii`` per target
+    (docs/theory.md section 4, finite-n statement).
+    """
+    Phi = np.asarray(Phi, dtype=float)
+    n = Phi.shape[0]
+    S = check_finite_array(noise_cov, "noise_cov", ndim=2)
+    if S.shape != (n, n):
+        raise ParameterError("noise_cov", f"array of shape {S.shape}", f"a square ({n}, {n}) noise covariance")
+    try:
+        L = scipy.linalg.cholesky(0.5 * (S + S.T), lower=True, check_finite=False)
+    except np.linalg.LinAlgError as err:
+        raise KernelError(f"Cholesky factorisation of the noise covariance sigma^2 I + K_>(X, X) failed ({err}); "
+                          f"{_ADVICE}") from err
+    Y = np.asarray(y, dtype=float)
+    Ys = scipy.linalg.solve_triangular(L, Y, lower=True, check_finite=False)          # L^-1 y
+    Phis = scipy.linalg.solve_triangular(L, Phi, lower=True, check_finite=False)      # L^-1 Phi
+    w, logml = weight_space_posterior(Phis, lam, np.ones(n), Ys)
+    n_targets = 1 if Y.ndim == 1 else Y.shape[1]
+    return w, logml - n_targets * float(np.sum(np.log(np.diag(L))))
+
+
 class ReducedGP:
     """GP regression on the kept modes ``k <= kappa`` of a pool spectrum, greater modes as noise.
 
@@ -196,7 +246,8 @@ class ReducedGP:
         Number of kept modes.
     ridge : float >= 0
         Noise variance ``sigma^2``.
-    variant : one of :data:`VARIANTS` (see the module doc).
+    variant : one of :data:`ALL_VARIANTS` (see the module doc); ``"full_greater"`` keeps the whole
+        greater covariance ``sigma^2 I + K_>(X, X)`` as noise (exact marginalisation of ``f_>``).
     ridge_x : array or callable, only for ``variant="renormalized_x"``
         The input-dependent ridge ``sigma_kappa^2(x_i)`` (the *total* noise variance, sigma^2
         included): an array over the pool (length P) or over the training points, or a callable
@@ -218,8 +269,8 @@ class ReducedGP:
     def _validate(self):
         if not isinstance(self.spectrum, EmpiricalSpectrum):
             raise ParameterError("spectrum", type(self.spectrum).__name__, "an EmpiricalSpectrum")
-        if self.variant not in VARIANTS:
-            raise ParameterError("variant", self.variant, f"one of {VARIANTS}")
+        if self.variant not in ALL_VARIANTS:
+            raise ParameterError("variant", self.variant, f"one of {ALL_VARIANTS}")
         ridge = check_ridge(self.ridge)
         kappa = check_kappa(self.kappa, self.spectrum.n_modes)
         if self.variant == "renormalized_x" and self.ridge_x is None:
@@ -237,11 +288,14 @@ class ReducedGP:
         return idx % P if idx.size else idx.astype(int)
 
     def noise_variance(self, train_index) -> np.ndarray:
-        """Diagonal noise covariance ``D_mu`` at the training points for the chosen variant."""
+        """Diagonal noise covariance ``D_mu`` at the training points for the chosen variant
+        (for ``"full_greater"`` the diagonal of :meth:`noise_covariance`)."""
         ridge, kappa = self._validate()
         idx = self._index(train_index, "train_index")
         sp = self.spectrum
-        if self.variant == "truncated":
+        if self.variant == "full_greater":
+            D = ridge + sp.greater_diagonal(kappa, idx)         # diagonal of sigma^2 I + K_>(X, X)
+        elif self.variant == "truncated":
             D = np.full(idx.size, ridge)
         elif self.variant == "renormalized_const":
             D = np.full(idx.size, ridge + sp.tail_sum(kappa))    # sigma_kappa^2 = sigma^2 + sum_{k>kappa} lambda_k
@@ -263,14 +317,33 @@ class ReducedGP:
                                  "the weight-space solve divides by it; use a positive ridge")
         return D
 
+    def noise_covariance(self, train_index) -> np.ndarray:
+        """The noise covariance at the training points as an (n, n) matrix: ``diag(D)`` for the
+        diagonal variants, ``sigma^2 I + K_>(X, X)`` for ``"full_greater"``."""
+        ridge, kappa = self._validate()
+        idx = self._index(train_index, "train_index")
+        if self.variant != "full_greater":
+            return np.diag(self.noise_variance(idx))
+        S = greater_covariance(self.spectrum, kappa, idx)
+        S[np.diag_indices_from(S)] += ridge                      # sigma^2 I + K_>(X, X)
+        return S
+
     def fit(self, train_index, y) -> "ReducedGP":
         ridge, kappa = self._validate()
         idx = self._index(train_index, "train_index")
         y = _targets(y, idx.size)
-        D = self.noise_variance(idx)
         Phi = self.spectrum.features(kappa, idx)
         lam = self.spectrum.eigenvalues[:kappa]
-        self.weights_, self.log_marginal_likelihood_ = weight_space_posterior(Phi, lam, D, y)
+        if self.variant == "full_greater":
+            S = self.noise_covariance(idx)
+            D = np.diag(S).copy()
+            if D.size and not (D.min() > 0):
+                raise ParameterError("ridge", self.ridge, "a noise variance > 0 at every training point for the "
+                                     "reduced GP", "the Cholesky solve needs sigma^2 I + K_>(X, X) positive definite")
+            self.weights_, self.log_marginal_likelihood_ = weight_space_posterior_dense(Phi, lam, S, y)
+        else:
+            D = self.noise_variance(idx)
+            self.weights_, self.log_marginal_likelihood_ = weight_space_posterior(Phi, lam, D, y)
         self.noise_ = D
         self.kappa_ = kappa
         return self
@@ -372,8 +445,8 @@ def compare_reduced(pool, y_pool, kernel="precomputed", ridge: float = 1e-2, n_t
     n_train = check_int(n_train, "n_train", 1, P - 1)
     variants = list(variants)
     for v in variants:
-        if v not in VARIANTS:
-            raise ParameterError("variants", v, f"names from {VARIANTS}")
+        if v not in ALL_VARIANTS:
+            raise ParameterError("variants", v, f"names from {ALL_VARIANTS}")
     kappas = default_kappa_grid(P, n_train) if kappas is None else [check_kappa(k, P) for k in kappas]
     rng = np.random.default_rng(seed)
     perm = rng.permutation(P)

@@ -1,4 +1,5 @@
-"""Checks of the spectra: Funk-Hecke eigenvalues by the fast series against exact integrals, mpmath quadrature and the sum rule (docs/theory.md section 7)."""
+"""Checks of the spectra (docs/theory.md sections 1 and 7): Funk-Hecke eigenvalues by the fast series against
+exact integrals, mpmath quadrature and the Mercer sum rule."""
 from __future__ import annotations
 
 import numpy as np
@@ -6,8 +7,9 @@ import numpy as np
 from .registry import _rel, check
 
 
-@check("spectrum.circle_exact", "ReLU eigenvalues on S^1 (rational multiples of 1/pi^2)",
-       "fast float64 Funk-Hecke", "SymPy exact integral", 1e-13)
+@check("spectrum.circle_exact", "ReLU eigenvalues on S^1 (rational multiples of 1/pi^2; docs/theory.md section 1)",
+       "funk_hecke_fast: float64 sign-definite series of the kernel's expansion",
+       "SymPy exact integral of k(cos theta) cos(l theta) over [0, pi]", 1e-13, category="two-route")
 def _circle_exact():
     import sympy as sp
 
@@ -36,26 +38,31 @@ def _fast_vs_mp(act, depth, d, lmax, dps):
                               f"smallest eigenvalue {np.abs(mp[m]).min():.3e}; mp at {dps} digits")
 
 
-@check("spectrum.fast_vs_mp", "Funk-Hecke eigenvalues lambda_l (S^2, l <= 24)",
-       "fast sign-definite series", "mpmath tanh-sinh quadrature", 1e-10)
+@check("spectrum.fast_vs_mp", "Funk-Hecke eigenvalues lambda_l (S^2, l <= 24; docs/theory.md section 1)",
+       "funk_hecke_fast: float64 sign-definite series",
+       "funk_hecke_mp: mpmath tanh-sinh quadrature of k(t) P_l(t) against the Funk-Hecke weight", 1e-10,
+       category="two-route")
 def _fvm_quick():
     return _fast_vs_mp("relu", 1, 3, 24, 45)
 
 
-@check("spectrum.fast_vs_mp_circle_l200", "Funk-Hecke eigenvalues on S^1 up to l = 200",
-       "fast sign-definite series", "mpmath tanh-sinh quadrature", 1e-10, full=True)
+@check("spectrum.fast_vs_mp_circle_l200", "Funk-Hecke eigenvalues on S^1 up to l = 200 (docs/theory.md section 1)",
+       "funk_hecke_fast: float64 sign-definite series",
+       "funk_hecke_mp: mpmath tanh-sinh quadrature of k(t) P_l(t)", 1e-10, full=True, category="two-route")
 def _fvm_circle():
     return _fast_vs_mp("relu", 1, 2, 200, 45)
 
 
-@check("spectrum.fast_vs_mp_d784", "Funk-Hecke eigenvalues on S^783 (MNIST dimension), depth 3",
-       "fast sign-definite series", "mpmath tanh-sinh quadrature", 1e-10, full=True)
+@check("spectrum.fast_vs_mp_d784", "Funk-Hecke eigenvalues on S^783 (MNIST dimension), depth 3 (docs/theory.md section 1)",
+       "funk_hecke_fast: float64 sign-definite series",
+       "funk_hecke_mp: mpmath tanh-sinh quadrature of k(t) P_l(t)", 1e-10, full=True, category="two-route")
 def _fvm_784():
     return _fast_vs_mp("relu", 3, 784, 60, 130)
 
 
-@check("spectrum.sum_rule", "sum_l N(d,l) lambda_l = k(1) (erf NNGP, d = 10)",
-       "sum of Funk-Hecke shells", "kernel value k(1)", 1e-12)
+@check("spectrum.sum_rule", "sum_l N(d,l) lambda_l = k(1) (erf NNGP, d = 10; Mercer trace, docs/theory.md section 1)",
+       "sum over shells l <= 200 of multiplicity times Funk-Hecke eigenvalue (sphere_spectrum)",
+       "the kernel's closed-form value k(1) on the diagonal", 1e-12, category="two-route")
 def _sum_rule():
     from ..spectra.funk_hecke import sphere_spectrum
     from ..spectra.kernels import NNGPKernel

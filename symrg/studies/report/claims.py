@@ -106,12 +106,12 @@ def _accuracy_summary(key):
     return summary
 
 
-def _accuracy_claim(key: str, name: str, text: str) -> None:
+def _accuracy_claim(key: str, name: str, text: str, title: str | None = None) -> None:
     def rule(ev):
         inside = [e for e in ev if e["in_regime"]]
         return bool(inside) and max(_rel(e[key], e["sim"]) for e in inside) <= RG_ACCURACY_TOL
 
-    _claim(f"accuracy_{key}", f"Test error predicted by the RG: {name}",
+    _claim(f"accuracy_{key}", title or f"Test error predicted by the RG: {name}",
            f"{text} predicts the test MSE of GP regression",
            f"sphere learning curves (every n) and real-data curves with n <= P/{round(1 / POOL_FRACTION)} "
            "(held-out error)",
@@ -122,8 +122,9 @@ def _accuracy_claim(key: str, name: str, text: str) -> None:
 _accuracy_claim("theory_rg", "paper's sharp stop", "the paper's single sharp IR cutoff")
 _accuracy_claim("theory_rg_budget", "budget-respecting stop", "the sharp stop with the mode budget sum_(k<=kappa*) L_k <= n")
 _accuracy_claim("theory_rg_selfconsistent", "self-consistent flow", "the self-consistent (Hartree) flow")
-_accuracy_claim("theory_eigenlearning", "eigenlearning (reference)",
-                "eigenlearning (the self-consistent ridge with the variance resummed; Canatar et al. 2021)")
+_accuracy_claim("theory_eigenlearning", "eigenlearning",
+                "eigenlearning (the self-consistent ridge with the variance resummed; Canatar et al. 2021)",
+                title="Test error predicted by eigenlearning (reference for the RG)")
 
 
 # ------------------------------------------------------------------------------ sphere --

@@ -55,3 +55,20 @@ def _make_kernel(args):
     from ..spectra.kernels import NNGPKernel
 
     return NNGPKernel(args.kernel, args.depth, args.sigma_w2, args.sigma_b2)
+
+
+def _dask_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--workers", type=int, default=None,
+                   help="run independent tasks on a local Dask cluster of N worker processes "
+                        "(needs the [distributed] extra); the same seed gives the same numbers")
+    g.add_argument("--scheduler", default=None,
+                   help="run independent tasks on an existing Dask cluster at this address (tcp://host:port)")
+
+
+def _executor(args, progress=None):
+    """The execution context of a command: serial, a local cluster, or a remote one."""
+    from .._parallel import executor
+
+    return executor(workers=getattr(args, "workers", None), scheduler=getattr(args, "scheduler", None),
+                    progress=progress)

@@ -9,7 +9,7 @@ held-out rows.  Every row carries the simulation and the four theories of
 """
 from __future__ import annotations
 
-from ._common import _int_list, _kernel_args, _make_kernel, _print_json, _progress, _table
+from ._common import _dask_args, _executor, _int_list, _kernel_args, _make_kernel, _print_json, _progress, _table
 
 __all__ = ["add_parser", "run", "COLUMNS"]
 
@@ -36,6 +36,7 @@ def add_parser(sub):
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0); the same seed gives the same numbers")
     p.add_argument("--n-test", type=int, default=None,
                    help="test points per trial (sphere: default 2000; data: all held-out rows, at most 2000)")
+    _dask_args(p)
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.add_argument("--json", action="store_true", help="print the rows as JSON instead of a table")
     p.set_defaults(func=run)
@@ -53,9 +54,10 @@ def run(args) -> int:
             raise ParameterError("dim/target", f"{args.dim}/{args.target}", "nothing with --data (they define the sphere form)")
         from ..studies.realdata import data_learning_curve
 
-        res = data_learning_curve(args.data, kernel, args.ridge, ns, pool=args.pool or 1000, trials=args.trials,
-                                  seed=args.seed, n_test=args.n_test, target_class=args.target_class,
-                                  pair=args.pair, progress=progress)
+        with _executor(args, progress) as ex:
+            res = data_learning_curve(args.data, kernel, args.ridge, ns, pool=args.pool or 1000, trials=args.trials,
+                                      seed=args.seed, n_test=args.n_test, target_class=args.target_class,
+                                      pair=args.pair, executor=ex)
         rows, label = res["rows"], f"{res['dataset']} pool {res['pool']}, target {res['target']}"
     else:
         if args.dim is None or args.target is None:
@@ -64,8 +66,9 @@ def run(args) -> int:
 
         target = parse_target(args.target)
         theory = theory_learning_curve(kernel, args.dim, args.ridge, ns, target)
-        sim = simulate_learning_curve(kernel, args.dim, args.ridge, ns, target, trials=args.trials, seed=args.seed,
-                                      n_test=args.n_test or 2000, progress=progress)
+        with _executor(args, progress) as ex:
+            sim = simulate_learning_curve(kernel, args.dim, args.ridge, ns, target, trials=args.trials, seed=args.seed,
+                                          n_test=args.n_test or 2000, executor=ex)
         rows = [{**s, **{k: v for k, v in t.items() if k != "n"}} for s, t in zip(sim, theory)]
         label = f"S^{args.dim - 1}; target {args.target}"
     if args.json:

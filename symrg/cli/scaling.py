@@ -2,7 +2,7 @@
 measured slope of held-out test error (the paper's real-data claim, docs/theory.md section 4c)."""
 from __future__ import annotations
 
-from ._common import _int_list, _kernel_args, _make_kernel, _print_json, _progress, _table
+from ._common import _dask_args, _executor, _int_list, _kernel_args, _make_kernel, _print_json, _progress, _table
 
 __all__ = ["add_parser", "run"]
 
@@ -23,6 +23,7 @@ def add_parser(sub):
     p.add_argument("--fit-window", default=None,
                    help="modes LO,HI for the power-law fits (at least 10 modes; default: the modes the RG stop crosses over --ns)")
     p.add_argument("--n-test", type=int, default=None, help="held-out test rows (default: all held-out rows, at most 2000)")
+    _dask_args(p)
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=run)
@@ -33,10 +34,10 @@ def run(args) -> int:
     from ..studies.scaling import scaling_study
 
     window = _int_list(args.fit_window, "fit_window") if args.fit_window else None
-    res = scaling_study(args.data, _make_kernel(args), args.ridge, _int_list(args.ns, "ns"), args.pool,
-                        trials=args.trials, seed=args.seed, target_class=args.target_class, pair=args.pair,
-                        fit_window=window, n_test=args.n_test,
-                        progress=None if args.quiet else _progress("trials"))
+    with _executor(args, None if args.quiet else _progress("trials")) as ex:
+        res = scaling_study(args.data, _make_kernel(args), args.ridge, _int_list(args.ns, "ns"), args.pool,
+                            trials=args.trials, seed=args.seed, target_class=args.target_class, pair=args.pair,
+                            fit_window=window, n_test=args.n_test, executor=ex)
     if args.json:
         _print_json(res)
         return 0

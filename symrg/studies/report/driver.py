@@ -99,11 +99,25 @@ def _swap_in(tmp: Path, out: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def reproduce(out_dir="reports", quick: bool = False, show_progress: bool = True, only=None) -> dict:
+def _quiet(*_a, **_k):
+    return None
+
+
+def _run_section(out: Path, quick: bool, name: str):
+    """One section as an independent task (on a Dask worker, progress goes nowhere)."""
+    fn = dict(SECTIONS)[name]
+    t0 = time.perf_counter()
+    res = fn(out, quick, _quiet)
+    return res, round(time.perf_counter() - t0, 1)
+
+
+def reproduce(out_dir="reports", quick: bool = False, show_progress: bool = True, only=None, executor=None) -> dict:
     """Run the sections (all, or those named in ``only``) and write the report into ``out_dir``.
 
-    Returns ``claims`` (rows with ``holds`` True/False/None), ``failed`` (derivations or checks that
-    failed), ``claims_not_holding``, ``timings`` and ``out``."""
+    With a distributed ``executor`` (:func:`symrg._parallel.executor`) the sections run as
+    independent tasks on the cluster's workers, which must share the output file system (a local
+    cluster does).  Returns ``claims`` (rows with ``holds`` True/False/None), ``failed``
+    (derivations or checks that failed), ``claims_not_holding``, ``timings`` and ``out``."""
     if only:
         names = [n for n, _ in SECTIONS]
         bad = [x for x in only if x not in names]
@@ -113,13 +127,20 @@ def reproduce(out_dir="reports", quick: bool = False, show_progress: bool = True
     try:
         prog = Progress(show_progress)
         results, timings, evidence, missing = {}, {}, {}, {}
-        for name, fn in SECTIONS:
-            if only and name not in only:
-                continue
-            prog.section(f"{name} ...")
-            t0 = time.perf_counter()
-            results[name] = fn(tmp, quick, prog.sub(name))
-            timings[name] = round(time.perf_counter() - t0, 1)
+        names = [name for name, _ in SECTIONS if not only or name in only]
+        if executor is not None and executor.distributed:
+            prog.section(f"{len(names)} sections on the cluster ...")
+            for name, (res, secs) in zip(names, executor.map(_run_section, names, tmp, quick)):
+                results[name], timings[name] = res, secs
+        else:
+            for name, fn in SECTIONS:
+                if name not in names:
+                    continue
+                prog.section(f"{name} ...")
+                t0 = time.perf_counter()
+                results[name] = fn(tmp, quick, prog.sub(name))
+                timings[name] = round(time.perf_counter() - t0, 1)
+        for name in names:
             for key, recs in results[name].get("evidence", {}).items():
                 evidence.setdefault(key, []).extend(recs)
             missing.update(results[name].get("missing", {}))

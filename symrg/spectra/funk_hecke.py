@@ -1,4 +1,4 @@
-"""Funk-Hecke eigenvalues of dot-product kernels on the sphere S^{d-1} (THEORY.md section 1).
+"""Funk-Hecke eigenvalues of dot-product kernels on the sphere S^{d-1} (docs/theory.md section 1).
 
 ``lambda_l = E_t[k(t) P_l^{(d)}(t)]`` with ``t`` distributed as ``(1-t^2)^{(d-3)/2}`` on [-1, 1]
 and ``P_l^{(d)}`` the Gegenbauer polynomial normalised to ``P_l(1) = 1``; degree ``l`` has
@@ -20,11 +20,17 @@ only sums of terms of one sign:
    subtracted from ``a_j`` (Darboux) and its Funk-Hecke transform is added back in closed form,
    ``E[(1-t)^g P_l] = Gamma(d/2) 2^{g+d-2} Gamma(l-g) Gamma(g+(d-1)/2)
    / (sqrt(pi) Gamma(-g) Gamma(g+l+d-1))``; the remainder's coefficients then decay like
-   ``j^{-g_max-1}`` and the truncated sum is exact to rounding.
+   ``j^{-g_max-1}``.  The subtracted terms are large when the ``e_m`` are (deep kernels: they
+   grow like ``(c depth)^m``) and then cancel digits, so every degree uses the number of
+   subtracted orders with the smallest estimated error (:func:`funk_hecke_fast`).
 
-*mp* (mpmath, any number of digits).  Direct adaptive quadrature (tanh-sinh) over
-``theta = arccos t`` split at the zeros scale of ``P_l``, evaluating ``P_l^{(d)}`` by its
-three-term recurrence inside ``mpmath.workdps``.  It shares no step with the fast path.
+*mp* (mpmath, any number of digits; :mod:`symrg.spectra.mp_quadrature`).  Direct tanh-sinh
+quadrature over ``theta = arccos t``, at a working precision chosen from the dynamic range to
+resolve and confirmed 20 digits higher.  It shares no step with the fast path.
+
+Both paths report an error estimate per eigenvalue (``Spectrum.errors``), and both refuse work
+past stated limits (:mod:`symrg.spectra.cost`).  :func:`sphere_spectrum` states when the fast
+path hands over to the mp path.
 """
 from __future__ import annotations
 
@@ -34,12 +40,14 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import gammaln
 
-from .._validate import check_int
+from .._validate import check_finite_array, check_int
 from ..errors import ConvergenceError, ParameterError
 from .kernels import NNGPKernel, singular_denominator, singular_expansion, taylor_coefficients
+from .mp_quadrature import funk_hecke_mp
 
 __all__ = [
     "Spectrum",
+    "FastResult",
     "multiplicity",
     "log_multiplicity",
     "sphere_spectrum",
@@ -105,6 +113,17 @@ class Spectrum:
     precision: str
     k1: float
     meta: dict = field(default_factory=dict)
+    errors: np.ndarray | None = None
+    """Estimated absolute error of each eigenvalue (None when unknown)."""
+
+    def __post_init__(self):
+        # a Spectrum never holds NaN or inf: every consumer sums and sorts these
+        lam = check_finite_array(self.eigenvalues, "eigenvalues", ndim=1)
+        object.__setattr__(self, "eigenvalues", lam)
+        if self.errors is not None:
+            object.__setattr__(self, "errors", check_finite_array(self.errors, "errors", ndim=1))
+        if not math.isfinite(self.k1):
+            raise ParameterError("k1", self.k1, "a finite kernel value k(1)")
 
     @property
     def multiplicities(self) -> np.ndarray:
@@ -151,6 +170,7 @@ class Spectrum:
             "log_multiplicities": [float(x) for x in self.log_multiplicities],
             "k1": self.k1,
             "sum_rule_residual": self.sum_rule_residual(),
+            **({"error_estimate": [float(x) for x in self.errors]} if self.errors is not None else {}),
             **({"meta": self.meta} if self.meta else {}),
         }
 
@@ -392,11 +412,8 @@ def _fast_with_error(kernel: NNGPKernel, d: int, lmax: int, J: int, singular_ord
         order[l] = Gs[k]
         if abs(lam[l]) <= err[l] and lam[l] < 0:  # consistent with 0; the kernel is PSD
             lam[l] = 0.0
-    logN = log_multiplicity(d, ls)
-    with np.errstate(over="ignore", divide="ignore"):
-        neg = (np.exp(logN + np.log(np.maximum(np.abs(lam), err))) <= POWER_ATOL * k1)
-    ok = np.isfinite(err) & ((err <= rtol * np.abs(lam)) | neg)
-    return FastResult(eigenvalues=lam, errors=err, orders=order, ok=ok)
+    res = FastResult(eigenvalues=lam, errors=err, orders=order, ok=np.zeros(lmax + 1, dtype=bool))
+    return FastResult(lam, err, order, _ok(res, d, k1, rtol))
 
 
 def _transform_rel_error(g: float, l: np.ndarray, d: int) -> np.ndarray:
@@ -410,100 +427,85 @@ def p_needed(kernel: NNGPKernel, singular_order: float) -> int:
     return int(singular_denominator(kernel) * (singular_order + 1)) + 4
 
 
-# ----------------------------------------------------------------------------- mp path --
-def _gegenbauer_all_mp(lmax: int, d: int, t):
-    """``[P_0(t), ..., P_lmax(t)]`` normalised to P_l(1) = 1, by the three-term recurrence
-    ``(l+d-2) P_{l+1} = (2l+d-2) t P_l - l P_{l-1}``."""
-    P = [1, t]
-    for l in range(1, lmax):
-        P.append(((2 * l + d - 2) * t * P[l] - l * P[l - 1]) / (l + d - 2))
-    return P[: lmax + 1]
+def sphere_spectrum(kernel: NNGPKernel, dim: int, lmax: int, precision: str = "fast", dps: int = 30, *,
+                    rtol: float = FAST_RTOL, allow_expensive: bool = False, progress=None) -> Spectrum:
+    """Spectrum of ``kernel`` on S^{dim-1} up to degree ``lmax`` (docs/theory.md section 1).
 
+    ``precision="mp"``: mpmath quadrature; ``dps`` is a floor, the precision is chosen and
+    confirmed by :func:`funk_hecke_mp` (``Spectrum.precision`` reads ``mp<working digits>``).
 
-def funk_hecke_mp(kernel, dim: int, lmax: int, dps: int = 30, progress=None) -> list:
-    """Eigenvalues ``lambda_0..lambda_lmax`` by tanh-sinh quadrature in mpmath at ``dps`` digits.
+    ``precision="fast"`` (default): the float64 series with its per-degree error estimate
+    (:func:`funk_hecke_fast`).  Rule when a degree that carries power misses ``rtol``:
 
-    One sweep of nodes serves every degree: at each node ``P_0..P_lmax`` come from the
-    three-term recurrence.  The theta interval is cut into panels (a few oscillations of
-    ``P_lmax`` each) and the tanh-sinh step is halved until every eigenvalue changes by less
-    than ``10^(5-dps) k(1)``.  ``kernel`` is an :class:`NNGPKernel` or a callable on mpmath
-    numbers.  The global mpmath precision is never changed (``mpmath.workdps``).
+    * the mpmath path is estimated to take at most ``cost.AUTO_MP_SECONDS_LIMIT`` (or
+      ``allow_expensive=True``): it switches there; ``Spectrum.precision`` reads
+      ``mp<digits> (auto)`` and ``meta["switched_from_fast"]`` records the degree and the float64
+      error that triggered the switch;
+    * otherwise it raises :class:`ConvergenceError` with the estimated cost and what to pass.
+
+    ``Spectrum.errors`` (``"error_estimate"`` in :meth:`Spectrum.to_dict`) holds the estimated
+    absolute error of each eigenvalue on either path.  Work is bounded on both paths (:mod:`symrg.spectra.cost`); past a
+    limit a ParameterError names it, and ``allow_expensive=True`` (CLI ``--allow-expensive``)
+    lifts it.
     """
-    import mpmath
+    from .cost import AUTO_MP_SECONDS_LIMIT, MP_SECONDS_LIMIT, _fmt
+    from .mp_quadrature import mp_seconds, plan_dps
 
     d = _check_dim(dim)
     lmax = check_int(lmax, "lmax", 0, None)
-    dps = check_int(dps, "dps", 15, 100_000)
-    kfun = kernel.mp if isinstance(kernel, NNGPKernel) else kernel
-    with mpmath.workdps(dps + 10):
-        pi = mpmath.pi
-        norm = mpmath.gamma(mpmath.mpf(d) / 2) / (mpmath.sqrt(pi) * mpmath.gamma(mpmath.mpf(d - 1) / 2))
-        panels = max(2, lmax // 6 + 2)
-        edges = [pi * i / panels for i in range(panels + 1)]
-        tol = mpmath.mpf(10) ** (5 - dps) * abs(kfun(mpmath.mpf(1)))
-
-        def f(th):
-            t = mpmath.cos(th)
-            w = kfun(t) * mpmath.sin(th) ** (d - 2)
-            return [w * P for P in _gegenbauer_all_mp(lmax, d, t)]
-
-        def level_sum(a, b, h, odd_only):
-            # tanh-sinh: x = c + r tanh(pi/2 sinh(tau)), weight r (pi/2) cosh tau / cosh^2(.)
-            c, r = (a + b) / 2, (b - a) / 2
-            acc = [mpmath.mpf(0)] * (lmax + 1)
-            k = 1 if odd_only else 0
-            step = 2 if odd_only else 1
-            while True:
-                tau = k * h
-                u = pi / 2 * mpmath.sinh(tau)
-                wgt = r * pi / 2 * mpmath.cosh(tau) / mpmath.cosh(u) ** 2
-                if wgt < mpmath.mpf(10) ** (-(dps + 15)) * r:
-                    break
-                x = r * mpmath.tanh(u)
-                for sgn in ((1,) if k == 0 else (1, -1)):
-                    vals = f(c + sgn * x)
-                    for i in range(lmax + 1):
-                        acc[i] += wgt * vals[i]
-                k += step
-            return acc
-
-        total = [mpmath.mpf(0)] * (lmax + 1)
-        for pi_idx, (a, b) in enumerate(zip(edges[:-1], edges[1:])):
-            h = mpmath.mpf(1) / 2
-            S = [h * v for v in level_sum(a, b, h, False)]
-            for _ in range(12):
-                h /= 2
-                new = level_sum(a, b, h, True)
-                S2 = [s / 2 + h * v for s, v in zip(S, new)]
-                delta = max(abs(x - y) for x, y in zip(S, S2))
-                S = S2
-                if delta < tol / panels:
-                    break
-            else:
-                from ..errors import ConvergenceError
-
-                raise ConvergenceError(f"mp Funk-Hecke quadrature did not converge on panel {pi_idx}")
-            total = [x + y for x, y in zip(total, S)]
-            if progress:
-                progress(pi_idx + 1, panels)
-        return [+(norm * v) for v in total]
-
-
-def sphere_spectrum(kernel: NNGPKernel, dim: int, lmax: int, precision: str = "fast",
-                    dps: int = 30) -> Spectrum:
-    """Spectrum of ``kernel`` on S^{dim-1} up to degree ``lmax``.
-
-    ``precision="fast"``: float64 sign-definite series; ``"mp"``: mpmath quadrature at ``dps``.
-    """
-    d = _check_dim(dim)
-    lmax = check_int(lmax, "lmax", 0, None)
-    if precision == "fast":
-        lam = funk_hecke_fast(kernel, d, lmax)
-    elif precision == "mp":
-        lam = np.array([float(x) for x in funk_hecke_mp(kernel, d, lmax, dps)])
-    else:
+    if precision not in ("fast", "mp"):
         raise ParameterError("precision", precision, "'fast' or 'mp'")
+    dps = check_int(dps, "dps", 15, None)
+    meta: dict = {}
+    label = precision
+    if precision == "fast":
+        res = funk_hecke_fast(kernel, d, lmax, rtol=None, with_error=True, allow_expensive=allow_expensive)
+        res = FastResult(res.eigenvalues, res.errors, res.orders,
+                         res.ok if rtol == FAST_RTOL else _ok(res, d, kernel.k1, rtol))
+        if res.ok.all():
+            lam, err = res.eigenvalues, res.errors
+        else:
+            l_bad, rel = res.worst(d, kernel.k1)
+            lower = _lower_bounds(res)
+            work = plan_dps(kernel, d, lmax, dps, lower)
+            t_mp = mp_seconds(kernel, d, lmax, work)
+            if not (allow_expensive or t_mp <= AUTO_MP_SECONDS_LIMIT):
+                extra = "" if t_mp <= MP_SECONDS_LIMIT else " and allow_expensive=True (--allow-expensive)"
+                raise ConvergenceError(
+                    f"float64 Funk-Hecke series for the {kernel.describe()} on S^{d - 1}: estimated relative "
+                    f"error {rel:.2g} at degree {l_bad} exceeds rtol={rtol:g}, and the mpmath path "
+                    f"({work} digits) is estimated at {_fmt(t_mp)}, above the {_fmt(AUTO_MP_SECONDS_LIMIT)} "
+                    f"allowed for an automatic switch: pass precision='mp'{extra} (CLI --precision mp), "
+                    "or lower lmax")
+            meta["switched_from_fast"] = {"degree": l_bad, "relative_error_estimate": rel, "rtol": rtol,
+                                          "mp_seconds_estimate": t_mp}
+            precision = "mp"
+            label = "auto"
+    if precision == "mp":
+        info = funk_hecke_mp(kernel, d, lmax, dps, progress, allow_expensive=allow_expensive, with_info=True,
+                             lower_bounds=lower if label == "auto" else None)
+        lam = np.array([float(x) for x in info.eigenvalues])
+        err = np.asarray(info.errors, dtype=float)
+        meta.update({"dps": info.dps, "dps_confirm": info.dps_confirm, "dps_floor": dps,
+                     "exact_zeros": [int(x) for x in info.zeros], "seconds": round(info.seconds, 3)})
+        label = f"mp{info.dps}" + (" (auto)" if label == "auto" else "")
     ls = np.arange(lmax + 1)
     return Spectrum(dim=d, degrees=ls, eigenvalues=lam, log_multiplicities=log_multiplicity(d, ls),
                     kernel=kernel.describe() if hasattr(kernel, "describe") else repr(kernel),
-                    precision=precision if precision == "fast" else f"mp{dps}", k1=float(kernel.k1))
+                    precision=label, k1=float(kernel.k1), meta=meta, errors=err)
+
+
+def _lower_bounds(res: FastResult) -> np.ndarray:
+    """``log10(lambda_l - error)`` where positive (else -inf), to plan the mp precision."""
+    low = res.eigenvalues - res.errors
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(low > 0, np.log10(np.where(low > 0, low, 1.0)), -np.inf)
+
+
+def _ok(res: FastResult, d: int, k1: float, rtol: float) -> np.ndarray:
+    """The accuracy rule of :func:`funk_hecke_fast` at another ``rtol``."""
+    lam, err = res.eigenvalues, res.errors
+    logN = log_multiplicity(d, np.arange(len(lam)))
+    with np.errstate(over="ignore", divide="ignore"):
+        neg = np.exp(logN + np.log(np.maximum(np.abs(lam), err))) <= POWER_ATOL * k1
+    return np.isfinite(err) & ((err <= rtol * np.abs(lam)) | neg)

@@ -342,4 +342,46 @@ def _mp_eval(kernel: NNGPKernel, t):
     return c
 
 
+def _mp_eval_theta(kernel: NNGPKernel, theta):
+    """``k(cos theta)`` in mpmath, accurate near ``theta = 0`` as well.
+
+    Each layer is carried by its half-angle sine and cosine (``s^2 = (q - c)/2q``,
+    ``c_h^2 = (q + c)/2q``) instead of ``rho = c/q``, so ``1 - rho`` below the working precision is
+    not lost to rounding ``rho`` to 1 -- which matters for the non-analytic kernels, e.g. step at
+    depth L behaves like ``(1 - t)^(2^-L)`` there.  The angle is ``2 atan2(s, c_h)``; the gap
+    ``q - c`` of the next layer is computed directly (ReLU: ``q (pi (1 - cos th) - sin th + th cos th)
+    / pi``, step: ``q th / pi``, both times ``sigma_w^2 / 2``), never as a difference of ``q`` and ``c``.
+    """
+    import mpmath
+
+    sw, sb = mpmath.mpf(kernel.sigma_w2), mpmath.mpf(kernel.sigma_b2)
+    pi = mpmath.pi
+    th = mpmath.mpf(theta)
+    sh, ch = mpmath.sin(th / 2), mpmath.cos(th / 2)
+    q = mpmath.mpf(1)
+    for L in range(kernel.depth):
+        if L > 0:
+            th = 2 * mpmath.atan2(sh, ch)
+        if kernel.activation == "relu":
+            sin_t, cos_t = 2 * sh * ch, 1 - 2 * sh * sh
+            qn = sw * q / 2 + sb
+            c = sw * q * (sin_t + (pi - th) * cos_t) / (2 * pi) + sb
+            gap = sw * q * (2 * pi * sh * sh - sin_t + th * cos_t) / (2 * pi)
+        elif kernel.activation == "step":
+            qn = sw / 2 + sb
+            c = sw * (pi - th) / (2 * pi) + sb
+            gap = sw * th / (2 * pi)
+        else:
+            a = 2 * q / (1 + 2 * q)
+            qn = sw * 2 / pi * mpmath.asin(a) + sb
+            c = sw * 2 / pi * mpmath.asin(a * (ch * ch - sh * sh)) + sb
+            gap = qn - c
+        q = qn
+        if L + 1 < kernel.depth:
+            sh = mpmath.sqrt(max(gap, 0) / (2 * q))
+            ch = mpmath.sqrt(max(q + c, 0) / (2 * q))
+    return c
+
+
 NNGPKernel.mp = _mp_eval
+NNGPKernel.mp_theta = _mp_eval_theta

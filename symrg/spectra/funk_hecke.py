@@ -202,6 +202,9 @@ class FastResult:
     """Largest singular exponent subtracted at each degree (0: the plain Taylor series)."""
     ok: np.ndarray
     """Whether each degree meets the accuracy rule (relative error <= rtol, or negligible power)."""
+    truncation: np.ndarray | None = None
+    """The truncation part of ``errors`` (the part more Taylor terms would reduce)."""
+    n_terms: int = 0
 
     def worst(self, dim: int, k1: float) -> tuple[int, float]:
         """``(l, relative error)`` of the worst degree among those that fail the rule
@@ -287,7 +290,7 @@ def _taylor_rel_error(depth: int, J: int) -> np.ndarray:
 
 
 def funk_hecke_fast(kernel: NNGPKernel, dim: int, lmax: int, n_terms: int | None = None,
-                    singular_order: float = 8.5, *, rtol: float | None = FAST_RTOL,
+                    singular_order: float = 8.5, *, rtol: float = FAST_RTOL, check: bool = True,
                     with_error: bool = False, allow_expensive: bool = False):
     """Eigenvalues ``lambda_0..lambda_lmax`` in float64 by the sign-definite series (module doc).
 
@@ -312,22 +315,35 @@ def funk_hecke_fast(kernel: NNGPKernel, dim: int, lmax: int, n_terms: int | None
 
     Rule: every degree must have ``error <= rtol |lambda_l|`` unless both ``N(d,l) |lambda_l|`` and
     ``N(d,l) error`` are below ``POWER_ATOL k(1)``.  If a degree fails, :class:`ConvergenceError`
-    is raised (``rtol=None`` skips the check); :func:`sphere_spectrum` instead switches to the mpmath
-    path when that is affordable.  ``with_error=True`` returns a :class:`FastResult`.
+    is raised (``check=False`` returns anyway); :func:`sphere_spectrum` instead switches to the
+    mpmath path when that is affordable.  ``with_error=True`` returns a :class:`FastResult`.
 
     ``singular_order`` is the largest exponent ``g`` of ``(1 -+ t)^g`` considered.  ``n_terms``
-    (Taylor coefficients kept) defaults to, and may not be below, ``max(4096, 4 lmax + 512)``.
+    (Taylor coefficients kept) defaults to, and may not be below, ``max(4096, 4 lmax + 512)``; when
+    the failing degrees are limited by truncation it is doubled (at most twice, within the cost
+    limit) before giving up.
     Work is bounded (:func:`symrg.spectra.cost.check_fast_cost`): ``lmax <= 5000`` and an estimated
     time limit, both lifted by ``allow_expensive=True``.
     """
-    from .cost import check_fast_cost
+    from .cost import FAST_SECONDS_LIMIT, check_fast_cost, fast_seconds
 
     d = _check_dim(dim)
     lmax = check_int(lmax, "lmax", 0, None)
     J = _default_terms(lmax) if n_terms is None else check_int(n_terms, "n_terms", _default_terms(lmax), None)
     check_fast_cost(kernel, lmax, J, allow_expensive)
-    res = _fast_with_error(kernel, d, lmax, J, singular_order, FAST_RTOL if rtol is None else rtol)
-    if rtol is not None and not res.ok.all():
+    target = float(rtol)
+    res = _fast_with_error(kernel, d, lmax, J, singular_order, target)
+    # truncation-limited degrees: twice the Taylor terms cut the remainder's tail by >= 2^2.5
+    # (ReLU, d >= 2); at most twice, and only within the cost limit
+    for _ in range(2):
+        bad = ~res.ok
+        if not bad.any() or not np.all(res.truncation[bad] > 0.5 * res.errors[bad]):
+            break
+        if fast_seconds(kernel, lmax, 2 * J) > FAST_SECONDS_LIMIT / 2 and not allow_expensive:
+            break
+        J *= 2
+        res = _fast_with_error(kernel, d, lmax, J, singular_order, target)
+    if check and not res.ok.all():
         l, rel = res.worst(d, kernel.k1)
         raise ConvergenceError(
             f"float64 Funk-Hecke series for the {kernel.describe()} on S^{d - 1}: estimated relative "
@@ -398,6 +414,7 @@ def _fast_with_error(kernel: NNGPKernel, d: int, lmax: int, J: int, singular_ord
     lam = np.empty(lmax + 1)
     err = np.empty(lmax + 1)
     order = np.empty(lmax + 1)
+    trl = np.empty(lmax + 1)
     for l in range(lmax + 1):
         w, rw = _moments(l, len(range(l, J, 2)), d)
         Rl = R[:, l::2]
@@ -410,10 +427,11 @@ def _fast_with_error(kernel: NNGPKernel, d: int, lmax: int, J: int, singular_ord
         lam[l] = math.fsum(Rl[k] * w) + SG[k, l]
         err[l] = tot[k]
         order[l] = Gs[k]
+        trl[l] = trunc[k, l]
         if abs(lam[l]) <= err[l] and lam[l] < 0:  # consistent with 0; the kernel is PSD
             lam[l] = 0.0
     res = FastResult(eigenvalues=lam, errors=err, orders=order, ok=np.zeros(lmax + 1, dtype=bool))
-    return FastResult(lam, err, order, _ok(res, d, k1, rtol))
+    return FastResult(lam, err, order, _ok(res, d, k1, rtol), trl, J)
 
 
 def _transform_rel_error(g: float, l: np.ndarray, d: int) -> np.ndarray:
@@ -459,9 +477,8 @@ def sphere_spectrum(kernel: NNGPKernel, dim: int, lmax: int, precision: str = "f
     meta: dict = {}
     label = precision
     if precision == "fast":
-        res = funk_hecke_fast(kernel, d, lmax, rtol=None, with_error=True, allow_expensive=allow_expensive)
-        res = FastResult(res.eigenvalues, res.errors, res.orders,
-                         res.ok if rtol == FAST_RTOL else _ok(res, d, kernel.k1, rtol))
+        res = funk_hecke_fast(kernel, d, lmax, rtol=rtol, check=False, with_error=True,
+                              allow_expensive=allow_expensive)
         if res.ok.all():
             lam, err = res.eigenvalues, res.errors
         else:

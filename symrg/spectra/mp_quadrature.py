@@ -105,7 +105,7 @@ def lower_bounds_log10(kernel, dim: int, lmax: int) -> np.ndarray:
 
     lb = taylor_lower_bounds_log10(kernel, dim, lmax)
     if lmax <= FAST_LMAX_LIMIT and fast_seconds(kernel, lmax, _default_terms(lmax)) <= 30.0:
-        res = funk_hecke_fast(kernel, dim, lmax, rtol=None, with_error=True)
+        res = funk_hecke_fast(kernel, dim, lmax, check=False, with_error=True)
         low = res.eigenvalues - res.errors
         with np.errstate(divide="ignore", invalid="ignore"):
             lf = np.where(low > 0, np.log10(np.where(low > 0, low, 1.0)), -np.inf)
@@ -297,7 +297,9 @@ def funk_hecke_mp(kernel, dim: int, lmax: int, dps: int = 30, progress=None, *, 
 
     d = _check_dim(dim)
     lmax = check_int(lmax, "lmax", 0, None)
-    dps = check_int(dps, "dps", 15, None if allow_expensive else MP_DPS_LIMIT)
+    dps = check_int(dps, "dps", 15, None)
+    if dps > MP_DPS_LIMIT and not allow_expensive:
+        raise ParameterError("dps", dps, f"<= {MP_DPS_LIMIT} digits (the limit on the mpmath path's work)", OVERRIDE)
     limit = MP_SECONDS_LIMIT if max_seconds is None else float(max_seconds)
     nngp = isinstance(kernel, NNGPKernel)
     if nngp:

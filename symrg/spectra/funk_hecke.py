@@ -215,15 +215,27 @@ class FastResult:
         return l, float(rel[l])
 
 
-def _moments(l: int, S: int, d: int):
-    """``w_s = E[t^{l+2s} P_l]`` for ``s < S`` and a bound on their relative rounding error
-    (``exp`` of a sum of ``gammaln`` values turns their absolute errors into relative ones)."""
-    s = np.arange(S, dtype=float)
-    parts = [gammaln(l + 2 * s + 1), gammaln(2 * s + 1), gammaln(s + 0.5), gammaln(s + l + d / 2)]
-    const = -l * math.log(2.0) + gammaln(d / 2) - 0.5 * math.log(math.pi)
-    logw = parts[0] - parts[1] + parts[2] - parts[3] + const
-    rel = EPS * (4 + 2 * (sum(np.abs(x) for x in parts) + abs(const) + abs(logw)))
-    return np.exp(logw), rel
+class _MomentTable:
+    """``w_s = E[t^{l+2s} P_l]`` for every ``l`` from ``gammaln`` tables shared by all degrees, and
+    a bound on their relative rounding error (``exp`` of a sum of ``gammaln`` values turns their
+    absolute errors into relative ones)."""
+
+    def __init__(self, J: int, d: int):
+        m = np.arange(J + 1, dtype=float)
+        self.G1 = gammaln(m + 1)          # gammaln(j + 1)
+        self.Gh = gammaln(m + 0.5)        # gammaln(s + 1/2)
+        self.Gd = gammaln(m + d / 2)      # gammaln(m + d/2)
+        self.J, self.d = J, d
+
+    def __call__(self, l: int):
+        S = len(range(l, self.J, 2))
+        s2 = np.arange(0, 2 * S, 2)
+        parts = (self.G1[l + s2], self.G1[s2], self.Gh[:S], self.Gd[l:l + S])
+        const = -l * math.log(2.0) + gammaln(self.d / 2) - 0.5 * math.log(math.pi)
+        logw = parts[0] - parts[1] + parts[2] - parts[3] + const
+        rel = EPS * (4 + 2 * (np.abs(parts[0]) + np.abs(parts[1]) + np.abs(parts[2]) + np.abs(parts[3])
+                              + abs(const) + np.abs(logw)))
+        return np.exp(logw), rel
 
 
 def _tail_sum(l: np.ndarray, j0: int, q: float, d: int) -> np.ndarray:
@@ -415,16 +427,23 @@ def _fast_with_error(kernel: NNGPKernel, d: int, lmax: int, J: int, singular_ord
     err = np.empty(lmax + 1)
     order = np.empty(lmax + 1)
     trl = np.empty(lmax + 1)
+    moments = _MomentTable(J, d)
+    # parity-split copies, so that each degree reads contiguous rows
+    split = {p: (np.ascontiguousarray(R[:, p::2]), np.ascontiguousarray(E[:, p::2]),
+                 np.ascontiguousarray(A[:, p::2]), np.ascontiguousarray((ea * a)[p::2])) for p in (0, 1)}
     for l in range(lmax + 1):
-        w, rw = _moments(l, len(range(l, J, 2)), d)
-        Rl = R[:, l::2]
+        w, rw = moments(l)
+        Rp, Ep, Ap, EAp = split[l % 2]
+        o = l // 2
+        Rl = Rp[:, o:o + len(w)]
         vals = Rl @ w + SG[:, l]
-        rnd = E[:, l::2] @ w + A[:, l::2] @ (w * rw) + SE[:, l]
-        tay = float(np.dot(ea[l::2] * a[l::2], w))
+        rnd = Ep[:, o:o + len(w)] @ w + Ap[:, o:o + len(w)] @ (w * rw) + SE[:, l]
+        rnd += (2 + math.log2(len(w))) * EPS * (Ap[:, o:o + len(w)] @ w)  # pairwise summation
+        tay = float(np.dot(EAp[o:o + len(w)], w))
         tot = rnd + trunc[:, l] + tay
         tot = np.where(np.isfinite(vals) & np.isfinite(tot), tot, np.inf)
         k = int(np.argmin(tot))
-        lam[l] = math.fsum(Rl[k] * w) + SG[k, l]
+        lam[l] = float(np.sum(Rl[k] * w)) + SG[k, l]
         err[l] = tot[k]
         order[l] = Gs[k]
         trl[l] = trunc[k, l]

@@ -216,19 +216,32 @@ class FastResult:
 
 
 class _MomentTable:
-    """``w_s = E[t^{l+2s} P_l]`` for every ``l`` from ``gammaln`` tables shared by all degrees, and
-    a bound on their relative rounding error (``exp`` of a sum of ``gammaln`` values turns their
-    absolute errors into relative ones)."""
+    """``w_s = E[t^{l+2s} P_l]``, ``s < S``, for every ``l``, with a bound on their relative error.
+
+    As products of exact rational factors, ``w_0 = prod_{i<=l} i / (d + 2i - 2)`` and
+    ``w_{s+1} / w_s = (l+2s+2)(l+2s+1) / ((2s+2)(2s+2l+d))``, so ``w_s`` carries at most
+    ``2l + 4s + 4`` roundings.  Where ``w_0`` would underflow, ``exp`` of ``gammaln`` sums instead
+    (their absolute errors, ``eps |gammaln|``, become relative errors).
+    """
 
     def __init__(self, J: int, d: int):
+        self.J, self.d = J, d
+        i = np.arange(1, J + 1, dtype=float)
+        with np.errstate(under="ignore"):
+            self.W0 = np.concatenate([[1.0], np.cumprod(i / (d + 2 * i - 2))])  # w_0 for l = 0..J
         m = np.arange(J + 1, dtype=float)
         self.G1 = gammaln(m + 1)          # gammaln(j + 1)
         self.Gh = gammaln(m + 0.5)        # gammaln(s + 1/2)
         self.Gd = gammaln(m + d / 2)      # gammaln(m + d/2)
-        self.J, self.d = J, d
 
     def __call__(self, l: int):
         S = len(range(l, self.J, 2))
+        s = np.arange(S, dtype=float)
+        if self.W0[l] > 1e-280:
+            r = (l + 2 * s[:-1] + 2) * (l + 2 * s[:-1] + 1) / ((2 * s[:-1] + 2) * (2 * s[:-1] + 2 * l + self.d))
+            with np.errstate(under="ignore"):
+                w = self.W0[l] * np.concatenate([[1.0], np.cumprod(r)])
+            return w, EPS * (2 * l + 4 * s + 8)
         s2 = np.arange(0, 2 * S, 2)
         parts = (self.G1[l + s2], self.G1[s2], self.Gh[:S], self.Gd[l:l + S])
         const = -l * math.log(2.0) + gammaln(self.d / 2) - 0.5 * math.log(math.pi)

@@ -130,7 +130,16 @@ def plan_dps(kernel, dim: int, lmax: int, dps_floor: int = 30, lower_bounds=None
 # ------------------------------------------------------------------------------ cost model --
 _C_NODE = 150e-6     # s per quadrature node (nodes, weights, sin^(d-2), conversions) at ~50 digits
 _C_LAYER = 100e-6    # s per node per layer of kernel evaluation at ~50 digits
-_C_DEGREE = 1.5e-6   # s per node per degree (fixed-point recurrence and sums)
+_C_DEGREE = 1.5e-6   # s per node per degree (fixed-point recurrence and sums), plus
+_C_BITS = 12e-6      # ... this times (bits / 1200)^1.62 for the integer products
+
+
+def _fixed_point_bits(k1: float, d: int, lmax: int, dps: int) -> int:
+    """Bits of the fixed-point recurrence: 15 digits below the smallest target ``tol_l``, with room
+    for the rounding of ``10^6 (lmax + 1)`` additions."""
+    logB_min = float(_log10_scale(k1, d, lmax).min())
+    digits = dps + 15 + max(0.0, math.log10(abs(k1)) - logB_min) + math.log10(1e6 * (lmax + 1))
+    return int(digits * math.log2(10)) + 8
 
 
 def _digits_cost(dps: int) -> float:
@@ -166,8 +175,9 @@ def mp_seconds(kernel, dim: int, lmax: int, dps: int, confirm: bool = True) -> f
     total = 0.0
     for p in ([dps, dps + CONFIRM_DIGITS] if confirm else [dps]):
         nodes = _active_panels(k1, dim, lmax, p) * _nodes_per_panel(p)
+        bits = _fixed_point_bits(k1, dim, lmax, p)
         total += nodes * ((_C_NODE + _C_LAYER * depth) * _digits_cost(p)
-                          + _C_DEGREE * (lmax + 1) * (1 + p / 500.0))
+                          + (_C_DEGREE + _C_BITS * (bits / 1200) ** 1.62) * (lmax + 1))
     return total
 
 
@@ -203,8 +213,7 @@ def _quadrature(ktheta, k1, d, lmax, dps, progress=None, done=0, total=1):
         tol = [mpmath.power(10, 5 - dps) * b for b in B]  # absolute target per degree
         Bmin = min(B)
         K1 = abs(mpf(k1))
-        digits = dps + 15 + max(0.0, math.log10(k1) - float(logB.min())) + math.log10(1e6 * (lmax + 1))
-        bits = int(digits * math.log2(10)) + 8
+        bits = _fixed_point_bits(k1, d, lmax, dps)
         scale = mpmath.ldexp(mpf(1), bits)
         A = [int(mpmath.floor(mpf(2 * l + d - 2) / (l + d - 2) * scale)) for l in range(1, lmax)]
         Bc = [int(mpmath.floor(mpf(l) / (l + d - 2) * scale)) for l in range(1, lmax)]

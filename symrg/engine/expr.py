@@ -18,6 +18,7 @@ import io
 import keyword
 import math
 import tokenize
+import warnings
 
 import sympy as sp
 
@@ -202,7 +203,7 @@ def expansion_bound(e) -> tuple[float, int, float]:
         memo[x] = r
         return r
 
-    return visit(sp.sympify(e))
+    return visit(as_expr(e))
 
 
 def _multichoose(t: float, n: int) -> float:
@@ -246,7 +247,10 @@ def _parse_tree(text, key):
             text = tokenize.untokenize(
                 (t.type, _KW_PREFIX + t.string if t.type == tokenize.NAME and keyword.iskeyword(t.string)
                  and t.string not in ("True", "False", "None") else t.string) for t in toks).strip()
-        return ast.parse(text, mode="eval")
+        with warnings.catch_warnings():     # '1if x else 2' warns on stderr; the text is refused anyway
+            warnings.simplefilter("ignore", SyntaxWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return ast.parse(text, mode="eval")
     except (SyntaxError, tokenize.TokenError, ValueError) as exc:
         msg = getattr(exc, "msg", None) or str(exc)
         raise SpecError(f"{key}: cannot parse {text[:200]!r}: {msg}") from None

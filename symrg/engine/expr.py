@@ -237,8 +237,8 @@ _KW_PREFIX = "__symrg_kw_"
 def _parse_tree(text, key):
     """``ast`` of an expression; Python keywords used as names (``lambda``) are allowed."""
     if not isinstance(text, str):
-        raise SpecError(f"{key}: expected an expression string, got {type(text).__name__} {text!r}")
-    text = text.strip()
+        raise SpecError(f"{key}: expected an expression string, got {type(text).__name__} {repr(text)[:60]}")
+    text = original = text.strip()
     if len(text) > MAX_EXPRESSION_CHARS:
         raise SpecError(f"{key}: expression of {len(text)} characters (at most {MAX_EXPRESSION_CHARS})")
     try:
@@ -253,7 +253,7 @@ def _parse_tree(text, key):
             return ast.parse(text, mode="eval")
     except (SyntaxError, tokenize.TokenError, ValueError) as exc:
         msg = getattr(exc, "msg", None) or str(exc)
-        raise SpecError(f"{key}: cannot parse {text[:200]!r}: {msg}") from None
+        raise SpecError(f"{key}: cannot parse {original[:200]!r}: {msg}") from None
     except (MemoryError, RecursionError):
         raise SpecError(f"{key}: expression too deeply nested ({len(text)} characters)") from None
 

@@ -50,6 +50,17 @@ Schema (every table optional except ``[fields]`` and something to integrate)::
 
 Names used in an expression must be declared fields, parameters, sums, or symbols created by
 the file (propagator names, tensor components); anything else is an "unknown symbol" error.
+
+Names (table keys, propagator families, cutoffs) are identifiers not starting with ``_``,
+normalised to NFC; a name whose NFKC form differs (``ﬁ``, full-width letters) is refused, because
+Python's tokenizer reads identifiers in NFKC and the name would silently become another one in
+expressions.  One name is one SymPy symbol in the whole file: a propagator name is a positive
+symbol wherever it appears, an undeclared name of the interaction a real one (without
+``[parameters]``), a mode family ``lambda`` exists only as ``lambda_1 .. lambda_M``.  Every value
+is type-checked (a table where a string is required, ``propagator = nan``, a list as ``field`` are
+errors naming the key), and an integrated field that appears in no interaction term is an error
+(a typo would otherwise give a confident answer).  Files are read only if they are regular UTF-8
+files of at most ``MAX_FILE_BYTES``.
 """
 from __future__ import annotations
 

@@ -116,7 +116,8 @@ def run(args) -> int:
                 with warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always", DegenerateWeightsWarning)
                     doc = finite_width_report(args.activation, args.width, args.dim, args.n_train, args.seed,
-                                              n_test=args.n_test, ridge=args.ridge, n_draws=args.draws)
+                                              n_test=args.n_test, ridge=args.ridge, n_draws=args.draws,
+                                              progress=None if args.json else _progress("Monte Carlo draws"))
                 for w in caught:
                     print(f"symrg finite-width: warning: {w.message}", file=sys.stderr)
                 _check_finite(doc)

@@ -1,7 +1,7 @@
 """``symrg spectrum``: Funk-Hecke eigenvalues of an NNGP kernel on the sphere."""
 from __future__ import annotations
 
-from ._common import _kernel_args, _make_kernel, _print_json, _table
+from ._common import _check_finite, _kernel_args, _make_kernel, _print_json, _table
 
 __all__ = ["add_parser", "run"]
 
@@ -31,6 +31,7 @@ def run(args) -> int:
     kernel = _make_kernel(args)
     spec = sphere_spectrum(kernel, args.dim, args.lmax, precision=args.precision, dps=args.dps,
                            allow_expensive=args.allow_expensive)
+    _check_finite(spec.to_dict())
     if args.json:
         _print_json(spec.to_dict())
         return 0

@@ -59,7 +59,7 @@ __all__ = [
     "relu_pair_moment", "single_input_moments", "excess_kurtosis", "excess_kurtosis_mc", "kernel_fluctuation_cov",
     "four_point_function", "QuarticCoupling", "quartic_coupling", "one_over_n_from_cov",
     "one_over_n_coefficient", "PosteriorComparison", "gp_posterior_mean", "posterior_one_over_n",
-    "MonteCarloPosterior", "monte_carlo_posterior", "compare_posteriors",
+    "MonteCarloPosterior", "monte_carlo_posterior", "monte_carlo_cost", "compare_posteriors",
 ]
 
 ACTIVATIONS = ("relu", "erf")
@@ -658,7 +658,7 @@ def monte_carlo_posterior(activation, X, y, X_test, width, ridge, *, sigma_w2=2.
     m, r = F.shape
     act = _act(activation)
     rng = np.random.default_rng(seed)
-    batch = int(max(16, min(S, 3_000_000 // (N * max(m, r)))))
+    batch = _mc_batch(S, N, m, r)
     groups = 20
     per_group = -(-S // groups)
     # accumulators per group: (max log w, sum w, sum w^2, sum w m, sum w^2 m, sum w^2 m^2)
@@ -713,6 +713,25 @@ def monte_carlo_posterior(activation, X, y, X_test, width, ridge, *, sigma_w2=2.
                       f"(< {min_ess:g}); the Monte Carlo posterior is unreliable -- increase n_draws or the "
                       f"ridge", DegenerateWeightsWarning, stacklevel=2)
     return MonteCarloPosterior(mean, np.sqrt(np.maximum(var, 0)), sem_b, float(ess), S, degenerate)
+
+
+def _mc_batch(n_draws: int, width: int, m: int, r: int) -> int:
+    """Draws per vectorised batch of :func:`monte_carlo_posterior` (about 3e6 hidden activations)."""
+    return int(max(16, min(n_draws, 3_000_000 // (width * max(m, r)))))
+
+
+def monte_carlo_cost(n_inputs: int, rank: int, width: int, n_draws: int) -> dict:
+    """Peak memory and arithmetic of :func:`monte_carlo_posterior`, estimated before it runs.
+
+    ``n_inputs`` = training + test points ``m``, ``rank`` = columns ``r`` of the input factor
+    (``min(d, m)``).  Per batch of ``b`` draws it holds the Gaussian weights ``(b, N, r)``, the
+    activations ``(b, N, m)`` and the kernels ``(b, m, m)`` (twice, for the Cholesky factor);
+    per draw it spends ``N m r + N m^2 + m^3`` multiply-adds.  Returns ``bytes`` and ``steps``.
+    """
+    m, r, N, S = int(n_inputs), int(rank), int(width), int(n_draws)
+    b = _mc_batch(S, N, m, r)
+    return {"bytes": 8 * b * (N * (r + m) + 2 * m * m), "steps": S * (N * m * r + N * m * m + m ** 3),
+            "batch": b}
 
 
 def compare_posteriors(activation, X, y, X_test, width, ridge, *, sigma_w2=2.0, sigma_b2=0.0,

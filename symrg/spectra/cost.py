@@ -9,7 +9,6 @@ the constants were measured on (``benchmarks/bench_spectrum_accuracy.py`` prints
 """
 from __future__ import annotations
 
-import math
 
 from ..errors import ParameterError
 
@@ -30,7 +29,7 @@ _C_DEGREE = 2.5e-9    # per degree per Taylor term per subtraction level
 
 def fast_seconds(kernel, lmax: int, J: int) -> float:
     """Estimated time of :func:`~symrg.spectra.funk_hecke.funk_hecke_fast`."""
-    from .funk_hecke import SING_TERMS_LIMIT, p_needed
+    from .kernels import SING_TERMS_LIMIT, p_needed
 
     n_sing = 0 if kernel.activation == "erf" else min(p_needed(kernel, 9.5), SING_TERMS_LIMIT)
     levels = 1 if kernel.activation == "erf" else 10

@@ -266,6 +266,15 @@ def singular_denominator(kernel: NNGPKernel) -> int:
     return 2 ** kernel.depth if kernel.activation == "step" else 2
 
 
+SING_TERMS_LIMIT = 700
+"""Length cap of the singular expansion (its cost grows like ``depth n^3``)."""
+
+
+def p_needed(kernel: NNGPKernel, singular_order: float) -> int:
+    """Terms of the singular expansion needed to subtract orders up to ``singular_order``."""
+    return int(singular_denominator(kernel) * (singular_order + 1)) + 4
+
+
 def singular_expansion(kernel: NNGPKernel, n: int = 64):
     """Local expansions of ``k`` at ``t = +1`` and ``t = -1`` in a fractional variable.
 

@@ -69,7 +69,7 @@ class MPResult:
 
 def _log10_scale(k1: float, d: int, lmax: int) -> np.ndarray:
     """``log10 B_l``, ``B_l = k(1) / sqrt(N(d,l))``."""
-    from .funk_hecke import log_multiplicity
+    from .geometry import log_multiplicity
 
     return math.log10(abs(k1)) - log_multiplicity(d, np.arange(lmax + 1)) / (2 * _LN10)
 
@@ -101,7 +101,7 @@ def lower_bounds_log10(kernel, dim: int, lmax: int) -> np.ndarray:
     neither enters a value, and a bound that is too high is caught by the confirming run.
     """
     from .cost import FAST_LMAX_LIMIT, fast_seconds
-    from .funk_hecke import _default_terms, funk_hecke_fast
+    from .fast_series import _default_terms, funk_hecke_fast
 
     lb = taylor_lower_bounds_log10(kernel, dim, lmax)
     if lmax <= FAST_LMAX_LIMIT and fast_seconds(kernel, lmax, _default_terms(lmax)) <= 30.0:
@@ -302,7 +302,7 @@ def funk_hecke_mp(kernel, dim: int, lmax: int, dps: int = 30, progress=None, *, 
     """
     import mpmath
 
-    from .funk_hecke import _check_dim
+    from .geometry import _check_dim
 
     d = _check_dim(dim)
     lmax = check_int(lmax, "lmax", 0, None)

@@ -14,7 +14,6 @@ The four theories of :mod:`symrg.numerics.predictions` come from the same pool s
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np

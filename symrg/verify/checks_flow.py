@@ -5,7 +5,6 @@ The reduced-GP checks (finite-n statement of section 4) are in :mod:`.checks_red
 from __future__ import annotations
 
 import functools
-import math
 
 import numpy as np
 
@@ -176,7 +175,7 @@ def _band_check(key):
 
 def _register_band(key):
     name = key.replace("theory_", "")
-    check(f"learning.{name}_band", f"test MSE of GP regression on S^4 (ReLU NNGP), docs/theory.md sections 4, 4a",
+    check(f"learning.{name}_band", "test MSE of GP regression on S^4 (ReLU NNGP), docs/theory.md sections 4, 4a",
           f"{LEARNING_NAMES[key]} prediction from the Funk-Hecke spectrum",
           "exact GP simulation (48 trials, seeded): theory/simulation inside the band measured per n "
           f"({', '.join(f'n={n}: {lo}-{hi}' for n, (lo, hi) in LEARNING_BANDS[key].items())})",

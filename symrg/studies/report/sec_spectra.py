@@ -49,7 +49,7 @@ def run(out: Path, quick: bool, progress) -> dict:
     md = ["## Spectra", "", "Funk–Hecke eigenvalues of the ReLU NNGP (fast float64 sign-definite series, with its own "
           "error estimate; the mpmath twin is compared in the verification table).", "",
           "![spectra](spectra.png)", "",
-          f"*Figure: eigenvalues (top) and the power each degree carries (bottom); depth 1 is the thick line.*", "",
+          "*Figure: eigenvalues (top) and the power each degree carries (bottom); depth 1 is the thick line.*", "",
           f"On $S^{{783}}$ (the MNIST dimension) the degree-{lmax[784]} eigenvalue of the depth-1 kernel is "
           f"{small:.2e}, yet degrees up to {lmax[784]} carry {1 - d784['sum_rule_residual']:.4f} of $k(1)$: "
           "the multiplicities are astronomically large."]

@@ -214,28 +214,55 @@ def trial_seeds(seed: int, trials: int) -> list:
     return np.random.SeedSequence(seed).spawn(trials)
 
 
+POOL_EVAL_ROWS = 5000   # pool rows on which pool_mse is measured (all of them when the pool is smaller)
+ROW_BLOCK = 4096        # rows of a cross-kernel block formed at once
+
+
 def pool_trial(X_pool: np.ndarray, X_test: np.ndarray, Y_pool: np.ndarray, Y_test: np.ndarray, kernel,
                ridge: float, ns, seed_seq) -> tuple[list, list]:
     """One trial of a pool learning curve: nested training sets (the first ``n`` rows of one seeded
     permutation of the pool) fitted by the exact GP posterior mean ``K(x, X)(K + sigma^2 I)^{-1} y``.
 
     Returns ``(held_out_mse, pool_mse)`` per ``n``: the mean squared error on the held-out rows and
-    over the whole pool (the data measure the theories use; it includes the training rows).
-    Errors are averaged over targets (columns).  Only the kernel blocks the trial needs are
-    formed (``n_max`` columns), so a worker needs the inputs, not the pool's Gram matrix.
+    over the data measure of the pool (the measure the theories use; it includes the training rows;
+    on pools larger than ``POOL_EVAL_ROWS`` it is estimated on that many seeded pool rows).  Errors
+    are averaged over targets (columns).
+
+    One Cholesky factor of the largest training Gram serves every ``n``: the leading ``n x n`` block
+    of ``L`` is the factor of the leading block of ``K + sigma^2 I``.  Only the kernel blocks the
+    trial needs are formed (``n_max`` columns, ``ROW_BLOCK`` rows at a time), so a worker needs the
+    inputs, not the pool's Gram matrix; memory is ``n_max^2`` plus one block.
     """
+    import scipy.linalg
+
+    from ..errors import KernelError
+
     P = X_pool.shape[0]
-    perm = np.random.default_rng(seed_seq).permutation(P)
-    tr = perm[: max(ns)]
-    K_tr = kernel.gram(X_pool[tr])
-    K_test = kernel.gram(X_test, X_pool[tr])
-    K_pool = kernel.gram(X_pool, X_pool[tr])
-    held, pool = [], []
-    for n in ns:
-        alpha = ridge_solve(K_tr[:n, :n], Y_pool[tr[:n]], ridge)
-        held.append(float(np.mean((K_test[:, :n] @ alpha - Y_test) ** 2)))
-        pool.append(float(np.mean((K_pool[:, :n] @ alpha - Y_pool) ** 2)))
-    return held, pool
+    rng = np.random.default_rng(seed_seq)
+    perm = rng.permutation(P)
+    n_max = max(ns)
+    tr = perm[:n_max]
+    A = kernel.gram(X_pool[tr])
+    A[np.diag_indices_from(A)] += ridge
+    try:
+        L, lower = scipy.linalg.cho_factor(A, lower=True, overwrite_a=True, check_finite=False)
+    except np.linalg.LinAlgError as err:
+        raise KernelError(f"Cholesky factorisation of K(X, X) + sigma^2 I of {n_max} training rows failed ({err}); "
+                          "increase the ridge (noise variance sigma^2), or check the kernel matrix") from err
+    alphas = [scipy.linalg.cho_solve((L[:n, :n], lower), Y_pool[tr[:n]], check_finite=False) for n in ns]
+    del A
+
+    def mse(X_eval, Y_eval):
+        sq = np.zeros(len(ns))
+        for start in range(0, X_eval.shape[0], ROW_BLOCK):
+            Kb = kernel.gram(X_eval[start:start + ROW_BLOCK], X_pool[tr])
+            Yb = Y_eval[start:start + ROW_BLOCK]
+            for j, (n, alpha) in enumerate(zip(ns, alphas)):
+                sq[j] += float(np.sum((Kb[:, :n] @ alpha - Yb) ** 2))
+        return [float(v) / Y_eval.size for v in sq]
+
+    ev = perm if P <= POOL_EVAL_ROWS else rng.permutation(P)[:POOL_EVAL_ROWS]
+    return mse(X_test, Y_test), mse(X_pool[ev], Y_pool[ev])
 
 
 def summarise_trials(ns, per_trial: list) -> list[dict]:

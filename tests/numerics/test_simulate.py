@@ -82,3 +82,23 @@ def test_duplicate_points_without_ridge_give_clear_kernel_error():
     X = np.vstack([X, X[:1]])
     with pytest.raises(KernelError, match="increase the ridge"):
         ridge_solve(NNGPKernel("relu", 1).gram(X), np.ones(6), 0.0)
+
+
+def test_pool_trial_prefix_cholesky_matches_direct_solves():
+    """One factor for every nested n (leading blocks) against a fresh solve per n."""
+    from symrg.data import sample_sphere
+    from symrg.numerics.gp import ridge_solve
+    from symrg.numerics.simulate import pool_trial
+    from symrg.spectra.kernels import NNGPKernel
+
+    rng = np.random.default_rng(0)
+    Xp, Xt = sample_sphere(300, 6, rng), sample_sphere(50, 6, rng)
+    Yp, Yt = rng.standard_normal((300, 2)), rng.standard_normal((50, 2))
+    k, ns, ss = NNGPKernel("relu", 2), [5, 40, 160], np.random.SeedSequence(3)
+    held, pool = pool_trial(Xp, Xt, Yp, Yt, k, 1e-2, ns, ss)
+    perm = np.random.default_rng(ss).permutation(300)
+    for j, n in enumerate(ns):
+        tr = perm[:n]
+        alpha = ridge_solve(k.gram(Xp[tr]), Yp[tr], 1e-2)
+        assert held[j] == pytest.approx(np.mean((k.gram(Xt, Xp[tr]) @ alpha - Yt) ** 2), rel=1e-10)
+        assert pool[j] == pytest.approx(np.mean((k.gram(Xp, Xp[tr]) @ alpha - Yp) ** 2), rel=1e-10)

@@ -10,8 +10,10 @@ import warnings
 import numpy as np
 
 from .._validate import check_int
-from ..numerics.finite_width import (DegenerateWeightsWarning, _check_activation, _check_width, _sphere_problem,
-                                     compare_posteriors, excess_kurtosis, one_over_n_coefficient, quartic_coupling)
+from ..numerics.finite_width import (DegenerateWeightsWarning, compare_posteriors, excess_kurtosis,
+                                     one_over_n_coefficient, quartic_coupling)
+from ..numerics.finite_width.moments import _check_activation, _check_width
+from ..numerics.finite_width.posterior import _sphere_problem
 
 __all__ = ["finite_width_report", "run_finite_width_study"]
 

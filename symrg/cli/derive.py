@@ -4,7 +4,7 @@ Prints the effective couplings (and flows) of the kept fields; ``--json`` prints
 JSON contract (keys ``order``, ``fields``, ``coefficients`` -- monomial in SymPy syntax, ``"1"``
 for the vacuum constant, with ``S_eff`` normalised so that only the Gaussian normalisation of the
 integrated fields is dropped --, ``flow``, ``diagrams``); ``--latex`` prints a LaTeX body.
-THEORY.md §3.
+docs/theory.md section 3.
 """
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """``symrg finite-width``: excess kurtosis, quartic coupling and the O(1/width) posterior of a
-one-hidden-layer network against a Monte Carlo ensemble of finite-width networks (issue 5).
+one-hidden-layer network against a Monte Carlo ensemble of finite-width networks.
 
 JSON keys: ``excess_kurtosis`` (single-input excess kurtosis of the output), ``coupling`` (mode-space
 ``U``, its local approximation ``u_local``), ``posterior`` (``gp``, ``one_over_n``, ``monte_carlo``,

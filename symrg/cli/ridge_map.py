@@ -42,7 +42,7 @@ __all__ = ["add_parser", "run"]
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
-        "ridge-map", help="input-dependent ridge sigma^2(x) on data and the reduced GP models (THEORY.md sec. 5)",
+        "ridge-map", help="input-dependent ridge sigma^2(x) on data and the reduced GP models (docs/theory.md section 5)",
         description=__doc__.split("\n\n")[0])
     p.add_argument("--data", required=True,
                    help="digits, mnist, fashion, or a path (.npz with X and y and/or labels, .npy, .csv, IDX)")

@@ -1,4 +1,4 @@
-"""Finite-width networks (issue 5): four-point closed forms vs mpmath vs Monte Carlo, the O(1/N)
+"""Finite-width networks: four-point closed forms vs mpmath vs Monte Carlo, the O(1/N)
 posterior by two routes (eq. P contraction vs engine on the Edgeworth action), the Monte Carlo
 ground truth, bad input, CLI."""
 from __future__ import annotations

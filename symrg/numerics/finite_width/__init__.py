@@ -1,6 +1,6 @@
 """Finite-width one-hidden-layer networks: four-point function, quartic coupling, the O(1/width)
 posterior mean, and a Monte Carlo ground truth that uses no perturbation theory
-(THEORY.md sections 2.4 and 6; issue 5).
+(docs/theory.md sections 2.4 and 6).
 
 Network and conventions (the same as :class:`~symrg.spectra.kernels.NNGPKernel`, depth 1)
 -------------------------------------------------------------------------------------------
@@ -22,7 +22,7 @@ and ``delta K = K_W - K`` is a mean of ``N`` iid zero-mean matrices
 ``D = sigma_w^2 (phi phi^T - M)`` with ``Cov(delta K_ab, delta K_cd) = C_{ab,cd} / N``,
 ``C_{ab,cd} = sigma_w^4 (M4_abcd - M_ab M_cd)`` (eq. C).
 
-Quartic coupling (action convention ``S = 1/2 f K^-1 f + (1/4!) U f^4 + ...``, THEORY.md §2.4):
+Quartic coupling (action convention ``S = 1/2 f K^-1 f + (1/4!) U f^4 + ...``, docs/theory.md section 2.4):
 to first order the prior density is the Edgeworth form ``N(f; 0, K)(1 + kappa_4 . H_4(f)/4!)``,
 so ``U_klmn = -kappa4_klmn / (lambda_k lambda_l lambda_m lambda_n)`` in mode space (the amputated
 four-point function ``(K^-1)^{x4} kappa_4`` with the sign of the action); ``U < 0`` for a positive

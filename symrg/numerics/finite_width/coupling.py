@@ -22,7 +22,7 @@ class QuarticCoupling:
     ``eigenvalues`` ``lambda_k`` and ``modes`` ``phi_k(x_i)`` of ``K`` on the ``P`` points
     (``(1/P) K v = lambda v``, ``phi_k(x_i) = sqrt(P) v_{k,i}``); ``kappa4`` the mode tensor
     ``int dmu^4 kappa_4 phi_k phi_l phi_m phi_n``; ``U = -kappa4 / (lambda_k lambda_l lambda_m lambda_n)``
-    (action convention, THEORY.md §2.4); ``u_local`` the least-squares local coupling with
+    (action convention, docs/theory.md section 2.4); ``u_local`` the least-squares local coupling with
     ``U_klmn ~ u int dmu phi_k phi_l phi_m phi_n`` and ``local_residual`` its relative Frobenius
     residual; ``kappa4_sem`` the Monte Carlo error of ``kappa4`` (0 for quadrature).
     """

@@ -1,9 +1,9 @@
 """Exact and reduced (renormalised) Gaussian-process regression.
 
-Exact GP (THEORY.md section 2, action 1): the posterior mean is
+Exact GP (docs/theory.md section 2.1): the posterior mean is
 ``m(x) = K(x, X) (K(X, X) + sigma^2 I)^{-1} y``, computed with a Cholesky factorisation.
 
-Reduced GP (THEORY.md section 4, "Finite-n statement"): the modes come from the empirical
+Reduced GP (docs/theory.md section 4, "Finite-n statement"): the modes come from the empirical
 measure of a *pool* of P points (:class:`~symrg.spectra.empirical.EmpiricalSpectrum`).  With a
 cutoff ``kappa`` the kept kernel is ``K_<(x, x') = sum_{k<=kappa} lambda_k phi_k(x) phi_k(x')`` and
 the greater modes enter only through a diagonal noise covariance ``D``:
@@ -11,7 +11,7 @@ the greater modes enter only through a diagonal noise covariance ``D``:
 * ``"truncated"``          ``D = sigma^2``
 * ``"renormalized_const"`` ``D = sigma_kappa^2 = sigma^2 + sum_{k>kappa} lambda_k`` (universal flow)
 * ``"renormalized_x"``     ``D_mu = sigma_kappa^2(x_mu)``, a per-point ridge supplied by the caller
-  (``ridge_x``; e.g. the cumulant expansion of THEORY.md section 5)
+  (``ridge_x``; e.g. the cumulant expansion of docs/theory.md section 5)
 * ``"exact_diagonal"``     ``D_mu = sigma^2 + K_>(x_mu, x_mu)`` (the FITC diagonal correction)
 
 and one variant with a dense noise covariance (docs/theory.md section 4, finite-n statement:

@@ -60,7 +60,7 @@ def default_kappa_grid(n_pool: int, n_train: int, num: int = 14) -> list[int]:
 def compare_reduced(pool, y_pool, kernel="precomputed", ridge: float = 1e-2, n_train: int = 100,
                     kappas=None, seed: int = 0, variants=DEFAULT_VARIANTS, ridge_x=None,
                     spectrum: EmpiricalSpectrum | None = None) -> ReducedComparison:
-    """Reduced GP variants against the exact GP on a pool (THEORY.md section 4, finite-n statement).
+    """Reduced GP variants against the exact GP on a pool (docs/theory.md section 4, finite-n statement).
 
     The data measure is the empirical measure of the P pool points: their Gram matrix gives the
     modes.  ``n_train`` points are drawn from the pool with ``seed``; the test points are the rest.

@@ -1,4 +1,4 @@
-"""Non-Gaussian features: the input-dependent ridge, derived by SymPy (THEORY.md section 5).
+"""Non-Gaussian features: the input-dependent ridge, derived by SymPy (docs/theory.md section 5).
 
 What is put in and what is derived
 ----------------------------------
@@ -38,7 +38,7 @@ Derived (nothing below is typed in):
   a whole degenerate shell (addition theorem ``sum_m Y_lm(x)^2 = N(d, l)`` in the normalisation
   ``∫ dmu Y^2 = 1``) gives a constant.
 
-Closed forms of THEORY.md appear only as check targets; a failed check raises
+Closed forms of docs/theory.md appear only as check targets; a failed check raises
 :class:`~symrg.errors.VerificationError`.
 
 On an empirical measure the features are orthonormal in their *raw* second moments but their

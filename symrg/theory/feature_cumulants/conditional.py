@@ -125,7 +125,7 @@ def conditional_second_moment(m: int, order: str = "linear") -> ConditionalMomen
 
 
 def _theory_target(m: int) -> sp.Expr:
-    """THEORY.md section 5 (check target only): 1 + sum c3_kkq u_q + 1/2 sum c4_kkqq' (u_q u_q' - delta)."""
+    """docs/theory.md section 5 (check target only): 1 + sum c3_kkq u_q + 1/2 sum c4_kkqq' (u_q u_q' - delta)."""
     u = _uvars(m)
     out = sp.Integer(1)
     for q in range(1, m + 1):

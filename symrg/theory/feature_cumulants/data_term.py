@@ -17,7 +17,7 @@ def _engine_data_term(order: int = 3):
     from ...engine import parse_action, wilson_step
 
     action = parse_action({
-        "name": "input-dependent ridge (THEORY.md section 5)",
+        "name": "input-dependent ridge (docs/theory.md section 5)",
         "parameters": {"sigma": "positive", "y": "real"},
         "sums": {"V": {"summand": "lambda*E"}},
         "fields": {"a": {"role": "kept"}, "b": {"role": "integrated", "propagator": "V"}},

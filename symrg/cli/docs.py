@@ -126,7 +126,7 @@ def render_cli_markdown() -> str:
     for name, (p, module, short) in cmds.items():
         out += [f"## symrg {name}", "", _cell(short[:1].upper() + short[1:]) + ".", ""]
         if p.description and p.description.strip() != short.strip():
-            out += textwrap.wrap(_cell(p.description), WIDTH) + [""]
+            out += textwrap.wrap(_cell(p.description), WIDTH, break_on_hyphens=False, break_long_words=False) + [""]
         out += ["```text", _usage(p), "```", ""]
         out += _options_table(p)
         out += _json_section(module)

@@ -1,4 +1,5 @@
-"""Atomic file output and provenance headers for every generated file."""
+"""Atomic file output, provenance headers for every generated file, and output folders that are
+replaced whole (:func:`prepare_output_dir`, :func:`swap_in`)."""
 from __future__ import annotations
 
 import datetime as _dt
@@ -6,6 +7,7 @@ import hashlib
 import json
 import os
 import platform
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -106,3 +108,56 @@ def _json_default(o):
     if isinstance(o, np.ndarray):
         return o.tolist()
     raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def prepare_output_dir(out_dir, name: str = "out", owned=None) -> tuple[Path, Path]:
+    """Check that ``out_dir`` can receive a whole output folder and create a temporary folder beside
+    it (``.NAME.partial-*``), before anything is computed.
+
+    Raises :class:`~symrg.errors.ParameterError` naming ``name`` (the flag, e.g. ``--study``) when
+    the path is a file, lies under a file, cannot be replaced, or its parent cannot be written.
+    ``owned``: file names a previous output may hold; when given, an existing folder holding
+    anything else is refused, so :func:`swap_in` never replaces a folder of the user's own files.
+    Write into the temporary folder, then call :func:`swap_in`; on failure remove it
+    (``shutil.rmtree(tmp)``), which leaves the previous output whole.
+    """
+    from .errors import ParameterError
+
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise ParameterError(name, str(out), "a directory (or a path where one can be created)", "it is a file")
+    parent = out.absolute().parent
+    for p in (parent, *parent.parents):
+        if p.exists():
+            if not p.is_dir():
+                raise ParameterError(name, str(out), "a path whose parents are directories", f"{p} is a file")
+            break
+    if out.is_dir():
+        if owned is not None:
+            other = sorted(q.name for q in out.iterdir() if q.name not in set(owned))
+            if other:
+                shown = ", ".join(other[:3]) + (", ..." if len(other) > 3 else "")
+                raise ParameterError(name, str(out), f"a new folder or one holding only a previous output "
+                                     f"({', '.join(sorted(owned))})", f"it also holds {shown}; it would be replaced")
+        if not os.access(out, os.W_OK | os.X_OK):
+            raise ParameterError(name, str(out), "a folder that can be replaced", "it is not writable")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=parent))
+    except OSError as exc:
+        raise ParameterError(name, str(out), "a folder whose parent is writable",
+                             f"cannot write in {parent}: {exc.strerror or exc}") from None
+    return out, tmp
+
+
+def swap_in(tmp, out) -> None:
+    """Replace the folder ``out`` by the finished folder ``tmp`` (two renames in the same parent;
+    the old folder is removed last), so a reader sees the old output or the new one, never a mix."""
+    tmp, out = Path(tmp), Path(out)
+    old = None
+    if out.exists():
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        os.replace(out, old)
+    os.replace(tmp, out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

@@ -30,6 +30,10 @@ def check_int(value, name: str, minimum: int | None = None, maximum: int | None 
     v = int(value)
     lo = "-inf" if minimum is None else str(minimum)
     hi = "inf" if maximum is None else str(maximum)
+    if minimum is not None and maximum is not None and maximum < minimum:
+        # an empty range ("[2, 1]") says nothing: say what is missing instead
+        raise ParameterError(name, value, f"an integer >= {minimum}, but at most {maximum} is possible here, "
+                                          f"so no value is valid")
     if (minimum is not None and v < minimum) or (maximum is not None and v > maximum):
         raise ParameterError(name, value, f"an integer in [{lo}, {hi}]")
     return v

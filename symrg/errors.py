@@ -37,6 +37,10 @@ class ConvergenceError(SymrgError, RuntimeError):
     """A numerical procedure did not converge."""
 
 
+class NonFiniteError(SymrgError, ArithmeticError):
+    """A result is NaN or infinite; the message names the quantity (nothing is printed)."""
+
+
 class VerificationError(SymrgError, AssertionError):
     """A cross-check failed."""
 

@@ -15,9 +15,83 @@ def _progress(label: str):
     return cb
 
 
-def _print_json(obj) -> None:
+MAX_SEED = 2**64 - 1
+
+
+def _seed(text: str) -> int:
+    """argparse type of every ``--seed`` / ``--pool-seed``: an integer in [0, 2**64 - 1] (what
+    ``numpy.random.default_rng`` and ``SeedSequence`` accept), checked before anything runs."""
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid value {text[:40]!r}: expected an integer in [0, 2**64 - 1]") from None
+    if not 0 <= v <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"invalid value {v}: expected an integer in [0, 2**64 - 1] (a random seed)")
+    return v
+
+
+def _flag_named(exc, flags: dict):
+    """``exc`` (a ParameterError) with its internal parameter name replaced by the CLI flag the user
+    typed (``n_draws`` -> ``--draws``), when ``flags`` maps it."""
+    flag = flags.get(getattr(exc, "name", None))
+    if flag is not None:
+        msg = str(exc).replace(f"invalid {exc.name}=", f"invalid {flag}=", 1)
+        exc.name = flag
+        exc.args = (msg,)
+    return exc
+
+
+def _non_finite(obj, path=""):
+    """``(path, value)`` of the first NaN or infinite float in a JSON-like object, else None."""
+    import math
+
+    import numpy as np
+
+    stack = [(path, obj)]
+    while stack:
+        p, o = stack.pop()
+        if isinstance(o, dict):
+            stack.extend((f"{p}.{k}" if p else str(k), v) for k, v in reversed(list(o.items())))
+        elif isinstance(o, (list, tuple)):
+            stack.extend((f"{p}[{i}]", v) for i, v in reversed(list(enumerate(o))))
+        elif isinstance(o, np.ndarray):
+            stack.append((p, o.tolist()))
+        elif isinstance(o, (float, np.floating)) and not math.isfinite(o):
+            return p, float(o)
+    return None
+
+
+def _null_not_measured(obj, keys):
+    """Non-finite values under the keys ``keys`` mean "not measured" (e.g. the standard error of one
+    trial): they become None (JSON null)."""
+    import math
+
+    if isinstance(obj, dict):
+        return {k: (None if k in keys and isinstance(v, float) and not math.isfinite(v)
+                    else _null_not_measured(v, keys)) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_null_not_measured(v, keys) for v in obj]
+    return obj
+
+
+def _check_finite(obj, not_measured=()):
+    """Raise :class:`~symrg.errors.NonFiniteError` naming the first NaN/inf value of a result before
+    anything is printed; keys in ``not_measured`` may be NaN (printed as null / nan)."""
+    from ..errors import NonFiniteError
+
+    bad = _non_finite(_null_not_measured(obj, set(not_measured)))
+    if bad is not None:
+        raise NonFiniteError(f"the result {bad[0] or 'value'} is {bad[1]} (not finite), so nothing is printed; "
+                             f"the inputs are outside what this computation resolves")
+    return obj
+
+
+def _print_json(obj, not_measured=()) -> None:
+    """Print ``obj`` as standard JSON; a NaN or inf is an error naming the value
+    (:func:`_check_finite`), except under the keys ``not_measured``, where it is null."""
     from .._io import _json_default
 
+    obj = _check_finite(_null_not_measured(obj, set(not_measured)))
     print(json.dumps(obj, indent=2, default=_json_default, allow_nan=False))
 
 
@@ -32,7 +106,7 @@ def _table(rows: list[dict], cols: list[str], fmt: dict | None = None) -> str:
     return "\n".join(out)
 
 
-def _int_list(text: str, name: str) -> list[int]:
+def _int_list(text: str, name: str, minimum: int | None = None) -> list[int]:
     from ..errors import ParameterError
 
     try:
@@ -41,7 +115,28 @@ def _int_list(text: str, name: str) -> list[int]:
         raise ParameterError(name, text, "comma-separated integers, e.g. 10,20,40") from None
     if not vals:
         raise ParameterError(name, text, "at least one integer")
+    if minimum is not None and min(vals) < minimum:
+        raise ParameterError(name, min(vals), f"integers >= {minimum}")
     return vals
+
+
+MEMORY_LIMIT = 4 * 2**30   # bytes of arrays a command may allocate without --allow-expensive
+
+
+def _allow_expensive_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--allow-expensive", action="store_true",
+                   help=f"run even when the estimated memory is above {MEMORY_LIMIT // 2**30} GiB or the estimated "
+                        f"work is above the command's limit")
+
+
+def _check_memory(flag: str, value, n_bytes: float, allow: bool, what: str) -> None:
+    """Refuse (ParameterError naming ``flag``) when ``n_bytes``, an estimate of the arrays ``what``
+    needs, is above ``MEMORY_LIMIT``, unless ``allow`` (``--allow-expensive``)."""
+    from ..errors import ParameterError
+
+    if not allow and n_bytes > MEMORY_LIMIT:
+        raise ParameterError(flag, value, f"a size whose arrays fit in {MEMORY_LIMIT / 2**30:g} GiB ({what} need "
+                             f"about {n_bytes / 2**30:.3g} GiB)", "use a smaller value, or pass --allow-expensive")
 
 
 def _kernel_args(p: argparse.ArgumentParser) -> None:
@@ -55,3 +150,20 @@ def _make_kernel(args):
     from ..spectra.kernels import NNGPKernel
 
     return NNGPKernel(args.kernel, args.depth, args.sigma_w2, args.sigma_b2)
+
+
+def _dask_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--workers", type=int, default=None,
+                   help="run independent tasks on a local Dask cluster of N worker processes "
+                        "(needs the [distributed] extra); the same seed gives the same numbers")
+    g.add_argument("--scheduler", default=None,
+                   help="run independent tasks on an existing Dask cluster at this address (tcp://host:port)")
+
+
+def _executor(args, progress=None):
+    """The execution context of a command: serial, a local cluster, or a remote one."""
+    from .._parallel import executor
+
+    return executor(workers=getattr(args, "workers", None), scheduler=getattr(args, "scheduler", None),
+                    progress=progress)

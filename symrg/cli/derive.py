@@ -11,8 +11,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
+import warnings
 
-from ..errors import SymrgError
+from ..errors import ParameterError, SymrgError
 
 __all__ = ["add_parser", "run", "JSON_KEYS"]
 
@@ -60,12 +62,14 @@ JSON_KEYS = {
 
 
 def _order(text: str) -> int:
+    from ..engine.wilson import MAX_ORDER
+
     try:
         n = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"order must be an integer >= 0, got {text!r}") from None
-    if n < 0:
-        raise argparse.ArgumentTypeError(f"order must be an integer >= 0, got {n}")
+        raise argparse.ArgumentTypeError(f"order must be an integer >= 0, got {text[:40]!r}") from None
+    if not 0 <= n <= MAX_ORDER:
+        raise argparse.ArgumentTypeError(f"order must be an integer >= 0 and <= {MAX_ORDER}, got {n}")
     return n
 
 
@@ -76,6 +80,9 @@ def _configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--latex", action="store_true", help="print a LaTeX body instead of a table")
     p.add_argument("--no-diagrams", action="store_true", help="skip the diagram list (faster)")
+    p.add_argument("--allow-expensive", action="store_true",
+                   help="go ahead when the estimated cost (expanded expressions, Wick contractions, diagrams) "
+                        "is past the limits")
     p.set_defaults(func=run)
     return p
 
@@ -87,11 +94,47 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return _configure(p)
 
 
+def check_cost(action, order: int, diagrams: bool) -> None:
+    """Refuse (ParameterError naming --order) when :func:`symrg.engine.wilson.estimate_work` is past
+    ``WORK_LIMIT``; the estimate takes milliseconds."""
+    from ..engine.wilson import WORK_LIMIT, estimate_work
+
+    est = estimate_work(action, order, diagrams, limit=WORK_LIMIT)
+    over = [k for k in ("moments", "diagrams") if est[k] > WORK_LIMIT]
+    if over:
+        what = " and ".join(f"{'more than ' if est[k] == WORK_LIMIT + 1 else ''}{est[k]:.3g} steps for the {k}"
+                            for k in over)
+        advice = ("pass --no-diagrams or lower --order" if over == ["diagrams"] and action.local == ()
+                  else "lower --order")
+        raise ParameterError("--order", order, f"an order this action can reach within the limit of "
+                             f"{WORK_LIMIT:.0e} steps (about a minute); it needs {what}",
+                             f"{advice}, or pass --allow-expensive to go ahead")
+
+
+def _progress_after(label: str, delay: float = 2.0):
+    """``progress(stage, n)`` that writes to stderr once the run has taken ``delay`` seconds."""
+    start = time.monotonic()
+
+    def cb(stage, n):
+        elapsed = time.monotonic() - start
+        if elapsed > delay:
+            sys.stderr.write(f"{label}: {stage}, order {n} ({elapsed:.0f} s)\n")
+            sys.stderr.flush()
+    return cb
+
+
 def run(args) -> int:
-    from ..engine import load_action, wilson_step
+    from ..engine import EngineCostWarning, load_action, wilson_step
+    allow = getattr(args, "allow_expensive", False)
+    diagrams = not getattr(args, "no_diagrams", False)
     try:
-        action = load_action(args.file)
-        res = wilson_step(action, args.order, diagrams=not getattr(args, "no_diagrams", False))
+        action = load_action(args.file, allow_expensive=allow)
+        if not allow:
+            check_cost(action, args.order, diagrams)
+        with warnings.catch_warnings():
+            # the cost was estimated above (check_cost); the library's cruder warning adds nothing
+            warnings.simplefilter("ignore", EngineCostWarning)
+            res = wilson_step(action, args.order, diagrams=diagrams, progress=_progress_after("symrg derive"))
     except SymrgError as exc:
         print(f"symrg derive: error: {exc}", file=sys.stderr)
         return 2

@@ -12,7 +12,7 @@ import argparse
 import sys
 import warnings
 
-from ._common import _print_json, _progress
+from ._common import _check_finite, _flag_named, _print_json, _progress, _seed
 
 __all__ = ["add_parser", "run", "JSON_KEYS", "JSON_KEYS_ALT"]
 
@@ -64,22 +64,61 @@ JSON_KEYS_ALT = {"with --study DIR": {
 }}
 
 
+MEMORY_LIMIT = 2 * 2**30     # bytes of Monte Carlo arrays accepted without --allow-expensive
+WORK_LIMIT = 10**11          # multiply-adds of the Monte Carlo (the default run needs 2.5e9)
+STUDY_FILES = ("finite_width_study.json", "finite_width_study.png")
+_FLAGS = {"width": "--width", "dim": "--dim", "n_train": "--n-train", "n_test": "--n-test", "ridge": "--ridge",
+          "n_draws": "--draws", "seed": "--seed", "activation": "--activation"}
+
+
 def _configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("--activation", default="relu", help="hidden-unit activation: relu or erf (default relu)")
     p.add_argument("--width", type=int, default=16, help="hidden width N >= 1 (default 16)")
     p.add_argument("--dim", type=int, default=5, help="input dimension d (sphere S^{d-1}, default 5)")
-    p.add_argument("--n-train", type=int, default=16, help="training points (default 16)")
-    p.add_argument("--n-test", type=int, default=8, help="test points (default 8)")
+    p.add_argument("--n-train", type=int, default=16, help="training points, 1..2000 (default 16)")
+    p.add_argument("--n-test", type=int, default=8, help="test points, 1..2000 (default 8)")
     p.add_argument("--ridge", type=float, default=0.1, help="noise variance sigma^2 (default 0.1)")
-    p.add_argument("--draws", type=int, default=100_000, help="Monte Carlo networks (default 1e5)")
-    p.add_argument("--seed", type=int, default=0, help="random seed of the data and the Monte Carlo (default 0)")
+    p.add_argument("--draws", type=int, default=100_000, help="Monte Carlo networks, >= 40 (default 1e5)")
+    p.add_argument("--seed", type=_seed, default=0, help="random seed of the data and the Monte Carlo (default 0)")
     p.add_argument("--study", default=None, metavar="DIR",
-                   help="run the width sweep N = 8..128 on sphere data and digits (only --activation applies); "
-                        "write the JSON and the figure into DIR")
+                   help="run the width sweep N = 8..128 on sphere data and digits (only --activation applies) and "
+                        "write the JSON and the figure into the folder DIR (replaced whole when the run is "
+                        "complete; checked before anything is computed)")
     p.add_argument("--full", action="store_true", help="with --study: the full (slower) sweep")
+    p.add_argument("--allow-expensive", action="store_true",
+                   help=f"run even when the Monte Carlo needs more than {MEMORY_LIMIT // 2**30} GiB or "
+                        f"{WORK_LIMIT:.0e} multiply-adds")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=run)
     return p
+
+
+def check_cost(args) -> None:
+    """Validate the sizes (naming the flags) and refuse, before anything runs, a Monte Carlo past
+    ``MEMORY_LIMIT`` or ``WORK_LIMIT`` (:func:`symrg.numerics.finite_width.monte_carlo_cost`)."""
+    from .._validate import check_int, check_ridge
+    from ..errors import ParameterError
+    from ..numerics.finite_width import monte_carlo_cost
+
+    N = check_int(args.width, "--width", 1)
+    dim = check_int(args.dim, "--dim", 2, 10_000)
+    n_train = check_int(args.n_train, "--n-train", 1, 2000)
+    n_test = check_int(args.n_test, "--n-test", 1, 2000)
+    draws = check_int(args.draws, "--draws", 40)
+    check_ridge(args.ridge, "--ridge", allow_zero=False)
+    if args.allow_expensive:
+        return
+    m = n_train + n_test
+    cost = monte_carlo_cost(m, min(dim, m), N, draws)
+    if cost["bytes"] > MEMORY_LIMIT:
+        raise ParameterError("--width", N, f"a width whose Monte Carlo fits in {MEMORY_LIMIT / 2**30:g} GiB "
+                             f"(this one needs {cost['bytes'] / 2**30:.3g} GiB for one batch of {cost['batch']} "
+                             f"networks)", "lower --width, --n-train or --n-test, or pass --allow-expensive")
+    if cost["steps"] > WORK_LIMIT:
+        raise ParameterError("--draws", draws, f"a Monte Carlo of at most {WORK_LIMIT:.0e} multiply-adds "
+                             f"(--draws x (N m r + N m^2 + m^3) = {cost['steps']:.3g} with N = {N}, m = {m} "
+                             f"points, r = {min(dim, m)}; the default run needs 2.5e9)",
+                             "lower --draws, --width, --n-train or --n-test, or pass --allow-expensive")
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -89,35 +128,64 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return _configure(p)
 
 
+def _run_study(args):
+    """The width sweep into a temporary folder beside ``--study DIR``, swapped in when complete
+    (:func:`symrg._io.prepare_output_dir`): the folder is checked before the 45 s of computing, and an
+    interrupted run leaves the previous study whole."""
+    import shutil
+
+    from .._io import prepare_output_dir, swap_in
+    from ..studies.finite_width_study import run_finite_width_study
+
+    out, tmp = prepare_output_dir(args.study, "--study", owned=STUDY_FILES)
+    try:
+        doc = run_finite_width_study(tmp, quick=not args.full, progress=None if args.json else _progress("widths"),
+                                     activation=args.activation)
+        _check_finite(doc["summary"])
+        swap_in(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return doc
+
+
 def run(args) -> int:
-    from ..errors import SymrgError
+    from ..errors import ParameterError, SymrgError
     from ..numerics.finite_width import DegenerateWeightsWarning
-    from ..studies.finite_width_study import finite_width_report, run_finite_width_study
+    from ..numerics.finite_width.moments import _check_activation
+    from ..studies.finite_width_study import finite_width_report
 
     try:
-        if args.study:
-            doc = run_finite_width_study(args.study, quick=not args.full,
-                                         progress=None if args.json else _progress("widths"),
-                                         activation=args.activation)
-            if args.json:
-                _print_json(doc["summary"])
+        try:
+            _check_activation(args.activation)
+            if args.study:
+                doc = _run_study(args)
             else:
-                for name, rows in doc["summary"].items():
-                    print(f"# {name}")
-                    print(f"{'N':>5} {'error_gp':>10} {'error_1/N':>10} {'MC sem':>9} {'ESS':>9}")
-                    for r in rows:
-                        print(f"{r['width']:>5} {r['error_gp']:>10.4g} {r['error_one_over_n']:>10.4g} "
-                              f"{r['rms_sem']:>9.3g} {r['ess']:>9.0f}")
-            return 0
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", DegenerateWeightsWarning)
-            doc = finite_width_report(args.activation, args.width, args.dim, args.n_train, args.seed,
-                                      n_test=args.n_test, ridge=args.ridge, n_draws=args.draws)
-        for w in caught:
-            print(f"symrg finite-width: warning: {w.message}", file=sys.stderr)
+                check_cost(args)
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always", DegenerateWeightsWarning)
+                    doc = finite_width_report(args.activation, args.width, args.dim, args.n_train, args.seed,
+                                              n_test=args.n_test, ridge=args.ridge, n_draws=args.draws,
+                                              progress=None if args.json else _progress("Monte Carlo draws"))
+                for w in caught:
+                    print(f"symrg finite-width: warning: {w.message}", file=sys.stderr)
+                _check_finite(doc)
+        except ParameterError as exc:
+            raise _flag_named(exc, _FLAGS) from None
     except SymrgError as exc:
         print(f"symrg finite-width: error: {exc}", file=sys.stderr)
         return 2
+    if args.study:
+        if args.json:
+            _print_json(doc["summary"])
+            return 0
+        for name, rows in doc["summary"].items():
+            print(f"# {name}")
+            print(f"{'N':>5} {'error_gp':>10} {'error_1/N':>10} {'MC sem':>9} {'ESS':>9}")
+            for r in rows:
+                print(f"{r['width']:>5} {r['error_gp']:>10.4g} {r['error_one_over_n']:>10.4g} "
+                      f"{r['rms_sem']:>9.3g} {r['ess']:>9.0f}")
+        return 0
     if args.json:
         _print_json(doc)
         return 0

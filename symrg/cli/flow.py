@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import _kernel_args, _make_kernel, _print_json, _table
+from ._common import _check_finite, _kernel_args, _make_kernel, _print_json, _table
 
 __all__ = ["add_parser", "run", "JSON_KEYS"]
 
@@ -41,6 +41,10 @@ JSON_KEYS = {
     "shells[].L_selfconsistent": "learnability eta lambda / (eta lambda + sigma_eff^2) of its modes",
 }
 
+ALPHA_RANGE = (1e-6, 1e10)      # power-law exponents whose tail zeta(1+alpha, modes+1) float64 resolves
+MAX_POWERLAW_MODES = 10**7      # modes listed (8 bytes each, several arrays)
+A_RANGE = (1e-100, 1e100)       # power-law amplitudes: sums of A k^-(1+alpha) and eta-weighted terms stay finite
+
 
 def add_parser(sub):
     p = sub.add_parser("flow", help="renormalised ridge flow, IR stop and test-error predictions")
@@ -72,14 +76,26 @@ def _flow_spectrum(args):
     if args.spectrum == "powerlaw":
         from .._generated import gaussian_flow as g
         from .._validate import check_int, check_positive
+        from ..errors import ParameterError
 
-        check_int(args.modes, "modes", 1, None)
-        check_positive(args.A, "A")
-        check_positive(args.alpha, "alpha")
+        check_int(args.modes, "--modes", 1, MAX_POWERLAW_MODES)
+        check_positive(args.A, "--A")
+        check_positive(args.alpha, "--alpha")
+        if not A_RANGE[0] <= args.A <= A_RANGE[1]:
+            raise ParameterError("--A", args.A, f"a number in [{A_RANGE[0]:g}, {A_RANGE[1]:g}]",
+                                 "sums of the spectrum and the ridge must stay finite in float64")
+        if not ALPHA_RANGE[0] <= args.alpha <= ALPHA_RANGE[1]:
+            # the tail A zeta(1 + alpha, modes + 1) ~ A modes^-alpha / alpha: below 1e-6, 1 + alpha loses
+            # more than 1e-10 of alpha in float64 (at 1e-16 the tail is inf); past 1e10 zeta returns NaN
+            raise ParameterError("--alpha", args.alpha, f"a number in [{ALPHA_RANGE[0]:g}, {ALPHA_RANGE[1]:g}]",
+                                 "the power-law tail A zeta(1+alpha, modes+1) is not resolved in float64 outside")
 
         k = np.arange(1, args.modes + 1, dtype=float)
         lam = args.A * k ** (-(1 + args.alpha))
         tail = float(g.sigma2_powerlaw(0.0, args.A, args.alpha, float(args.modes)))
+        if not (np.isfinite(tail) and np.all(np.isfinite(lam))):
+            raise ParameterError("--A", args.A, "a finite amplitude whose spectrum and tail are finite in float64",
+                                 f"the tail is {tail:g}")
         return Shells(lam, np.ones_like(lam), tail), f"power law A={args.A:g} k^-(1+{args.alpha:g})"
     kernel = _make_kernel(args)
     spec = sphere_spectrum(kernel, args.dim, args.lmax)
@@ -129,6 +145,7 @@ def run(args) -> int:
         "rg_effective_ridge": p["rg"].effective_ridge,
         "shells": rows,
     }
+    _check_finite(out)
     if args.json:
         _print_json(out)
         return 0

@@ -9,7 +9,9 @@ held-out rows.  Every row carries the simulation and the four theories of
 """
 from __future__ import annotations
 
-from ._common import _int_list, _kernel_args, _make_kernel, _print_json, _progress, _table
+from .._validate import check_int
+from ._common import (_allow_expensive_arg, _check_finite, _check_memory, _dask_args, _executor, _int_list,
+                      _kernel_args, _make_kernel, _print_json, _progress, _seed, _table)
 
 __all__ = ["add_parser", "run", "COLUMNS", "JSON_KEYS", "JSON_INTRO", "DESCRIPTION"]
 
@@ -40,6 +42,8 @@ JSON_KEYS = {
     "kappa_eff": "eigenlearning's effective ridge kappa_eff (= sigma_eff^2 / n)",
 }
 
+NOT_MEASURED = ("simulation_sem",)   # NaN there means "not measured" (one trial): JSON null
+
 COLUMNS = ["n", "simulation_mse", "simulation_sem", "theory_rg", "theory_rg_budget", "theory_rg_selfconsistent",
            "theory_eigenlearning", "kappa_star"]
 
@@ -63,19 +67,49 @@ def add_parser(sub):
                    help="ridge sigma^2 (on the sphere also the label-noise variance)")
     p.add_argument("--ns", required=True, help="comma-separated training-set sizes, e.g. 10,40,160")
     p.add_argument("--trials", type=int, default=10, help="independent training sets per n (default 10)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0); the same seed gives the same numbers")
+    p.add_argument("--seed", type=_seed, default=0, help="random seed (default 0); the same seed gives the same numbers")
     p.add_argument("--n-test", type=int, default=None,
                    help="test points per trial (sphere: default 2000; data: all held-out rows, at most 2000)")
+    _allow_expensive_arg(p)
+    _dask_args(p)
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.add_argument("--json", action="store_true", help="print the rows as JSON instead of a table")
     p.set_defaults(func=run)
     return p
 
 
+MAX_TARGET_DEGREE = 1000   # target degrees: the spectrum to l + 8 and the harmonics cost ~l each (l = 3000: 80 s)
+WORK_LIMIT = 3 * 10**11    # multiply-adds of the sphere simulation (about a minute on two cores)
+
+
+def check_sphere_cost(args, ns, target, n_test) -> None:
+    """Memory and work of the sphere form, estimated before anything runs: per trial and ``n`` the
+    kernels ``n x n`` and ``n_test x n`` (``8 (3 n^2 + 2 n_test n)`` bytes) and ``n^3/3 + n_test n d``
+    multiply-adds, plus the target harmonics, ``l`` recurrence steps on ``(n + n_test) x 32`` points."""
+    from .._validate import check_int
+    from ..errors import ParameterError
+
+    dim = check_int(args.dim, "--dim", 2, None)
+    trials = check_int(args.trials, "--trials", 1, 100_000)
+    lmax = max(target)
+    if lmax > MAX_TARGET_DEGREE and not args.allow_expensive:
+        raise ParameterError("--target", args.target, f"degrees <= {MAX_TARGET_DEGREE} (degree {lmax} needs the "
+                             f"spectrum to degree {lmax + 8} and {lmax} recurrence steps per point)",
+                             "pass --allow-expensive to go ahead")
+    n = max(ns)
+    _check_memory("--ns", n, 8.0 * (3 * n * n + 2 * n_test * n + (n + n_test) * (dim + 32)), args.allow_expensive,
+                  f"the kernels of n = {n} training and {n_test} test points")
+    steps = trials * sum(m ** 3 / 3 + n_test * m * dim + (m + n_test) * 32 * (lmax + 1) for m in ns)
+    if steps > WORK_LIMIT and not args.allow_expensive:
+        raise ParameterError("--ns", n, f"sizes whose simulation needs at most {WORK_LIMIT:.0e} multiply-adds "
+                             f"(--trials {trials} x sum over --ns of n^3/3 + ... = {steps:.3g})",
+                             "lower --ns, --trials or --n-test, or pass --allow-expensive")
+
+
 def run(args) -> int:
     from ..errors import ParameterError
 
-    ns = _int_list(args.ns, "ns")
+    ns = _int_list(args.ns, "--ns", minimum=1)
     kernel = _make_kernel(args)
     progress = None if args.quiet else _progress("simulating")
     if args.data is not None:
@@ -83,9 +117,12 @@ def run(args) -> int:
             raise ParameterError("dim/target", f"{args.dim}/{args.target}", "nothing with --data (they define the sphere form)")
         from ..studies.realdata import data_learning_curve
 
-        res = data_learning_curve(args.data, kernel, args.ridge, ns, pool=args.pool or 1000, trials=args.trials,
-                                  seed=args.seed, n_test=args.n_test, target_class=args.target_class,
-                                  pair=args.pair, progress=progress)
+        pool = 1000 if args.pool is None else args.pool
+        _check_memory("--pool", pool, 8 * 4 * float(pool) ** 2, args.allow_expensive, "the pool kernel and its eigenvectors")
+        with _executor(args, progress) as ex:
+            res = data_learning_curve(args.data, kernel, args.ridge, ns, pool=pool, trials=args.trials,
+                                      seed=args.seed, n_test=args.n_test, target_class=args.target_class,
+                                      pair=args.pair, executor=ex)
         rows, label = res["rows"], f"{res['dataset']} pool {res['pool']}, target {res['target']}"
     else:
         if args.dim is None or args.target is None:
@@ -93,13 +130,17 @@ def run(args) -> int:
         from ..numerics.simulate import parse_target, simulate_learning_curve, theory_learning_curve
 
         target = parse_target(args.target)
+        n_test = 2000 if args.n_test is None else check_int(args.n_test, "--n-test", 1)
+        check_sphere_cost(args, ns, target, n_test)
         theory = theory_learning_curve(kernel, args.dim, args.ridge, ns, target)
-        sim = simulate_learning_curve(kernel, args.dim, args.ridge, ns, target, trials=args.trials, seed=args.seed,
-                                      n_test=args.n_test or 2000, progress=progress)
+        with _executor(args, progress) as ex:
+            sim = simulate_learning_curve(kernel, args.dim, args.ridge, ns, target, trials=args.trials, seed=args.seed,
+                                          n_test=n_test, executor=ex)
         rows = [{**s, **{k: v for k, v in t.items() if k != "n"}} for s, t in zip(sim, theory)]
         label = f"S^{args.dim - 1}; target {args.target}"
+    _check_finite(rows, not_measured=NOT_MEASURED)
     if args.json:
-        _print_json(rows)
+        _print_json(rows, not_measured=NOT_MEASURED)
         return 0
     print(f"# {kernel.describe()} on {label}; ridge {args.ridge:g}; {args.trials} trials, seed {args.seed}")
     print(_table(rows, COLUMNS))

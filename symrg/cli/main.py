@@ -2,7 +2,8 @@
 
 Every subcommand prints a readable table by default and a JSON document with ``--json``
 (stable keys, documented in the README).  Errors of the user's making (SymrgError) are
-printed as one line on stderr with exit status 2; progress goes to stderr.  Each command module
+printed as one line on stderr with exit status 2 (so is running out of memory, which the commands'
+estimates before a run should prevent); progress goes to stderr.  Each command module
 has ``add_parser(sub)`` and ``run(args)``; ``run`` calls the public API and prints.
 """
 from __future__ import annotations
@@ -45,6 +46,10 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print(f"symrg {args.command}: interrupted", file=sys.stderr)
         return 130
+    except MemoryError as exc:  # past every estimate made before the run: still one line, not a traceback
+        print(f"symrg {args.command}: error: out of memory ({exc or 'MemoryError'}); use smaller sizes",
+              file=sys.stderr)
+        return 2
     except BrokenPipeError:  # pragma: no cover
         return 0
 

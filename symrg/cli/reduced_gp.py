@@ -9,7 +9,8 @@ of ``--target-class``, the pair ``--pair c1,c2``, or by default the file's regre
 """
 from __future__ import annotations
 
-from ._common import _int_list, _kernel_args, _make_kernel, _print_json, _table
+from ._common import (_allow_expensive_arg, _check_finite, _check_memory, _int_list, _kernel_args, _make_kernel,
+                      _print_json, _seed, _table)
 
 __all__ = ["add_parser", "run", "JSON_KEYS"]
 
@@ -37,7 +38,7 @@ def add_parser(sub):
     _kernel_args(p)
     p.add_argument("--data", default="digits", help="digits, mnist, fashion, or a path (.npz/.npy/.csv/IDX)")
     p.add_argument("--pool", type=int, default=1000, help="pool size P, in [2, training rows] (default 1000)")
-    p.add_argument("--pool-seed", type=int, default=0, help="seed of the shuffle that picks the pool (default 0)")
+    p.add_argument("--pool-seed", type=_seed, default=0, help="seed of the shuffle that picks the pool (default 0)")
     p.add_argument("--n", type=int, default=200, help="training points drawn from the pool (default 200)")
     p.add_argument("--ridge", type=float, default=1e-2, help="ridge (noise variance) sigma^2 (default 0.01)")
     p.add_argument("--kappas", default=None,
@@ -46,7 +47,8 @@ def add_parser(sub):
     g.add_argument("--target-class", type=int, default=None,
                    help="one-vs-rest class (default: the file's y, else the one-hot +-1 code of all classes)")
     g.add_argument("--pair", default=None, help="two classes c1,c2: target +1 for c1, -1 for c2")
-    p.add_argument("--seed", type=int, default=0, help="seed of the training draw (default 0)")
+    p.add_argument("--seed", type=_seed, default=0, help="seed of the training draw (default 0)")
+    _allow_expensive_arg(p)
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=run)
     return p
@@ -56,13 +58,15 @@ def run(args) -> int:
     from ..data import pool_data, resolve_dataset
     from ..numerics.gp import compare_reduced
 
+    _check_memory("--pool", args.pool, 8 * 4 * float(args.pool) ** 2, args.allow_expensive,
+                  "the pool kernel and its eigenvectors")
     p = pool_data(resolve_dataset(args.data), args.pool, args.pool_seed, target_class=args.target_class,
                   pair=args.pair)
     X, y = p.X, p.y
     kernel = _make_kernel(args)
     kappas = _int_list(args.kappas, "kappas") if args.kappas else None
     res = compare_reduced(X, y, kernel, args.ridge, args.n, kappas=kappas, seed=args.seed)
-    d = res.to_dict() if hasattr(res, "to_dict") else res
+    d = _check_finite(res.to_dict() if hasattr(res, "to_dict") else res)
     if args.json:
         _print_json(d)
         return 0

@@ -1,7 +1,7 @@
 """``symrg reproduce``: the main job (derive, run the flows, verify, write the report)."""
 from __future__ import annotations
 
-from ._common import _print_json
+from ._common import _dask_args, _executor, _print_json
 
 __all__ = ["add_parser", "run", "JSON_KEYS"]
 
@@ -33,6 +33,7 @@ def add_parser(sub):
                    help="comma-separated sections to run: " + "; ".join(f"{k} ({v})" for k, v in SECTION_HELP.items()))
     p.add_argument("--strict", action="store_true",
                    help="exit with status 1 when a claim does not hold (the report is written either way)")
+    _dask_args(p)
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.add_argument("--json", action="store_true", help="print the claims and failures as JSON")
     p.set_defaults(func=run)
@@ -43,7 +44,10 @@ def run(args) -> int:
     from ..studies.report import reproduce
 
     only = [x.strip() for x in args.only.split(",") if x.strip()] if args.only else None
-    res = reproduce(args.out, quick=args.quick, show_progress=not args.quiet, only=only)
+    from ._common import _progress
+
+    with _executor(args, None if args.quiet else _progress("sections done")) as ex:
+        res = reproduce(args.out, quick=args.quick, show_progress=not args.quiet, only=only, executor=ex)
     if args.json:
         _print_json(res)
     else:

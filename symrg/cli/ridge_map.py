@@ -32,10 +32,10 @@ JSON keys: ``kappa``, ``sigma2_const``, ``sigma2_x`` (``min``, ``median``, ``max
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from ..errors import SymrgError
+from ._common import _allow_expensive_arg, _check_finite, _check_memory, _print_json, _seed
 
 __all__ = ["add_parser", "run", "JSON_KEYS"]
 
@@ -95,9 +95,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--ridge", type=float, default=1e-2, help="noise variance sigma^2 (default 0.01)")
     p.add_argument("--kappa", type=int, default=100, help="number of kept modes (default 100)")
     p.add_argument("--pool", type=int, default=1000, help="pool size P, in [2, training rows] (default 1000)")
-    p.add_argument("--pool-seed", type=int, default=0, help="seed of the shuffle that picks the pool (default 0)")
+    p.add_argument("--pool-seed", type=_seed, default=0, help="seed of the shuffle that picks the pool (default 0)")
     p.add_argument("--n", type=int, default=200, help="training points drawn from the pool (default 200)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the training draw (default 0)")
+    p.add_argument("--seed", type=_seed, default=0, help="seed of the training draw (default 0)")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--target-class", type=int, default=None,
                    help="one-vs-rest class (default: the file's y, else the one-hot +-1 code of all classes)")
@@ -105,6 +105,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--c4", default="none", choices=["none", "full", "diag"],
                    help="c4 terms of the expansion: none (first Edgeworth order, c3 only; default), full (pairs of the "
                         "top 16 kept features), diag (c4_kkqq over all kept features)")
+    _allow_expensive_arg(p)
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=run)
     return p
@@ -114,14 +115,17 @@ def run(args) -> int:
     from ..studies.ridge_map import load_ridge_map_data, ridge_map
 
     try:
+        _check_memory("--pool", args.pool, 8 * 4 * float(args.pool) ** 2, getattr(args, "allow_expensive", False),
+                      "the pool kernel and its eigenvectors")
         X, y = load_ridge_map_data(args.data, args.target_class, args.pair, args.pool, args.pool_seed)
         out = ridge_map(X, y, kernel=args.kernel, depth=args.depth, ridge=args.ridge, kappa=args.kappa,
                         n=args.n, seed=args.seed, c4=args.c4)
+        _check_finite(out)
     except SymrgError as err:
         print(f"symrg ridge-map: error: {err}", file=sys.stderr)
         return 2
     if getattr(args, "json", False):
-        print(json.dumps(out, indent=2))
+        _print_json(out)
         return 0
     print(f"kappa={out['kappa']}  pool P={out['n_pool']}  n={out['n_train']}  sigma^2={out['ridge']:g}")
     print(f"sigma_kappa^2 (constant) = {out['sigma2_const']:.6g}")

@@ -2,7 +2,8 @@
 measured slope of held-out test error (the paper's real-data claim, docs/theory.md section 4c)."""
 from __future__ import annotations
 
-from ._common import _int_list, _kernel_args, _make_kernel, _print_json, _progress, _table
+from ._common import (_allow_expensive_arg, _check_finite, _check_memory, _dask_args, _executor, _int_list,
+                      _kernel_args, _make_kernel, _print_json, _progress, _seed, _table)
 from .learning_curve import JSON_KEYS as _ROW_KEYS
 
 __all__ = ["add_parser", "run", "JSON_KEYS"]
@@ -41,6 +42,8 @@ JSON_KEYS = {
     "formula": "the prediction formula, in words",
 }
 
+NOT_MEASURED = ("simulation_sem",)   # NaN there means "not measured" (one trial): JSON null
+
 
 def add_parser(sub):
     p = sub.add_parser("scaling", help="predicted learning-curve exponent from the spectrum vs the measured slope",
@@ -54,13 +57,15 @@ def add_parser(sub):
     p.add_argument("--pool", type=int, required=True, help="pool size P: its spectrum gives the exponents")
     p.add_argument("--ns", required=True, help="comma-separated training-set sizes (at least 3, well below P)")
     p.add_argument("--trials", type=int, default=10, help="independent training sets per n (default 10)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0); the same seed gives the same numbers")
+    p.add_argument("--seed", type=_seed, default=0, help="random seed (default 0); the same seed gives the same numbers")
     p.add_argument("--target-class", type=int, default=None,
                    help="one-vs-rest target for this class (default: one-hot over all classes)")
     p.add_argument("--pair", default=None, help="the rows of two classes A,B, target +1 for A and -1 for B")
     p.add_argument("--fit-window", default=None,
                    help="modes LO,HI for the power-law fits (at least 10 modes; default: the modes the RG stop crosses over --ns)")
     p.add_argument("--n-test", type=int, default=None, help="held-out test rows (default: all held-out rows, at most 2000)")
+    _allow_expensive_arg(p)
+    _dask_args(p)
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=run)
@@ -71,12 +76,15 @@ def run(args) -> int:
     from ..studies.scaling import scaling_study
 
     window = _int_list(args.fit_window, "fit_window") if args.fit_window else None
-    res = scaling_study(args.data, _make_kernel(args), args.ridge, _int_list(args.ns, "ns"), args.pool,
-                        trials=args.trials, seed=args.seed, target_class=args.target_class, pair=args.pair,
-                        fit_window=window, n_test=args.n_test,
-                        progress=None if args.quiet else _progress("trials"))
+    _check_memory("--pool", args.pool, 8 * 4 * float(args.pool) ** 2, args.allow_expensive,
+                  "the pool kernel and its eigenvectors")
+    with _executor(args, None if args.quiet else _progress("trials")) as ex:
+        res = scaling_study(args.data, _make_kernel(args), args.ridge, _int_list(args.ns, "ns"), args.pool,
+                            trials=args.trials, seed=args.seed, target_class=args.target_class, pair=args.pair,
+                            fit_window=window, n_test=args.n_test, executor=ex)
+    _check_finite(res, not_measured=NOT_MEASURED)
     if args.json:
-        _print_json(res)
+        _print_json(res, not_measured=NOT_MEASURED)
         return 0
     print(f"# {res['kernel']}; {res['dataset']} pool {res['pool']}, target {res['target']}, ridge {res['ridge']:g}")
     print(f"# spectrum: alpha = {res['alpha']:.3f} [{res['alpha_ci'][0]:.3f}, {res['alpha_ci'][1]:.3f}], "

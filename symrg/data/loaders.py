@@ -30,6 +30,7 @@ import io
 import math
 import re
 import struct
+import tokenize
 import zipfile
 import zlib
 from pathlib import Path
@@ -43,7 +44,8 @@ __all__ = ["load_file", "read_idx"]
 
 # the exceptions a parser may raise on a malformed file; all become DataError naming the file
 _READ_ERRORS = (OSError, EOFError, ValueError, TypeError, KeyError, IndexError, OverflowError, MemoryError,
-                RecursionError, struct.error, zipfile.BadZipFile, zlib.error, csv.Error, NotImplementedError)
+                RecursionError, struct.error, zipfile.BadZipFile, zlib.error, csv.Error, NotImplementedError,
+                SyntaxError, tokenize.TokenError)     # numpy parses a .npy header with tokenize + ast
 
 
 # ----------------------------------------------------------------------------------------------

@@ -177,7 +177,8 @@ def select_pool(ds: Dataset, pool, seed=0, rows=None) -> np.ndarray:
     """
     order = _seeded_order(ds, 0, ds.n_train, seed, rows)
     N = order.size
-    valid = f"an integer in [2, {N}] (the {N} rows of {_split_name(ds, rows)})"
+    valid = (f"an integer in [2, {N}] (the {N} rows of {_split_name(ds, rows)})" if N >= 2 else
+             f"a pool of at least 2 rows, but {_split_name(ds, rows)} has {N} row(s), so no pool is possible")
     if isinstance(pool, bool) or not isinstance(pool, (numbers.Integral, np.integer)):
         raise ParameterError("pool", pool, valid)
     if not 2 <= int(pool) <= N:

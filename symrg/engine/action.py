@@ -116,18 +116,19 @@ class Action:
         if len(set(allf)) != len(allf):
             raise SpecError(f"a variable is both kept and integrated or declared twice: {allf}")
         props = dict(self.propagators)
+        fset = set(allf)
         for s in integ:
             if s not in props:
                 raise SpecError(f"integrated field {s} has no propagator")
         for s, g in props.items():
-            if s not in allf:
+            if s not in fset:
                 raise SpecError(f"propagator given for {s}, which is not a declared field")
-            if g.free_symbols & set(allf):
+            if g.free_symbols & fset:
                 raise SpecError(f"propagator of {s} ({g}) depends on a field")
             if g.is_positive is False or g.is_zero:
                 raise SpecError(f"propagator of {s} must be positive, got {g} "
                                 f"(which is provably not positive)")
-        unknown = self.interaction.free_symbols - set(allf) - set(self.parameters) \
+        unknown = self.interaction.free_symbols - fset - set(self.parameters) \
             - {m.symbol for m in self.sums}
         if unknown:
             raise SpecError(f"interaction uses unknown symbol(s) {sorted(map(str, unknown))}")
@@ -164,9 +165,20 @@ class Action:
         allf = self.fields_all
         if self.interaction == 0:
             return []
-        poly = sp.Poly(self.interaction, *allf)
+        free = self.interaction.free_symbols
+        gens = [f for f in allf if f in free]       # a dense Poly over thousands of absent modes recurses
+        if not gens:
+            return [(self.interaction, (0,) * len(self.kept), (0,) * len(self.integrated))]
+        poly = sp.Poly(self.interaction, *gens)
+        pos = {f: i for i, f in enumerate(allf)}
         nk = len(self.kept)
-        return [(c, m[:nk], m[nk:]) for m, c in poly.terms()]
+        out = []
+        for m, c in poly.terms():
+            full = [0] * len(allf)
+            for g, e in zip(gens, m):
+                full[pos[g]] = e
+            out.append((c, tuple(full[:nk]), tuple(full[nk:])))
+        return out
 
 
 def make_action(kept, integrated, interaction, *, kept_propagators=None, parameters=None,

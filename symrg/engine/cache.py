@@ -77,12 +77,15 @@ def _atom(text: str):
 
 def loads_expr(text: str):
     """Inverse of :func:`dumps_expr`; also accepts a plain ``srepr`` string (parsed safely)."""
-    if text.startswith(("[", '"')):
-        try:
-            return _untree(json.loads(text))
-        except json.JSONDecodeError as exc:
-            raise SpecError(f"cache entry: invalid JSON: {exc}") from None
-    return _loads_srepr(text)
+    try:
+        if text.startswith(("[", '"')):
+            try:
+                return _untree(json.loads(text))
+            except json.JSONDecodeError as exc:
+                raise SpecError(f"cache entry: invalid JSON: {exc}") from None
+        return _loads_srepr(text)
+    except RecursionError:  # a hostile or corrupt entry nested thousands deep
+        raise SpecError("cache entry: expression nested too deeply") from None
 
 
 def _loads_srepr(text: str):
@@ -145,8 +148,8 @@ def memoised(key: str, compute, dump, load):
             res = load(path.read_text(encoding="utf-8"))
             _MEMO[key] = res
             return res
-        except (ValueError, KeyError, TypeError, SpecError):
-            pass  # corrupt or stale entry: recompute and overwrite
+        except (ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError, OSError, SpecError):
+            pass  # corrupt, hostile or stale entry (e.g. JSON nested 100000 deep): recompute and overwrite
     res = compute()
     _MEMO[key] = res
     if use_disk:

@@ -4,8 +4,12 @@ Expressions are never given to ``eval``, ``exec``, ``sympify`` or ``parse_expr``
 parsed by :mod:`ast` and only numbers, declared names, ``+ - * / **``, unary minus, parentheses
 and the functions ``sqrt, exp, log, Rational`` are mapped to SymPy; anything else raises
 :class:`~symrg.errors.SpecError` naming the key (the TOML key for action files, see
-:mod:`symrg.engine.spec`).  Exponents, integer literals and the length of the text are bounded
-before SymPy sees them.
+:mod:`symrg.engine.spec`).  Exponents, integer literals, the length of the text and its nesting
+depth are bounded before SymPy sees them; long sums, products and chains of signs are walked
+without recursion, so ``a + a + ... + a`` of any accepted length parses.  The size of the
+expanded polynomial (terms and total degree, :func:`expansion_bound`) is bounded before anything
+calls ``sympy.expand``: ``(((a+b)**64)**64)**64`` is refused in microseconds instead of
+expanding 262145 terms.  Results must be finite and real (no ``zoo``, ``nan``, ``oo``, ``I``).
 """
 from __future__ import annotations
 
@@ -14,25 +18,33 @@ import io
 import keyword
 import math
 import tokenize
+import warnings
 
 import sympy as sp
 
 from ..errors import SpecError
 
-__all__ = ["parse_expression", "as_expr"]
+__all__ = ["parse_expression", "as_expr", "expansion_bound", "check_expansion"]
 
 MAX_EXPONENT = 64            # largest |exponent| accepted in an expression
 MAX_DIGITS = 100             # largest integer literal (digits)
 MAX_EXPRESSION_CHARS = 20_000
+MAX_DEPTH = 100              # nesting depth of the expression tree (chains of + - * / count once)
+MAX_NUMBER_DIGITS = 10_000   # largest number an exponentiation may produce (digits)
+MAX_EXPANDED_TERMS = 20_000  # terms of the expanded expression (an upper bound, see expansion_bound)
+MAX_TOTAL_DEGREE = 256       # total degree of the expanded expression in all symbols
 
 _FUNCS = {"sqrt": sp.sqrt, "exp": sp.exp, "log": sp.log}
 
 
-def parse_expression(text, names: dict, key: str, fields=frozenset()) -> sp.Expr:
+def parse_expression(text, names: dict, key: str, fields=frozenset(), *, max_terms: int | None = MAX_EXPANDED_TERMS,
+                     max_degree: int | None = MAX_TOTAL_DEGREE) -> sp.Expr:
     """Parse ``text`` with the whitelist described in the module docstring.
 
     ``names`` maps allowed identifiers to SymPy objects; ``fields`` are the symbols that may only
     carry non-negative integer exponents. Errors name ``key`` and the position in the text.
+    ``max_terms`` / ``max_degree`` bound the expanded size (:func:`expansion_bound`); ``None``
+    lifts the bound (``symrg derive --allow-expensive``).
     """
     tree = _parse_tree(text, key)
     fields = set(fields)
@@ -40,12 +52,25 @@ def parse_expression(text, names: dict, key: str, fields=frozenset()) -> sp.Expr
     def fail(node, msg):
         col = getattr(node, "col_offset", None)
         where = f" (column {col + 1})" if col is not None else ""
-        raise SpecError(f"{key}: {msg}{where} in {text!r}")
+        shown = text if len(text) <= 200 else text[:200] + "..."
+        raise SpecError(f"{key}: {msg}{where} in {shown!r}")
 
     def has_field(e):
         return bool(getattr(e, "free_symbols", set()) & fields)
 
-    def walk(node):
+    def chain(node, ops):
+        """Operands of a left-deep chain of the binary operators ``ops`` (iteratively):
+        ``[(None, first), (op, second), ...]``."""
+        items = []
+        while isinstance(node, ast.BinOp) and isinstance(node.op, ops):
+            items.append((node, node.right))
+            node = node.left
+        items.append((None, node))
+        return items[::-1]
+
+    def walk(node, depth):
+        if depth > MAX_DEPTH:
+            fail(node, f"expression nested more than {MAX_DEPTH} levels deep")
         if isinstance(node, ast.Constant):
             v = node.value
             if isinstance(v, bool) or not isinstance(v, (int, float)):
@@ -62,54 +87,148 @@ def parse_expression(text, names: dict, key: str, fields=frozenset()) -> sp.Expr
                            f"nor a parameter ([parameters] {name} = \"real\")")
             return names[name]
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-            v = walk(node.operand)
-            return -v if isinstance(node.op, ast.USub) else v
+            sign = 1
+            while isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+                sign = -sign if isinstance(node.op, ast.USub) else sign
+                node = node.operand
+            v = walk(node, depth + 1)
+            return -v if sign < 0 else v
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
+            terms = []
+            for parent, operand in chain(node, (ast.Add, ast.Sub)):
+                v = walk(operand, depth + 1)
+                terms.append(-v if parent is not None and isinstance(parent.op, ast.Sub) else v)
+            return sp.Add(*terms)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Div)):
+            factors = []
+            for parent, operand in chain(node, (ast.Mult, ast.Div)):
+                v = walk(operand, depth + 1)
+                if parent is not None and isinstance(parent.op, ast.Div):
+                    if has_field(v):
+                        fail(parent, "division by a field is not polynomial")
+                    if v == 0:
+                        fail(parent, "division by zero")
+                    v = 1 / v
+                factors.append(v)
+            return sp.Mul(*factors)
         if isinstance(node, ast.BinOp):
-            left, right = walk(node.left), walk(node.right)
             op = node.op
-            if isinstance(op, ast.Add):
-                return left + right
-            if isinstance(op, ast.Sub):
-                return left - right
-            if isinstance(op, ast.Mult):
-                return left * right
-            if isinstance(op, ast.Div):
-                if has_field(right):
-                    fail(node, "division by a field is not polynomial")
-                if right == 0:
-                    fail(node, "division by zero")
-                return left / right
-            if isinstance(op, ast.Pow):
-                # bound exponents before SymPy evaluates them: '3**3**17' is eight characters
-                if not right.is_Rational or abs(right) > MAX_EXPONENT:
-                    fail(node, f"exponents must be rational numbers with |p| <= {MAX_EXPONENT}, got {right}")
-                if has_field(left) and not (right.is_Integer and right >= 0):
-                    fail(node, f"a field may only be raised to a non-negative integer power, got {right}")
-                if has_field(right):
-                    fail(node, "a field in an exponent is not polynomial")
-                return left ** right
-            fail(node, f"operator {type(op).__name__} is not allowed (use + - * / **)")
+            if not isinstance(op, ast.Pow):
+                fail(node, f"operator {type(op).__name__} is not allowed (use + - * / **)")
+            left, right = walk(node.left, depth + 1), walk(node.right, depth + 1)
+            # bound exponents before SymPy evaluates them: '3**3**17' is eight characters
+            if not right.is_Rational or abs(right) > MAX_EXPONENT:
+                fail(node, f"exponents must be rational numbers with |p| <= {MAX_EXPONENT}, got {right}")
+            if has_field(left) and not (right.is_Integer and right >= 0):
+                fail(node, f"a field may only be raised to a non-negative integer power, got {right}")
+            if left.is_Rational and right.is_Integer:
+                digits = (_digits(left.p) + _digits(left.q)) * abs(int(right))
+                if digits > MAX_NUMBER_DIGITS:
+                    fail(node, f"{left}**{right} has about {digits} digits (at most {MAX_NUMBER_DIGITS})")
+            if left == 0 and right < 0:
+                fail(node, "zero to a negative power (division by zero)")
+            return left ** right
         if isinstance(node, ast.Call):
             if node.keywords or not isinstance(node.func, ast.Name):
                 fail(node, "only calls like sqrt(x), exp(x), log(x), Rational(p, q) are allowed")
             fn = node.func.id
             if fn != "Rational" and fn not in _FUNCS:
                 fail(node, f"function {fn!r} is not allowed (allowed: sqrt, exp, log, Rational)")
-            args = [walk(a) for a in node.args]
+            args = [walk(a, depth + 1) for a in node.args]
             if fn == "Rational":
                 if len(args) != 2 or not all(a.is_Integer for a in args) or args[1] == 0:
                     fail(node, "Rational takes two integers p, q != 0")
                 return sp.Rational(args[0], args[1])
-            if fn not in _FUNCS:
-                fail(node, f"function {fn!r} is not allowed (allowed: sqrt, exp, log, Rational)")
             if len(args) != 1:
                 fail(node, f"{fn} takes one argument")
             if has_field(args[0]):
                 fail(node, f"{fn}(...) of a field is not polynomial")
+            if fn == "log" and args[0].is_zero:
+                fail(node, "log(0) is not finite")
             return _FUNCS[fn](args[0])
         fail(node, f"syntax {type(node).__name__} is not allowed")
 
-    return as_expr(walk(tree.body))
+    try:
+        e = as_expr(walk(tree.body, 0))
+    except RecursionError:  # SymPy itself on a pathological (but accepted) tree
+        raise SpecError(f"{key}: expression too deeply nested for SymPy ({len(text)} characters)") from None
+    if e.has(sp.zoo, sp.oo, -sp.oo, sp.nan):
+        fail(None, f"the expression is not finite ({e})")
+    if e.has(sp.I):
+        fail(None, f"the expression is not real ({e})")
+    check_expansion(e, key, max_terms, max_degree)
+    return e
+
+
+def _digits(n: int) -> int:
+    n = abs(int(n))
+    return 1 if n < 10 else int(n.bit_length() * 0.30103) + 1
+
+
+def expansion_bound(e) -> tuple[float, int, float]:
+    """Upper bounds ``(terms, total_degree, work)`` for ``sympy.expand(e)`` without expanding.
+
+    ``terms``: monomials of the expanded expression (a sum adds, a product multiplies, a power
+    ``b**n`` of a ``t``-term base has at most ``C(n + t - 1, n)`` terms); ``total_degree``: in all
+    symbols together; ``work``: the largest intermediate term count (``expand`` also expands
+    denominators and function arguments, which count as single terms of the result).
+    Counts are floats (``inf`` past 1e300); a shared subexpression is visited once.
+    """
+    memo: dict = {}
+
+    def visit(x):
+        if x in memo:
+            return memo[x]
+        if x.is_Atom:
+            r = (1.0, 1 if x.is_Symbol else 0, 1.0)
+        elif x.is_Add or x.is_Mul:
+            parts = [visit(a) for a in x.args]
+            work = max(p[2] for p in parts)
+            if x.is_Add:
+                terms, deg = float(sum(p[0] for p in parts)), max(p[1] for p in parts)
+            else:
+                terms, deg = math.prod(p[0] for p in parts), sum(p[1] for p in parts)
+            r = (terms, deg, max(work, terms))
+        elif x.is_Pow and x.exp.is_Integer:
+            t, d, w = visit(x.base)
+            n = abs(int(x.exp))
+            terms = _multichoose(t, n)
+            if x.exp > 0:
+                r = (terms, d * n, max(w, terms))
+            else:  # expand() expands the denominator; the quotient is one term of the result
+                r = (1.0, 0, max(w, terms))
+        else:  # rational powers, functions: one term of the result, arguments expanded inside
+            ws = [visit(a)[2] for a in x.args]
+            r = (1.0, 0, max(ws + [1.0]))
+        memo[x] = r
+        return r
+
+    return visit(as_expr(e))
+
+
+def _multichoose(t: float, n: int) -> float:
+    """``C(n + t - 1, n)`` as a float (``inf`` when huge)."""
+    if n == 0 or t <= 1:
+        return 1.0
+    if not math.isfinite(t):
+        return math.inf
+    lg = math.lgamma(n + t) - math.lgamma(n + 1) - math.lgamma(t)
+    return math.exp(lg) if lg < 690 else math.inf
+
+
+def check_expansion(e, key: str, max_terms: int | None = MAX_EXPANDED_TERMS,
+                    max_degree: int | None = MAX_TOTAL_DEGREE) -> None:
+    """Raise :class:`SpecError` naming ``key`` when expanding ``e`` would exceed the bounds."""
+    if max_terms is None and max_degree is None:
+        return
+    terms, deg, work = expansion_bound(e)
+    size = max(terms, work)
+    if max_terms is not None and size > max_terms:
+        raise SpecError(f"{key}: expanding this expression gives up to {size:.3g} terms (limit {max_terms}); "
+                        f"simplify it, or pass --allow-expensive (allow_expensive=True) to go ahead")
+    if max_degree is not None and deg > max_degree:
+        raise SpecError(f"{key}: the expanded expression has total degree up to {deg} (limit {max_degree}); "
+                        f"simplify it, or pass --allow-expensive (allow_expensive=True) to go ahead")
 
 
 _KW_PREFIX = "__symrg_kw_"
@@ -118,8 +237,8 @@ _KW_PREFIX = "__symrg_kw_"
 def _parse_tree(text, key):
     """``ast`` of an expression; Python keywords used as names (``lambda``) are allowed."""
     if not isinstance(text, str):
-        raise SpecError(f"{key}: expected an expression string, got {type(text).__name__} {text!r}")
-    text = text.strip()
+        raise SpecError(f"{key}: expected an expression string, got {type(text).__name__} {repr(text)[:60]}")
+    text = original = text.strip()
     if len(text) > MAX_EXPRESSION_CHARS:
         raise SpecError(f"{key}: expression of {len(text)} characters (at most {MAX_EXPRESSION_CHARS})")
     try:
@@ -128,10 +247,13 @@ def _parse_tree(text, key):
             text = tokenize.untokenize(
                 (t.type, _KW_PREFIX + t.string if t.type == tokenize.NAME and keyword.iskeyword(t.string)
                  and t.string not in ("True", "False", "None") else t.string) for t in toks).strip()
-        return ast.parse(text, mode="eval")
+        with warnings.catch_warnings():     # '1if x else 2' warns on stderr; the text is refused anyway
+            warnings.simplefilter("ignore", SyntaxWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return ast.parse(text, mode="eval")
     except (SyntaxError, tokenize.TokenError, ValueError) as exc:
         msg = getattr(exc, "msg", None) or str(exc)
-        raise SpecError(f"{key}: cannot parse {text[:200]!r}: {msg}") from None
+        raise SpecError(f"{key}: cannot parse {original[:200]!r}: {msg}") from None
     except (MemoryError, RecursionError):
         raise SpecError(f"{key}: expression too deeply nested ({len(text)} characters)") from None
 

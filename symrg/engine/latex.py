@@ -1,19 +1,42 @@
 """LaTeX export of derived coefficients, flows and diagrams (THEORY.md §3, §6).
 
 Everything goes through ``sympy.latex``; :func:`document` wraps a body in a standalone
-``article`` with ``amsmath`` and a provenance comment header.
+``article`` with ``amsmath`` and a provenance comment header.  Names in an action file are
+identifiers (:mod:`symrg.engine.spec`), so no user text reaches the output verbatim; symbols built
+through the API with other names, and free text, are escaped (:func:`escape_tex`).
 """
 from __future__ import annotations
 
 import sympy as sp
 from .expr import as_expr
 
-__all__ = ["latex_expr", "result_to_latex", "document"]
+__all__ = ["latex_expr", "result_to_latex", "document", "escape_tex"]
+
+
+_TEX_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
+                "^": r"\textasciicircum{}", "_": r"\_", "%": r"\%", "~": r"\textasciitilde{}"}
+
+
+def escape_tex(text: str) -> str:
+    """``text`` as literal LaTeX text: every special character escaped (``\\input{x}`` cannot run)."""
+    return "".join(_TEX_SPECIAL.get(c, c) for c in str(text).replace("\n", " "))
+
+
+def _safe_names(expr) -> dict:
+    """``symbol_names`` for ``sympy.latex``: symbols whose names are not identifiers (an action
+    file cannot make them, but the API can) are printed as escaped ``\\text{...}``."""
+    out = {}
+    for s in expr.atoms(sp.Symbol):
+        if not (s.name.isidentifier() or s.name.replace("<", "").replace(">", "").isidentifier()):
+            out[s] = r"\text{" + escape_tex(s.name) + "}"
+    return out
 
 
 def latex_expr(expr) -> str:
-    """``sympy.latex`` with the local-coupling objects printed as ``f_<(x)``, ``G_>(x,y)``."""
-    return sp.latex(as_expr(expr)).replace("G_{>}", "G_{>}").replace("<", "<").replace(">", ">")
+    """``sympy.latex`` with the local-coupling objects printed as ``f_<(x)``, ``G_>(x,y)``; symbol
+    names that are not identifiers are escaped (:func:`escape_tex`)."""
+    e = as_expr(expr)
+    return sp.latex(e, symbol_names=_safe_names(e))
 
 
 def _monomial_tex(m) -> str:

@@ -50,11 +50,26 @@ Schema (every table optional except ``[fields]`` and something to integrate)::
 
 Names used in an expression must be declared fields, parameters, sums, or symbols created by
 the file (propagator names, tensor components); anything else is an "unknown symbol" error.
+
+Names (table keys, propagator families, cutoffs) are identifiers not starting with ``_``,
+normalised to NFC; a name whose NFKC form differs (``ﬁ``, full-width letters) is refused, because
+Python's tokenizer reads identifiers in NFKC and the name would silently become another one in
+expressions.  One name is one SymPy symbol in the whole file: a propagator name is a positive
+symbol wherever it appears, an undeclared name of the interaction a real one (without
+``[parameters]``), a mode family ``lambda`` exists only as ``lambda_1 .. lambda_M``.  Every value
+is type-checked (a table where a string is required, ``propagator = nan``, a list as ``field`` are
+errors naming the key), and an integrated field that appears in no interaction term is an error
+(a typo would otherwise give a confident answer).  Files are read only if they are regular UTF-8
+files of at most ``MAX_FILE_BYTES``.
 """
 from __future__ import annotations
 
 import ast
 import itertools
+import json
+import math
+import stat
+import unicodedata
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10
@@ -69,11 +84,92 @@ from .expr import _parse_tree, _unmangle, parse_expression
 
 MAX_MODES = 10_000           # modes in one field family
 MAX_TENSOR_COMPONENTS = 100_000
+MAX_FILE_BYTES = 1_000_000   # an action file is text of a few kilobytes
 
-__all__ = ["parse_action", "load_action"]
+__all__ = ["parse_action", "load_action", "MAX_FILE_BYTES"]
 _ASSUMPTIONS = {"real": {"real": True}, "positive": {"positive": True},
                 "nonnegative": {"nonnegative": True}}
+_TOP_KEYS = ("name", "parameters", "fields", "sums", "action", "couplings")
 _FIELD_KEYS = {"role", "propagator", "modes", "cutoff", "local"}
+_COUPLING_KEYS = {"tensor": {"kind", "field", "rank", "prefactor"}, "local": {"kind", "field", "expression"}}
+
+
+def _describe(v) -> str:
+    """A short, one-line description of a TOML value for error messages."""
+    if isinstance(v, dict):
+        return "a table"
+    if isinstance(v, list):
+        return "a list"
+    if isinstance(v, bool):
+        return f"the boolean {str(v).lower()}"
+    text = repr(v)
+    return f"{type(v).__name__} {text if len(text) <= 60 else text[:57] + '...'}"
+
+
+def _q(raw) -> str:
+    """A TOML key as it appears in a key path (quoted like TOML when it is not a bare name)."""
+    return raw if isinstance(raw, str) and raw.isidentifier() and raw.isascii() else json.dumps(str(raw), ensure_ascii=False)
+
+
+def _name(raw, key: str) -> str:
+    """A name of the file (field, parameter, sum, coupling, cutoff), normalised to NFC.
+
+    Names must be identifiers not starting with ``_``.  Expressions are parsed by Python's
+    tokenizer, which reads identifiers in NFKC form; a name whose NFKC form differs from its NFC form
+    (compatibility characters such as the ligature ``ﬁ``) would silently become a different name in
+    expressions, so it is refused with the spelling to use.  NFD and NFC spellings of the same name
+    are one name.
+    """
+    if not isinstance(raw, str):
+        raise SpecError(f"{key}: expected a name, got {_describe(raw)}")
+    n = unicodedata.normalize("NFC", raw)
+    if not n.isidentifier() or n.startswith("_"):
+        raise SpecError(f"{key}: {raw!r} is not a valid name (expected a letter followed by letters, digits or "
+                        f"'_', e.g. u, G_a, lambda)")
+    k = unicodedata.normalize("NFKC", n)
+    if k != n:
+        raise SpecError(f"{key}: the name {raw!r} contains compatibility characters; expressions read it as "
+                        f"{k!r} (identifiers are NFKC-normalised), so write {k!r}")
+    return n
+
+
+def _table(data: dict, key: str) -> dict:
+    v = data.get(key, {})
+    if not isinstance(v, dict):
+        raise SpecError(f"{key}: expected a table ([{key}]), got {_describe(v)}")
+    return v
+
+
+def _expr_text(v, key: str) -> str:
+    """An expression given as a string or a finite TOML number."""
+    if isinstance(v, str):
+        return v
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        if isinstance(v, float) and not math.isfinite(v):
+            raise SpecError(f"{key}: {v!r} is not a finite number (expected an expression such as \"G\" or 0.5)")
+        return repr(v)
+    raise SpecError(f"{key}: expected an expression string, got {_describe(v)}")
+
+
+def _action_texts(act: dict) -> list:
+    """``[(key, text)]`` of ``[action] interaction`` (a string or a list of strings) and ``source``."""
+    out = []
+    texts = act.get("interaction", [])
+    if isinstance(texts, str):
+        out.append(("action.interaction", texts))
+    elif isinstance(texts, list):
+        for i, t in enumerate(texts):
+            if not isinstance(t, str):
+                raise SpecError(f"action.interaction[{i}]: expected an expression string, got {_describe(t)}")
+            out.append((f"action.interaction[{i}]", t))
+    else:
+        raise SpecError(f"action.interaction: expected an expression string or a list of strings, "
+                        f"got {_describe(texts)}")
+    if "source" in act:
+        if not isinstance(act["source"], str):
+            raise SpecError(f"action.source: expected an expression string, got {_describe(act['source'])}")
+        out.append(("action.source", act["source"]))
+    return out
 
 
 def _mode_symbols(name: str, modes: int):
@@ -84,65 +180,96 @@ def _tensor_name(name, idx, big):
     return f"{name}_" + ("_".join(map(str, idx)) if big else "".join(map(str, idx)))
 
 
-def parse_action(data: dict, name: str = "") -> Action:
-    """Build an :class:`Action` from the mapping of an action file (see module docstring)."""
+def parse_action(data: dict, name: str = "", *, allow_expensive: bool = False) -> Action:
+    """Build an :class:`Action` from the mapping of an action file (see module docstring).
+
+    One name is one SymPy symbol everywhere in the file: propagator names are positive symbols
+    wherever they appear, undeclared names of the interaction real ones (without a
+    ``[parameters]`` table), mode families ``lambda -> lambda_k`` are positive.  An integrated
+    field that appears in no interaction term is an error (a typo would otherwise give a
+    confident answer).  ``allow_expensive`` lifts the bound on the expanded size of expressions.
+    """
+    limits = {"max_terms": None, "max_degree": None} if allow_expensive else {}
+
+    def parse(text, key, table, fields=frozenset()):
+        return parse_expression(text, table, key, fields, **limits)
+
     if not isinstance(data, dict):
-        raise SpecError("action file: top level must be a table")
-    unknown = set(data) - {"name", "parameters", "fields", "sums", "action", "couplings"}
+        raise SpecError(f"action file: the top level must be a table, got {_describe(data)}")
+    unknown = [k for k in data if k not in _TOP_KEYS]
     if unknown:
-        raise SpecError(f"unknown top-level key(s) {sorted(unknown)}; expected name, parameters, "
+        raise SpecError(f"unknown top-level key(s) {sorted(map(str, unknown))}; expected name, parameters, "
                         f"fields, sums, action, couplings")
-    name = str(data.get("name", name))
-    names: dict = {}
-    params = []
-    for p, kind in dict(data.get("parameters", {})).items():
-        if kind not in _ASSUMPTIONS:
-            raise SpecError(f"parameters.{p}: expected one of {sorted(_ASSUMPTIONS)}, got {kind!r}")
-        if not p.isidentifier():
-            raise SpecError(f"parameters.{p}: not a valid name")
-        names[p] = sp.Symbol(p, **_ASSUMPTIONS[kind])
-        params.append(names[p])
-    sums = []
-    for s, spec in dict(data.get("sums", {})).items():
-        key = f"sums.{s}"
-        if not isinstance(spec, dict) or "summand" not in spec:
-            raise SpecError(f"{key}: expected a table with key 'summand'")
-        kappa = sp.Symbol(str(spec.get("cutoff", "kappa")))
-        sym = sp.Symbol(s, positive=True)
-        summand_names = dict(names)
-        tree_names = _free_names(spec["summand"], f"{key}.summand")
-        for n in tree_names - set(names):
-            summand_names[n] = sp.Symbol(f"{n}_{kappa}", positive=True)
-        summand = parse_expression(spec["summand"], summand_names, f"{key}.summand")
-        names[s] = sym
-        sums.append(ModeSum(sym, summand, kappa))
+    title = data.get("name", name)
+    if not isinstance(title, str):
+        raise SpecError(f"name: expected a string (free text), got {_describe(title)}")
+    params_tbl, sums_tbl = _table(data, "parameters"), _table(data, "sums")
+    act, couplings_tbl = _table(data, "action"), _table(data, "couplings")
     fields_tbl = data.get("fields")
     if not isinstance(fields_tbl, dict) or not fields_tbl:
         raise SpecError("fields: at least one field table [fields.NAME] is required")
-    kept, integ, props, local_fields, fdesc = [], [], [], {}, []
+    bad = set(act) - {"interaction", "source"}
+    if bad:
+        raise SpecError(f"action: unknown key(s) {sorted(map(str, bad))}; allowed: interaction, source")
+    action_texts = _action_texts(act)
+
+    names: dict = {}     # name -> the one SymPy symbol of the file
+    origin: dict = {}    # name -> key that introduced it
+
+    def register(n, sym, key):
+        if n in names or n in local_fields:
+            raise SpecError(f"{key}: the name {n!r} is already used ({origin[n]})")
+        names[n] = sym
+        origin[n] = key
+
+    def shared(n, make, key):
+        """The symbol of ``n`` if the file already has one, else ``make()`` registered under ``n``."""
+        if n not in names:
+            names[n] = make()
+            origin[n] = key
+        return names[n]
+
+    local_fields: dict = {}
+    params = []
+    for raw, kind in params_tbl.items():
+        key = f"parameters.{_q(raw)}"
+        if not isinstance(kind, str) or kind not in _ASSUMPTIONS:
+            raise SpecError(f"{key}: expected one of {sorted(_ASSUMPTIONS)}, got {_describe(kind)}")
+        p = _name(raw, key)
+        register(p, sp.Symbol(p, **_ASSUMPTIONS[kind]), key)
+        params.append(names[p])
+
+    # fields, pass 1: every field symbol exists before any expression is read
+    kept, integ, fdesc, finfo = [], [], [], []
     field_syms = set()
-    for fname, spec in fields_tbl.items():
-        key = f"fields.{fname}"
+    for raw, spec in fields_tbl.items():
+        key = f"fields.{_q(raw)}"
+        fname = _name(raw, key)
         if not isinstance(spec, dict):
-            raise SpecError(f"{key}: expected a table")
+            raise SpecError(f"{key}: expected a table, got {_describe(spec)}")
         bad = set(spec) - _FIELD_KEYS
         if bad:
-            raise SpecError(f"{key}: unknown key(s) {sorted(bad)}; allowed: {sorted(_FIELD_KEYS)}")
+            raise SpecError(f"{key}: unknown key(s) {sorted(map(str, bad))}; allowed: {sorted(_FIELD_KEYS)}")
         role = spec.get("role")
-        if role not in ("kept", "integrated", "split"):
-            raise SpecError(f"{key}.role: expected 'kept', 'integrated' or 'split', got {role!r}")
-        if fname in names:
-            raise SpecError(f"{key}: name {fname!r} is already a parameter")
-        prop_text = spec.get("propagator")
-        if role != "kept" and prop_text is None:
+        if not isinstance(role, str) or role not in ("kept", "integrated", "split"):
+            raise SpecError(f"{key}.role: expected 'kept', 'integrated' or 'split', got {_describe(role)}")
+        prop = spec.get("propagator")
+        if role != "kept" and prop is None:
             raise SpecError(f"{key}.propagator: required for a {role} field")
-        if spec.get("local", False):
+        local = spec.get("local", False)
+        if not isinstance(local, bool):
+            raise SpecError(f"{key}.local: expected true or false, got {_describe(local)}")
+        if local:
             if role != "split" or "modes" in spec:
                 raise SpecError(f"{key}: a local field needs role = 'split' and no 'modes'")
-            pname = str(prop_text)
-            if not pname.isidentifier():
-                raise SpecError(f"{key}.propagator: a local field takes a propagator family name, got {pname!r}")
+            if not (isinstance(prop, str) and prop.isidentifier()):
+                raise SpecError(f"{key}.propagator: a local field takes a propagator family name, got "
+                                f"{_describe(prop)}")
+            pname = _name(prop, f"{key}.propagator")
+            if fname in names or fname in local_fields:
+                raise SpecError(f"{key}: the name {fname!r} is already used ({origin[fname]})")
             local_fields[fname] = (sp.Symbol(fname), sp.Symbol(pname, positive=True))
+            origin[fname] = key
             fdesc.append({"name": fname, "role": "split", "local": True,
                           "kept": f"{fname}_<(x)", "integrated": f"{fname}_>(x)",
                           "propagator": f"G_>(x,y) = sum_{{k>kappa}} {pname}_k phi_k(x) phi_k(y)"})
@@ -152,126 +279,174 @@ def parse_action(data: dict, name: str = "") -> Action:
             syms, labels = [sp.Symbol(fname)], [None]
         else:
             if isinstance(modes, bool) or not isinstance(modes, int) or not 1 <= modes <= MAX_MODES:
-                raise SpecError(f"{key}.modes: expected an integer in [1, {MAX_MODES}], got {modes!r}")
+                raise SpecError(f"{key}.modes: expected an integer in [1, {MAX_MODES}], got {_describe(modes)}")
             syms, labels = _mode_symbols(fname, modes), list(range(1, modes + 1))
         if role == "split":
             cut = spec.get("cutoff")
             if modes is None or isinstance(cut, bool) or not isinstance(cut, int) or not 0 <= cut <= modes:
                 raise SpecError(f"{key}.cutoff: a split field needs 'modes' and an integer cutoff in "
-                                f"[0, modes], got {cut!r}")
+                                f"[0, modes], got {_describe(cut)}")
             roles = ["kept" if k <= cut else "integrated" for k in labels]
         else:
             if "cutoff" in spec:
                 raise SpecError(f"{key}.cutoff: only a 'split' field takes a cutoff")
             roles = [role] * len(syms)
+        for s_, r in zip(syms, roles):
+            register(str(s_), s_, key)
+            (kept if r == "kept" else integ).append(s_)
+            field_syms.add(s_)
+        finfo.append((fname, key, spec, syms, labels, roles))
+
+    sums = []
+    for raw, spec in sums_tbl.items():
+        key = f"sums.{_q(raw)}"
+        s = _name(raw, key)
+        if not isinstance(spec, dict) or "summand" not in spec:
+            raise SpecError(f"{key}: expected a table with key 'summand', got {_describe(spec)}")
+        bad = set(spec) - {"summand", "cutoff"}
+        if bad:
+            raise SpecError(f"{key}: unknown key(s) {sorted(map(str, bad))}; allowed: cutoff, summand")
+        cut = _name(spec.get("cutoff", "kappa"), f"{key}.cutoff")
+        kappa = shared(cut, lambda: sp.Symbol(cut), f"{key}.cutoff")
+        if kappa in field_syms:
+            raise SpecError(f"{key}.cutoff: {cut!r} is a field")
+        sym = sp.Symbol(s, positive=True)
+        register(s, sym, key)
+        summand_names = dict(names)
+        for n in _free_names(spec["summand"], f"{key}.summand") - set(names):
+            fam = f"{n}_{kappa}"
+            summand_names[n] = shared(fam, lambda fam=fam: sp.Symbol(fam, positive=True), f"{key}.summand")
+        summand = parse(spec["summand"], f"{key}.summand", summand_names)
+        sums.append(ModeSum(sym, summand, kappa))
+
+    # fields, pass 2: propagators.  Undeclared names are positive symbols, one per name for the
+    # whole file; in a field with modes they are mode families (lambda -> lambda_1 .. lambda_M).
+    ptexts, families, plain = {}, {}, {}
+    for fname, key, spec, syms, labels, roles in finfo:
+        if spec.get("propagator") is None:
+            continue
+        pkey = f"{key}.propagator"
+        text = ptexts[fname] = _expr_text(spec["propagator"], pkey)
+        for n in _free_names(text, pkey) - set(names):
+            (families if labels[0] is not None else plain).setdefault(n, pkey)
+    for n in sorted(set(families) & set(plain)):
+        raise SpecError(f"{families[n]}: {n!r} is a mode family here ({n}_1, {n}_2, ...) but a single "
+                        f"parameter in {plain[n]}; declare it under [parameters] (one value for all modes) "
+                        f"or use two names")
+    for n, pkey in plain.items():
+        register(n, sp.Symbol(n, positive=True), pkey)
+    props, sym_field = [], {}
+    for fname, key, spec, syms, labels, roles in finfo:
         dprops = {}
-        for s, lab, r in zip(syms, labels, roles):
-            (kept if r == "kept" else integ).append(s)
-            field_syms.add(s)
-            names[str(s)] = s
-            if prop_text is not None:
-                g = _parse_propagator(prop_text, names, f"{key}.propagator", lab, params, sums)
-                props.append((s, g))
-                dprops[str(s)] = str(g)
-        fdesc.append({"name": fname, "role": role, "symbols": [str(s) for s in syms],
-                      "kept": [str(s) for s, r in zip(syms, roles) if r == "kept"],
-                      "integrated": [str(s) for s, r in zip(syms, roles) if r == "integrated"],
+        if fname in ptexts:
+            pkey = f"{key}.propagator"
+            fam = sorted(_free_names(ptexts[fname], pkey) & set(families) - set(names)) if labels[0] else []
+            tmpl = {n: sp.Dummy(n, positive=True) for n in fam}
+            g0 = parse(ptexts[fname], pkey, {**names, **tmpl})
+            for s_, lab in zip(syms, labels):
+                sub = {tmpl[n]: shared(f"{n}_{lab}", lambda n=n, lab=lab: sp.Symbol(f"{n}_{lab}", positive=True),
+                                       pkey) for n in fam}
+                g = g0.xreplace(sub) if sub else g0
+                props.append((s_, g))
+                sym_field[s_] = key
+                dprops[str(s_)] = str(g)
+        fdesc.append({"name": fname, "role": spec["role"], "symbols": [str(s_) for s_ in syms],
+                      "kept": [str(s_) for s_, r in zip(syms, roles) if r == "kept"],
+                      "integrated": [str(s_) for s_, r in zip(syms, roles) if r == "integrated"],
                       "propagators": dprops})
-    interaction = sp.Integer(0)
-    act = data.get("action", {})
-    if not isinstance(act, dict):
-        raise SpecError("action: expected a table")
-    bad = set(act) - {"interaction", "source"}
-    if bad:
-        raise SpecError(f"action: unknown key(s) {sorted(bad)}; allowed: interaction, source")
-    fsyms = sorted(field_syms, key=str)
+
+    # expressions of [action] and [couplings.*]
+    coupling_texts = []
+    for raw, spec in couplings_tbl.items():
+        key = f"couplings.{_q(raw)}"
+        cname = _name(raw, key)
+        if not isinstance(spec, dict):
+            raise SpecError(f"{key}: expected a table, got {_describe(spec)}")
+        kind = spec.get("kind")
+        if not isinstance(kind, str) or kind not in _COUPLING_KEYS:
+            raise SpecError(f"{key}.kind: expected 'tensor' or 'local', got {_describe(kind)}")
+        bad = set(spec) - _COUPLING_KEYS[kind]
+        if bad:
+            raise SpecError(f"{key}: unknown key(s) {sorted(map(str, bad))} for kind = {kind!r}; allowed: "
+                            f"{sorted(_COUPLING_KEYS[kind])}")
+        fld = spec.get("field")
+        if not isinstance(fld, str):
+            raise SpecError(f"{key}.field: expected the name of a declared field, got {_describe(fld)}")
+        fld = unicodedata.normalize("NFC", fld)
+        text_key = "prefactor" if kind == "tensor" else "expression"
+        text = _expr_text(spec.get(text_key, "1" if kind == "tensor" else None), f"{key}.{text_key}")
+        coupling_texts.append((cname, key, kind, fld, spec, f"{key}.{text_key}", text))
     local_names = set(local_fields)
-    strict = "parameters" in data
-    if not strict:
-        # No [parameters] table: every name that is not a field is a (real) parameter.
-        for sect, texts_ in _expression_texts(data):
-            for n in _free_names(texts_, sect) - set(names) - local_names:
-                names[n] = sp.Symbol(n, real=True)
+    all_texts = action_texts + [(tkey, text) for *_, tkey, text in coupling_texts]
+    for tkey, text in all_texts:
+        used = _free_names(text, tkey)
+        for n in sorted(used & set(families) - set(names)):
+            raise SpecError(f"{tkey}: {n!r} is a mode family of {families[n]} ({n}_1, {n}_2, ...); write "
+                            f"{n}_k for one mode, or declare {n} under [parameters]")
+    if "parameters" not in data:
+        # No [parameters] table: every other name is a (real) parameter.
+        for tkey, text in all_texts:
+            for n in sorted(_free_names(text, tkey) - set(names) - local_names):
+                register(n, sp.Symbol(n, real=True), tkey)
                 params.append(names[n])
-    texts = act.get("interaction", [])
-    for i, text in enumerate([texts] if isinstance(texts, str) else list(texts)):
-        key = "action.interaction" + ("" if isinstance(texts, str) else f"[{i}]")
-        _reject_local(text, local_names, key)
-        e = parse_expression(text, names, key, field_syms)
-        _check_poly(e, fsyms, key)
-        interaction += e
-    if "source" in act:
-        _reject_local(act["source"], local_names, "action.source")
-        e = parse_expression(act["source"], names, "action.source", field_syms)
-        _check_poly(e, fsyms, "action.source")
-        if fsyms and sp.Poly(e, *fsyms).total_degree() > 1:
+    fsyms = sorted(field_syms, key=str)
+    interaction = sp.Integer(0)
+    for tkey, text in action_texts:
+        _reject_local(text, local_names, tkey)
+        e = parse(text, tkey, names, field_syms)
+        _check_poly(e, fsyms, tkey)
+        if tkey == "action.source" and fsyms and sp.Poly(e, *fsyms).total_degree() > 1:
             raise SpecError(f"action.source: a source term must be linear in the fields, got {e}")
         interaction += e
     local = []
-    for cname, spec in dict(data.get("couplings", {})).items():
-        key = f"couplings.{cname}"
-        kind = spec.get("kind") if isinstance(spec, dict) else None
+    fields_by_name = {f[0]: f for f in finfo}
+    for cname, key, kind, fld, spec, tkey, text in coupling_texts:
         if kind == "tensor":
-            interaction += _tensor_coupling(spec, key, fields_tbl, names, params)
-        elif kind == "local":
-            fld = spec.get("field")
+            interaction += _tensor_coupling(spec, key, cname, fld, fields_by_name, names, params, register, parse,
+                                            text)
+        else:
             if fld not in local_fields:
                 raise SpecError(f"{key}.field: {fld!r} is not a declared local field "
                                 f"(declare [fields.{fld}] with role='split', local=true)")
             var, prop = local_fields[fld]
-            e = parse_expression(spec.get("expression"), {**names, fld: var}, f"{key}.expression", {var})
-            _check_poly(e, [var], f"{key}.expression")
+            e = parse(text, tkey, {**names, fld: var}, {var})
+            _check_poly(e, [var], tkey)
             local.append(LocalCoupling(cname, fld, var, sp.expand(e), prop))
-        else:
-            raise SpecError(f"{key}.kind: expected 'tensor' or 'local', got {kind!r}")
     if not integ and not local:
         raise SpecError("fields: nothing to integrate (declare a field with role 'integrated' or 'split')")
-    extra = {g for _, g in props for g in g.free_symbols} | {p for e in [interaction] for p in e.free_symbols}
+    present = interaction.free_symbols
+    for fname, key, spec, syms, labels, roles in finfo:
+        gone = [s_ for s_, r in zip(syms, roles) if r == "integrated"]
+        if gone and not set(gone) & present:
+            raise SpecError(f"{key}: the integrated field {fname!r} appears in no interaction term "
+                            f"([action] interaction/source, [couplings.*]); a typo in a field name? "
+                            f"(declared fields: {', '.join(f[0] for f in finfo)})")
+    _one_symbol_per_name([interaction] + [g for _, g in props] + [m.summand for m in sums])
+    extra = {g for _, g in props for g in g.free_symbols} | set(interaction.free_symbols)
     parameters = tuple(sorted((set(params) | extra) - field_syms - {m.symbol for m in sums}, key=str))
-    for s, g in props:
+    for s_, g in props:
         if g.is_positive is False or g.is_zero:
-            raise SpecError(f"fields.{_field_of(s, fields_tbl)}.propagator: must be positive, got {g}")
+            raise SpecError(f"{sym_field[s_]}.propagator: must be positive, got {g}")
     return Action(kept=tuple(kept), integrated=tuple(integ), propagators=tuple(props),
                   interaction=interaction, parameters=parameters, local=tuple(local), sums=tuple(sums),
-                  name=name, fields=tuple(fdesc))
+                  name=title, fields=tuple(fdesc))
 
 
-def _expression_texts(data):
-    act = data.get("action", {}) if isinstance(data.get("action", {}), dict) else {}
-    texts = act.get("interaction", [])
-    for i, t in enumerate([texts] if isinstance(texts, str) else list(texts)):
-        yield ("action.interaction" + ("" if isinstance(texts, str) else f"[{i}]"), t)
-    if "source" in act:
-        yield ("action.source", act["source"])
-    for cname, spec in dict(data.get("couplings", {})).items():
-        if isinstance(spec, dict):
-            for k in ("expression", "prefactor"):
-                if k in spec:
-                    yield (f"couplings.{cname}.{k}", str(spec[k]))
-
-
-def _field_of(sym, fields_tbl):
-    s = str(sym)
-    for f in fields_tbl:
-        if s == f or s.startswith(f + "_"):
-            return f
-    return s
+def _one_symbol_per_name(exprs) -> None:
+    """Guard: a name stands for one symbol (one set of assumptions) across the file."""
+    seen = {}
+    for e in exprs:
+        for s in e.free_symbols:
+            other = seen.setdefault(s.name, s)
+            if other != s:
+                raise SpecError(f"the name {s.name!r} stands for two symbols with different assumptions "
+                                f"({other.assumptions0} and {s.assumptions0}); declare it under [parameters]")
 
 
 def _free_names(text, key):
     tree = _parse_tree(text, key)
     called = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
     return {_unmangle(n.id) for n in ast.walk(tree) if isinstance(n, ast.Name)} - called
-
-
-def _parse_propagator(text, names, key, label, params, sums):
-    """Propagator of one variable; undeclared names are positive symbols (mode families get ``_k``)."""
-    if isinstance(text, (int, float)) and not isinstance(text, bool):
-        text = repr(text)
-    local_names = dict(names)
-    for n in _free_names(text, key) - set(names):
-        local_names[n] = sp.Symbol(n if label is None else f"{n}_{label}", positive=True)
-    return parse_expression(text, local_names, key)
 
 
 def _reject_local(text, local_names, key):
@@ -287,48 +462,76 @@ def _check_poly(e, fsyms, key):
         raise SpecError(f"{key}: not a polynomial in the fields: {e}")
 
 
-def _tensor_coupling(spec, key, fields_tbl, names, params):
-    fld = spec.get("field")
-    if fld not in fields_tbl or "modes" not in fields_tbl[fld]:
+def _tensor_coupling(spec, key, tname, fld, fields_by_name, names, params, register, parse, pref_text):
+    info = fields_by_name.get(fld)
+    if info is None or info[4][0] is None:
         raise SpecError(f"{key}.field: {fld!r} is not a declared field with 'modes'")
     rank = spec.get("rank")
     if isinstance(rank, bool) or not isinstance(rank, int) or not 1 <= rank <= 8:
-        raise SpecError(f"{key}.rank: expected an integer in [1, 8], got {rank!r}")
-    modes = fields_tbl[fld]["modes"]
-    import math as _m
-
-    n_components = _m.comb(modes + rank - 1, rank)
+        raise SpecError(f"{key}.rank: expected an integer in [1, 8], got {_describe(rank)}")
+    syms = info[3]
+    modes = len(syms)
+    n_components = math.comb(modes + rank - 1, rank)
     if n_components > MAX_TENSOR_COMPONENTS:
         raise SpecError(f"{key}: a rank-{rank} symmetric coupling over {modes} modes has {n_components} "
                         f"components (at most {MAX_TENSOR_COMPONENTS})")
-    syms = [names[f"{fld}_{k}"] for k in range(1, modes + 1)]
-    pref = parse_expression(str(spec.get("prefactor", "1")), names, f"{key}.prefactor")
-    tname = key.split(".", 1)[1]
+    pref = parse(pref_text, f"{key}.prefactor", names)
     if tname in names:
         raise SpecError(f"{key}: name {tname!r} is already used")
     big = modes > 9
-    total = sp.Integer(0)
+    total = []
     for idx in itertools.combinations_with_replacement(range(1, modes + 1), rank):
         comp = sp.Symbol(_tensor_name(tname, idx, big), real=True)
-        names[str(comp)] = comp
+        register(str(comp), comp, key)
         params.append(comp)
         # number of ordered index tuples with this multiset (the tensor is symmetric)
         count = sp.factorial(rank)
         for _, grp in itertools.groupby(idx):
             count /= sp.factorial(len(list(grp)))
-        total += count * comp * sp.Mul(*[syms[i - 1] for i in idx])
-    return sp.expand(pref * total)
+        total.append(count * comp * sp.Mul(*[syms[i - 1] for i in idx]))
+    return sp.expand(pref * sp.Add(*total))
 
 
-def load_action(path) -> Action:
-    """Read an action file (TOML, see the module docstring)."""
+def load_action(path, *, allow_expensive: bool = False) -> Action:
+    """Read an action file (TOML, see the module docstring).
+
+    The file must be a regular file of at most ``MAX_FILE_BYTES`` bytes of UTF-8 text: a
+    directory, a device (``/dev/zero``), a pipe or binary data is a :class:`SpecError` naming the
+    file, before anything is read past the limit.
+    """
     path = Path(path)
+    shown = repr(str(path))
     try:
+        st = path.stat()
+        if stat.S_ISDIR(st.st_mode):
+            raise SpecError(f"action file {shown} is a directory (expected a TOML file)")
+        if not stat.S_ISREG(st.st_mode):
+            raise SpecError(f"action file {shown} is not a regular file (a device, pipe or socket); "
+                            f"expected a TOML file")
+        if st.st_size > MAX_FILE_BYTES:
+            raise SpecError(f"action file {shown} has {st.st_size} bytes (at most {MAX_FILE_BYTES}: an action "
+                            f"file is a short TOML text)")
         with path.open("rb") as fh:
-            data = tomllib.load(fh)
+            raw = fh.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
-        raise SpecError(f"action file {str(path)!r} does not exist") from None
+        raise SpecError(f"action file {shown} does not exist") from None
+    except PermissionError:
+        raise SpecError(f"action file {shown} cannot be read (permission denied)") from None
+    except OSError as exc:
+        raise SpecError(f"action file {shown} cannot be read ({exc.strerror or exc})") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise SpecError(f"action file {shown} has more than {MAX_FILE_BYTES} bytes (an action file is a short "
+                        f"TOML text)")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError(f"action file {shown} is not UTF-8 text (byte {exc.start}: {raw[exc.start:exc.start + 1]!r}); "
+                        f"expected a TOML file") from None
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"{path}: invalid TOML: {exc}") from None
-    return parse_action(data, name=path.stem)
+    except (RecursionError, MemoryError):
+        raise SpecError(f"{path}: invalid TOML: nested too deeply") from None
+    return parse_action(data, name=path.stem, allow_expensive=allow_expensive)
 

@@ -38,14 +38,17 @@ from sympy.polys.rings import ring
 from ..errors import ParameterError
 from .action import Action
 from .cache import cache_key, dumps_expr, loads_expr, memoised
-from .diagrams import VertexType, enumerate_graph_classes
+from .diagrams import VertexType, _multisets, enumerate_graph_classes
 from .wick import double_factorial
 from .expr import as_expr
 
 __all__ = ["Diagram", "WilsonResult", "wilson_step", "cached_wilson_step", "cumulant_terms", "EngineCostWarning",
-           "estimate_contractions"]
+           "estimate_contractions", "estimate_work", "MAX_ORDER", "WORK_LIMIT"]
 
 COST_WARN_THRESHOLD = 10**9
+MAX_ORDER = 1000             # largest order accepted at all (the work estimate refuses far less)
+WORK_LIMIT = 2_000_000       # steps of estimate_work accepted without allow_expensive (about a minute)
+_MULTISET_STEPS = 25         # fixed cost of one vertex multiset in estimate_work, in steps
 
 
 class EngineCostWarning(UserWarning):
@@ -167,6 +170,21 @@ def _load_result(text: str, action):
 # ----------------------------------------------------------------------------------------------
 # moments route (mode fields)
 
+def _active(action: Action) -> Action:
+    """The action restricted to the fields that appear in ``S_int`` (the others decouple: their
+    Gaussian integrals are the normalisation that ``S_eff`` drops, and kept fields outside ``S_int``
+    only enter ``S_0``).  Keeps the cost of a step independent of absent modes."""
+    free = action.interaction.free_symbols
+    kept = tuple(s for s in action.kept if s in free)
+    integ = tuple(s for s in action.integrated if s in free)
+    if len(kept) == len(action.kept) and len(integ) == len(action.integrated):
+        return action
+    props = tuple((s, g) for s, g in action.propagators if s in free)
+    return Action(kept=kept, integrated=integ, propagators=props, interaction=action.interaction,
+                  parameters=action.parameters, local=action.local, sums=action.sums, name=action.name,
+                  fields=action.fields)
+
+
 def _placeholders(action: Action):
     props = action.propagator_map
     out = []
@@ -195,8 +213,9 @@ def _coefficient_ring(action: Action, terms, gph):
     return R, [R.ground_new(e) for e in elems]
 
 
-def cumulant_terms(action: Action, order: int) -> list:
+def cumulant_terms(action: Action, order: int, progress=None) -> list:
     """``[T_1, ..., T_order]``, ``T_n = (-1)^{n+1} kappa_n / n!`` as dicts kept-monomial -> expr."""
+    action = _active(action)
     terms = action.interaction_terms()
     if not terms:
         return [dict() for _ in range(order)]
@@ -228,7 +247,9 @@ def cumulant_terms(action: Action, order: int) -> list:
     nb = len(action.integrated)
     P = {(0,) * nb: R.one}
     mus = []
-    for _ in range(order):
+    for k in range(order):
+        if progress is not None:
+            progress("moments", k + 1)
         Q = {}
         for e1, p1 in P.items():
             for e2, s2 in S.items():
@@ -273,7 +294,8 @@ def _split_by_kept(T, R, nk, kept, subs) -> dict:
 # diagram route
 
 def mode_vertex_types(action: Action) -> list:
-    """Vertex types (monomials of ``S_int``) for the mode fields."""
+    """Vertex types (monomials of ``S_int``) for the mode fields (those that appear in ``S_int``)."""
+    action = _active(action)
     out = []
     for c, kexp, bexp in action.interaction_terms():
         lab = sp.Mul(*[s ** e for s, e in zip(action.fields_all, tuple(kexp) + tuple(bexp))])
@@ -295,14 +317,17 @@ def _loops(gc) -> int:
     return n_edges - gc.order + 1
 
 
-def mode_diagrams(action: Action, order: int) -> list:
+def mode_diagrams(action: Action, order: int, progress=None) -> list:
     """Diagrams at orders ``1..order`` for the mode fields (see :mod:`symrg.engine.diagrams`)."""
+    action = _active(action)
     vtypes = mode_vertex_types(action)
     if not vtypes:
         return []
     props = action.propagator_map
     out = []
     for n in range(1, order + 1):
+        if progress is not None:
+            progress("diagrams", n)
         for gc in enumerate_graph_classes(vtypes, n):
             ext = sp.Mul(*[s ** sum(vtypes[t].external[i] for t in gc.types)
                            for i, s in enumerate(action.kept)])
@@ -335,7 +360,7 @@ def local_objects(coupling):
     return f_less, g_greater, phi
 
 
-def local_diagrams(action: Action, order: int) -> list:
+def local_diagrams(action: Action, order: int, progress=None) -> list:
     """Diagrams of the local couplings (docs/theory.md section 6): vertices at points ``x_v``, edges
     ``G_>(x_v, x_w) = sum_{k>kappa} G_k phi_k(x_v) phi_k(x_w)``, integrals over ``dmu(x_v)``."""
     out = []
@@ -345,6 +370,8 @@ def local_diagrams(action: Action, order: int) -> list:
         kappa = cp.cutoff
         gk = sp.Symbol(f"{cp.propagator}_{kappa}", positive=True)
         for n in range(1, order + 1):
+            if progress is not None:
+                progress("local diagrams", n)
             xs = sp.symbols(f"x_1:{n + 1}", real=True)
             for gc in enumerate_graph_classes(vtypes, n):
                 integrand = sp.Mul(*[f_less(xs[v]) ** vtypes[t].external[0] for v, t in enumerate(gc.types)])
@@ -391,46 +418,166 @@ def estimate_contractions(action: Action, order: int) -> int:
     return total
 
 
-def wilson_step(action: Action, order: int, *, diagrams: bool = True, use_cache: bool = True) -> WilsonResult:
+def _count_sym_matrices(deg, budget: list, cache: dict) -> int:
+    """Number of symmetric non-negative integer matrices with row sums ``deg`` (a diagonal entry
+    uses two half-edges), i.e. what :func:`symrg.engine.diagrams._sym_matrices` lists, counted by
+    a memoised recursion over vertices.  ``budget[0]`` counts down the recursion steps; at zero the
+    count is abandoned and ``math.inf``-like ``-1`` is returned."""
+    deg = tuple(sorted(d for d in deg if d))   # the count is symmetric; isolated vertices add nothing
+    if deg in cache:
+        return cache[deg]
+    n = len(deg)
+    memo = {}
+
+    def splits(total, parts):
+        """Compositions of ``total`` into ``parts`` non-negative entries (iteratively)."""
+        if parts == 0:
+            if total == 0:
+                yield ()
+            return
+        stack = [((), total)]
+        while stack:
+            head, left = stack.pop()
+            if len(head) == parts - 1:
+                yield head + (left,)
+                continue
+            for x in range(left + 1):
+                stack.append((head + (x,), left - x))
+
+    def rec(i, rem):
+        if i == n:
+            return 1
+        key = (i, rem)
+        if key in memo:
+            return memo[key]
+        total = 0
+        r0, rest = rem[0], rem[1:]
+        for loops in range(r0 // 2 + 1):
+            for row in splits(r0 - 2 * loops, len(rest)):
+                budget[0] -= 1
+                if budget[0] < 0:
+                    return -1
+                if any(x > y for x, y in zip(row, rest)):
+                    continue
+                sub = rec(i + 1, tuple(y - x for x, y in zip(row, rest)))
+                if sub < 0:
+                    return -1
+                total += sub
+        memo[key] = total
+        return total
+
+    c = rec(0, deg)
+    if c >= 0:
+        cache[deg] = c
+    return c
+
+
+def estimate_work(action: Action, order: int, diagrams: bool = True, limit: int | None = None) -> dict:
+    """A-priori cost of :func:`wilson_step` in abstract steps, without doing the work.
+
+    ``moments`` (:func:`cumulant_terms`): sum over orders ``k`` of (terms of ``S_int^(k-1)``) x
+    (terms of ``S_int``), the terms of a power bounded both by the distinct products of ``k - 1``
+    monomials and by the exponent ranges of the fields.  ``diagrams``
+    (:func:`symrg.engine.diagrams.enumerate_graph_classes`, and every local coupling): per order
+    and multiset of vertex types a fixed cost plus (type-preserving vertex permutations ``prod_t
+    m_t!``) x (species) x (candidate edge matrices, :func:`_count_sym_matrices`).  The sums stop
+    once they pass ``limit`` (the value is then ``limit + 1``), so refusing ``--order 50`` takes
+    milliseconds.  On the reference machine one step takes 1-50 microseconds (see
+    ``WORK_LIMIT``).
+    """
+    cap = math.inf if limit is None else limit
+    act = _active(action)
+    out = {"moments": 0, "diagrams": 0}
+    terms = act.interaction_terms()
+    if terms and order:
+        T = len(sp.Add.make_args(act.interaction))
+        bexps = {b for _, _, b in terms}
+        nb, nk = len(act.integrated), len(act.kept)
+        dmax_b = [max(b[i] for b in bexps) for i in range(nb)]
+        dmax_k = [max(k[i] for _, k, _ in terms) for i in range(nk)]
+        total = 0
+        for k in range(1, order + 1):
+            products = math.comb(T + k - 2, k - 1)
+            exps = math.prod((k - 1) * d + 1 for d in dmax_b) * math.prod(k * d + 1 for d in dmax_k)
+            total += min(products, exps) * T
+            if total > cap:
+                total = int(cap) + 1
+                break
+        out["moments"] = total
+    vgroups = ([mode_vertex_types(act)] if diagrams else []) + [_local_vertex_types(c) for c in act.local]
+    total = 0
+    budget = [int(min(cap, 10**7))]   # counting steps <= listing steps: running out means "over the limit"
+    counts: dict = {}
+    for vts in vgroups:
+        if not vts:
+            continue
+        n_species = len(vts[0].legs)
+        for n in range(1, order + 1):
+            if math.comb(len(vts) + n - 1, n) > cap:
+                out["diagrams"] = int(cap) + 1
+                return out
+            for combo in _multisets(vts, n):
+                perms = math.prod(math.factorial(len(list(g))) for _, g in itertools.groupby(combo))
+                work = perms * n_species
+                for s in range(n_species):
+                    if total + work > cap:
+                        break
+                    c = _count_sym_matrices([vts[t].legs[s] for t in combo], budget, counts)
+                    work = work * c if c >= 0 else math.inf
+                total += _MULTISET_STEPS + work
+                if total > cap:
+                    out["diagrams"] = int(cap) + 1
+                    return out
+    out["diagrams"] = int(total)
+    return out
+
+
+def wilson_step(action: Action, order: int, *, diagrams: bool = True, use_cache: bool = True,
+                progress=None) -> WilsonResult:
     """Integrate out the integrated fields of ``action`` to ``order`` in ``S_int`` (docs/theory.md section 3).
 
     See the module docstring for the normalisation of ``S_eff``. Results are memoised in memory
     and on disk (:mod:`symrg.engine.cache`). ``diagrams=False`` skips the diagram list (faster);
-    mode-field coefficients always come from the moment route.
+    mode-field coefficients always come from the moment route.  ``progress(stage, n)`` is called
+    as each order ``n`` of a stage (``moments``, ``diagrams``, ``local diagrams``) starts.  The
+    cost can be estimated first with :func:`estimate_work` (``symrg derive`` refuses past
+    ``WORK_LIMIT`` unless ``--allow-expensive``).
     """
-    if isinstance(order, bool) or not isinstance(order, int) or order < 0:
-        raise ParameterError("order", order, "an integer >= 0")
+    if isinstance(order, bool) or not isinstance(order, int) or not 0 <= order <= MAX_ORDER:
+        raise ParameterError("order", order, f"an integer in [0, {MAX_ORDER}]")
     if use_cache:
-        return cached_wilson_step(action, order, diagrams)
+        return cached_wilson_step(action, order, diagrams, progress)
     est = estimate_contractions(action, order)
     if est > COST_WARN_THRESHOLD:
         warnings.warn(f"order {order} needs about {est:.3g} Wick contractions; the derivation may be "
                       f"slow (try a lower order or diagrams=False)", EngineCostWarning, stacklevel=2)
-    return _compute(action, order, diagrams)
+    return _compute(action, order, diagrams, progress)
 
 
-def cached_wilson_step(action, order: int, diagrams: bool):
+def cached_wilson_step(action, order: int, diagrams: bool, progress=None):
     """:func:`wilson_step` with in-memory and on-disk memoisation (:mod:`symrg.engine.cache`)."""
     return memoised(cache_key(action, order, diagrams),
-                    lambda: wilson_step(action, order, diagrams=diagrams, use_cache=False),
+                    lambda: wilson_step(action, order, diagrams=diagrams, use_cache=False, progress=progress),
                     _dump_result, lambda text: _load_result(text, action))
 
 
 def _mono_key(m):
-    deg = sum(sp.Poly(m, *m.free_symbols).degree_list()) if m.free_symbols else 0
+    if not m.free_symbols:
+        return (0, str(m))
+    deg = sum(int(e) for b, e in m.as_powers_dict().items() if b.free_symbols and e.is_Integer)
     return (deg, str(m))
 
 
-def _compute(action: Action, order: int, want_diagrams: bool) -> WilsonResult:
+def _compute(action: Action, order: int, want_diagrams: bool, progress=None) -> WilsonResult:
     by_order = [dict() for _ in range(order + 1)]
     props = action.propagator_map
     for s in action.kept:
         if s in props:
             by_order[0][s ** 2] = 1 / (2 * props[s])
-    for n, T in enumerate(cumulant_terms(action, order), start=1):
+    for n, T in enumerate(cumulant_terms(action, order, progress), start=1):
         by_order[n] = T
-    diags = mode_diagrams(action, order) if want_diagrams else []
-    ldiags = local_diagrams(action, order)
+    diags = mode_diagrams(action, order, progress) if want_diagrams else []
+    ldiags = local_diagrams(action, order, progress)
     for d in ldiags:
         by_order[d.order][d.external] = by_order[d.order].get(d.external, 0) + d.expression
     coefficients = {}

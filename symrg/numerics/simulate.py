@@ -87,34 +87,41 @@ class HarmonicTarget:
         return y
 
 
-def simulate_learning_curve(kernel, dim: int, ridge: float, ns, target: dict[int, float], trials: int = 10,
-                            seed: int = 0, n_test: int = 2000, progress=None) -> list[dict]:
-    """Test MSE of exact GP regression on the sphere, mean and standard error over trials."""
-    dim = check_int(dim, "dim", 2, None)
-    s2 = check_ridge(ridge)
-    trials = check_int(trials, "trials", 1, None)
-    n_test = check_int(n_test, "n_test", 1, None)
-    ns = [check_int(n, "n", 1, None) for n in ns]
-    rng = np.random.default_rng(seed)
-    results = {n: [] for n in ns}
-    total = trials * len(ns)
-    done = 0
-    for t in range(trials):
-        f = HarmonicTarget.random(dim, target, rng)
-        Xt = sample_sphere(n_test, dim, rng)
-        yt = f(Xt)
-        for n in ns:
-            X = sample_sphere(n, dim, rng)
-            y = f(X) + math.sqrt(s2) * rng.standard_normal(n)
-            alpha = ridge_solve(kernel.gram(X), y, s2 + 1e-12 * kernel.k1)
-            pred = kernel.gram(Xt, X) @ alpha
-            results[n].append(float(np.mean((pred - yt) ** 2)))
-            done += 1
-            if progress:
-                progress(done, total)
+def sphere_trial(kernel, dim: int, ridge: float, ns, target: dict[int, float], n_test: int, seed_seq) -> list:
+    """One trial on the sphere: a random target, ``n_test`` test inputs and, for each ``n``, ``n``
+    training inputs with label noise of variance ``ridge``; returns the test MSE per ``n`` (against
+    the clean target).  Pure: everything random comes from ``seed_seq``."""
+    rng = np.random.default_rng(seed_seq)
+    f = HarmonicTarget.random(dim, target, rng)
+    Xt = sample_sphere(n_test, dim, rng)
+    yt = f(Xt)
     out = []
     for n in ns:
-        v = np.array(results[n])
+        X = sample_sphere(n, dim, rng)
+        y = f(X) + math.sqrt(ridge) * rng.standard_normal(n)
+        alpha = ridge_solve(kernel.gram(X), y, ridge + 1e-12 * kernel.k1)
+        out.append(float(np.mean((kernel.gram(Xt, X) @ alpha - yt) ** 2)))
+    return out
+
+
+def simulate_learning_curve(kernel, dim: int, ridge: float, ns, target: dict[int, float], trials: int = 10,
+                            seed: int = 0, n_test: int = 2000, progress=None, executor=None) -> list[dict]:
+    """Test MSE of exact GP regression on the sphere, mean and standard error over trials.
+
+    Trials are independent tasks (:func:`sphere_trial`, one ``SeedSequence`` child each), run by
+    ``executor`` (:func:`symrg._parallel.executor`; serial by default): the same seed gives the
+    same numbers serially or on a cluster."""
+    from .._parallel import Executor
+
+    dim = check_int(dim, "dim", 2, None)
+    s2 = check_ridge(ridge)
+    n_test = check_int(n_test, "n_test", 1, None)
+    ns = [check_int(n, "n", 1, None) for n in ns]
+    ex = executor or Executor(progress=progress)
+    per = np.array(ex.map(sphere_trial, trial_seeds(seed, trials), kernel, dim, s2, ns, target, n_test))
+    out = []
+    for j, n in enumerate(ns):
+        v = per[:, j]
         sem = float(v.std(ddof=1) / math.sqrt(v.size)) if v.size > 1 else float("nan")
         out.append({"n": n, "simulation_mse": float(v.mean()), "simulation_sem": sem})
     return out
@@ -207,23 +214,27 @@ def trial_seeds(seed: int, trials: int) -> list:
     return np.random.SeedSequence(seed).spawn(trials)
 
 
-def pool_trial(K_pool: np.ndarray, K_test: np.ndarray, Y_pool: np.ndarray, Y_test: np.ndarray, ridge: float,
-               ns, seed_seq) -> tuple[list, list]:
+def pool_trial(X_pool: np.ndarray, X_test: np.ndarray, Y_pool: np.ndarray, Y_test: np.ndarray, kernel,
+               ridge: float, ns, seed_seq) -> tuple[list, list]:
     """One trial of a pool learning curve: nested training sets (the first ``n`` rows of one seeded
     permutation of the pool) fitted by the exact GP posterior mean ``K(x, X)(K + sigma^2 I)^{-1} y``.
 
-    Returns ``(held_out_mse, pool_mse)`` per ``n``: the mean squared error on the held-out rows
-    (``K_test`` is their cross-kernel with the pool) and over the whole pool (the data measure the
-    theories use; it includes the training rows).  Errors are averaged over targets (columns).
+    Returns ``(held_out_mse, pool_mse)`` per ``n``: the mean squared error on the held-out rows and
+    over the whole pool (the data measure the theories use; it includes the training rows).
+    Errors are averaged over targets (columns).  Only the kernel blocks the trial needs are
+    formed (``n_max`` columns), so a worker needs the inputs, not the pool's Gram matrix.
     """
-    P = K_pool.shape[0]
+    P = X_pool.shape[0]
     perm = np.random.default_rng(seed_seq).permutation(P)
+    tr = perm[: max(ns)]
+    K_tr = kernel.gram(X_pool[tr])
+    K_test = kernel.gram(X_test, X_pool[tr])
+    K_pool = kernel.gram(X_pool, X_pool[tr])
     held, pool = [], []
     for n in ns:
-        tr = perm[:n]
-        alpha = ridge_solve(K_pool[np.ix_(tr, tr)], Y_pool[tr], ridge)
-        held.append(float(np.mean((K_test[:, tr] @ alpha - Y_test) ** 2)))
-        pool.append(float(np.mean((K_pool[:, tr] @ alpha - Y_pool) ** 2)))
+        alpha = ridge_solve(K_tr[:n, :n], Y_pool[tr[:n]], ridge)
+        held.append(float(np.mean((K_test[:, :n] @ alpha - Y_test) ** 2)))
+        pool.append(float(np.mean((K_pool[:, :n] @ alpha - Y_pool) ** 2)))
     return held, pool
 
 

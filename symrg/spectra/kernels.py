@@ -28,6 +28,48 @@ from .._validate import check_int, check_positive, check_ridge
 from ..errors import ParameterError
 
 ACTIVATIONS = ("relu", "step", "erf")
+Q_MIN, Q_MAX = 1e-300, 1e300  # representable range of the layer variances q_L = k_L(1)
+
+
+def _diag_map(activation: str, sw: float, sb: float, q: float) -> float:
+    if activation == "relu":
+        return sw * q / 2 + sb
+    if activation == "step":
+        return sw / 2 + sb
+    return sw * (2 / math.pi) * math.asin(2 * q / (1 + 2 * q)) + sb
+
+
+def _variances_ok(activation: str, depth: int, sw: float, sb: float) -> bool:
+    q = 1.0
+    for _ in range(depth):
+        q = _diag_map(activation, sw, sb, q)
+        if not (Q_MIN <= q <= Q_MAX):  # also False for NaN
+            return False
+    return True
+
+
+def _valid_interval(ok, lo_start: float = 1e-300, hi_start: float = 1e300):
+    """``[lo, hi]`` of the parameter values ``x`` with ``ok(x)`` (``ok`` is true on one interval
+    in log x for the monotone layer maps above), found by bisection in log x."""
+    grid = [0.0] if lo_start == 0.0 else []
+    grid += [10.0 ** e for e in range(-300, 301, 10)]
+    good = [x for x in grid if ok(x)]
+    if not good:
+        return None, None
+
+    def edge(inside: float, outside: float) -> float:
+        for _ in range(60):
+            mid = math.sqrt(inside * outside) if inside > 0 and outside > 0 else (inside + outside) / 2
+            inside, outside = (mid, outside) if ok(mid) else (inside, mid)
+        return inside
+
+    lo, hi = good[0], good[-1]
+    i_lo, i_hi = grid.index(lo), grid.index(hi)
+    if i_lo > 0:
+        lo = edge(lo, grid[i_lo - 1])
+    if i_hi < len(grid) - 1:
+        hi = edge(hi, grid[i_hi + 1])
+    return lo, hi
 
 
 def _relu_dual(rho):
@@ -64,6 +106,29 @@ class NNGPKernel:
         object.__setattr__(self, "depth", check_int(self.depth, "depth", 1, 10_000))
         object.__setattr__(self, "sigma_w2", check_positive(self.sigma_w2, "sigma_w2"))
         object.__setattr__(self, "sigma_b2", check_ridge(self.sigma_b2, "sigma_b2"))
+        self._check_representable()
+
+    def _check_representable(self) -> None:
+        """Every layer variance ``q_L`` must be a normal float64 within ``[Q_MIN, Q_MAX]``.
+
+        Outside that range ``k(1)`` overflows to inf (or underflows to 0 and ``c/q`` becomes
+        NaN), and every spectrum built on the kernel would be NaN.  The error names the
+        parameter to change and the interval it may take at this depth.
+        """
+        act, L, sw, sb = self.activation, self.depth, self.sigma_w2, self.sigma_b2
+        if _variances_ok(act, L, sw, sb):
+            return
+        why = f"k(1) = q_depth must stay within [{Q_MIN:g}, {Q_MAX:g}] (float64 overflow/underflow)"
+        if not _variances_ok(act, L, sw, 0.0):  # sigma_w2 alone breaks it
+            lo, hi = _valid_interval(lambda x: _variances_ok(act, L, x, sb))
+            if lo is None:
+                lo, hi = _valid_interval(lambda x: _variances_ok(act, L, x, 0.0))
+                why += "; lower sigma_b2 as well"
+            raise ParameterError("sigma_w2", sw, f"a value in [{lo:.3g}, {hi:.3g}] for a {act} kernel of "
+                                 f"depth {L} with sigma_b2={sb:g}", why)
+        lo, hi = _valid_interval(lambda x: _variances_ok(act, L, sw, x), lo_start=0.0)
+        raise ParameterError("sigma_b2", sb, f"a value in [{lo:.3g}, {hi:.3g}] for a {act} kernel of "
+                             f"depth {L} with sigma_w2={sw:g}", why)
 
     # -- layer variances -------------------------------------------------------------
     def variances(self) -> list[float]:
@@ -74,12 +139,7 @@ class NNGPKernel:
         return q
 
     def _layer_diag(self, q: float) -> float:
-        sw, sb = self.sigma_w2, self.sigma_b2
-        if self.activation == "relu":
-            return sw * q / 2 + sb
-        if self.activation == "step":
-            return sw / 2 + sb
-        return sw * (2 / math.pi) * math.asin(2 * q / (1 + 2 * q)) + sb
+        return _diag_map(self.activation, self.sigma_w2, self.sigma_b2, q)
 
     def _layer(self, c, q: float):
         """One layer map of the off-diagonal covariance ``c`` given the diagonal ``q``."""
@@ -200,48 +260,62 @@ def _dual_near_one(kernel: NNGPKernel, v: np.ndarray, q: float, n: int, mirror: 
     return S.compose(F, v, n)
 
 
+def singular_denominator(kernel: NNGPKernel) -> int:
+    """``p`` of the expansion variable ``w = (1 - t)^(1/p)`` at ``t = +1``: 2 for ReLU (and erf,
+    which needs none), ``2^depth`` for step (exponents ``2^-depth``)."""
+    return 2 ** kernel.depth if kernel.activation == "step" else 2
+
+
 def singular_expansion(kernel: NNGPKernel, n: int = 64):
     """Local expansions of ``k`` at ``t = +1`` and ``t = -1`` in a fractional variable.
 
     Returns a list of ``(side, p, e)``: near ``t = side``, with ``1 - side*t = w^p``,
     ``k = sum_m e[m] w^m``.  Terms with ``m/p`` not an integer are the singular ones; the
     rest is analytic.  erf kernels are analytic on the closed interval and return ``[]``.
-    Step kernels of depth L need ``p = 2^(L+1)`` (exponents ``2^-L``), ReLU ``p = 2``.
+    Step kernels of depth L need ``p = 2^L`` at ``t = +1`` (exponents ``2^-L``), ReLU ``p = 2``;
+    ``n`` must exceed ``2 p``.  The work grows like ``depth n^3`` (series composition).
+
+    Accuracy: the coefficients come out to a few ulps, but at ReLU depth L they grow like
+    ``(c L)^m`` (``c ~ 0.14``; the expansion in ``w = sqrt(1 - t)`` converges only for
+    ``w < 1/(c L)``), so a truncated expansion is large on most of [-1, 1].  Subtracting it from
+    the Taylor series (:func:`symrg.spectra.funk_hecke.funk_hecke_fast`) then cancels digits;
+    the fast path measures that loss and subtracts only as many orders as pay off.
     """
     from . import series as S
 
     if kernel.activation == "erf":
         return []
+    n = check_int(n, "n", 2 * singular_denominator(kernel) + 1, None)
     qs = kernel.variances()
     out = []
     for side in (1, -1):
         # at t = +1 every layer sits at its own singular point rho = 1 (step: exponent 2^-L);
         # at t = -1 only the first layer does (rho_1(-1) > -1), deeper layers are analytic
         # there and merely carry the first layer's (1+t)^g singularity along.
-        p = 2 ** kernel.depth if (kernel.activation == "step" and side == 1) else 2
+        p = singular_denominator(kernel) if side == 1 else 2
         R = np.zeros(n)  # |rho_0| = 1 - w^p; the sign is handled by ``mirror``
         R[0] = 1.0
         R[p] = -1.0
+        # order in w of 1 - |rho_{L-1}|, known analytically: ReLU keeps it (1 - J(rho) is linear
+        # in 1 - rho), step halves it (arccos(rho) ~ sqrt(2 (1 - rho))).  Coefficients below it
+        # are rounding residue and are set to zero; a relative threshold would misjudge them
+        # once the high-order coefficients grow (they grow like (c L)^m with the depth L).
+        m0 = p
         for L in range(1, kernel.depth + 1):
             if side == -1 and L > 1:
                 K = _dual_series_at_zero(kernel, R, qs[L - 1], n)
                 R = K / qs[L]
                 continue
             V2 = -R.copy()
-            V2[0] = 0.0  # 1 - |rho| vanishes at the end point
-            nz = np.flatnonzero(np.abs(V2) > 1e-12 * np.abs(V2).max())
-            m0 = int(nz[0])
-            V2[:m0] = 0.0
-            if m0 % 2:
-                raise ArithmeticError("unexpected odd leading order in singular expansion")
+            V2[:m0] = 0.0  # 1 - |rho| vanishes to order m0 at the end point
             v_rest = S.power(V2[m0:], 0.5, n)
             v = np.zeros(n)
             v[m0 // 2:] = v_rest[: n - m0 // 2]
             K = _dual_near_one(kernel, v, qs[L - 1], n, mirror=(side == -1))
             R = K / qs[L]
-        e = R * qs[-1]
-        e[np.abs(e) < 1e-14 * np.abs(e).max()] = 0.0
-        out.append((side, p, e))
+            if kernel.activation == "step":
+                m0 //= 2
+        out.append((side, p, R * qs[-1]))
     return out
 
 
@@ -268,4 +342,46 @@ def _mp_eval(kernel: NNGPKernel, t):
     return c
 
 
+def _mp_eval_theta(kernel: NNGPKernel, theta):
+    """``k(cos theta)`` in mpmath, accurate near ``theta = 0`` as well.
+
+    Each layer is carried by its half-angle sine and cosine (``s^2 = (q - c)/2q``,
+    ``c_h^2 = (q + c)/2q``) instead of ``rho = c/q``, so ``1 - rho`` below the working precision is
+    not lost to rounding ``rho`` to 1 -- which matters for the non-analytic kernels, e.g. step at
+    depth L behaves like ``(1 - t)^(2^-L)`` there.  The angle is ``2 atan2(s, c_h)``; the gap
+    ``q - c`` of the next layer is computed directly (ReLU: ``q (pi (1 - cos th) - sin th + th cos th)
+    / pi``, step: ``q th / pi``, both times ``sigma_w^2 / 2``), never as a difference of ``q`` and ``c``.
+    """
+    import mpmath
+
+    sw, sb = mpmath.mpf(kernel.sigma_w2), mpmath.mpf(kernel.sigma_b2)
+    pi = mpmath.pi
+    th = mpmath.mpf(theta)
+    sh, ch = mpmath.sin(th / 2), mpmath.cos(th / 2)
+    q = mpmath.mpf(1)
+    for L in range(kernel.depth):
+        if L > 0:
+            th = 2 * mpmath.atan2(sh, ch)
+        if kernel.activation == "relu":
+            sin_t, cos_t = 2 * sh * ch, 1 - 2 * sh * sh
+            qn = sw * q / 2 + sb
+            c = sw * q * (sin_t + (pi - th) * cos_t) / (2 * pi) + sb
+            gap = sw * q * (2 * pi * sh * sh - sin_t + th * cos_t) / (2 * pi)
+        elif kernel.activation == "step":
+            qn = sw / 2 + sb
+            c = sw * (pi - th) / (2 * pi) + sb
+            gap = sw * th / (2 * pi)
+        else:
+            a = 2 * q / (1 + 2 * q)
+            qn = sw * 2 / pi * mpmath.asin(a) + sb
+            c = sw * 2 / pi * mpmath.asin(a * (ch * ch - sh * sh)) + sb
+            gap = qn - c
+        q = qn
+        if L + 1 < kernel.depth:
+            sh = mpmath.sqrt(max(gap, 0) / (2 * q))
+            ch = mpmath.sqrt(max(q + c, 0) / (2 * q))
+    return c
+
+
 NNGPKernel.mp = _mp_eval
+NNGPKernel.mp_theta = _mp_eval_theta

@@ -33,6 +33,7 @@ def plot_learning_panel(ax, rows, title: str = "", sim_label: str = "exact GP (Â
             ax.plot(n, [r[key] for r in rows], ls, color=colour, lw=1.6, label=label)
     ax.set_xscale("log")
     ax.set_yscale("log")
+    log_ticks_off(ax)
     ax.set_xlabel(r"training-set size $n$")
     ax.set_ylabel("test MSE")
     if title:
@@ -58,11 +59,16 @@ def plot_learning_panels(results: dict, path: Path, suptitle: str, ncols: int = 
 
 
 def log_ticks_off(ax) -> None:
-    """Minor tick labels off on log axes (they overlap on short ranges)."""
-    from matplotlib.ticker import NullFormatter
+    """Readable log axes: labelled ticks at 1, 2 and 5 times powers of ten (plain numbers), no
+    minor-tick labels (they overlap on short ranges)."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-    ax.xaxis.set_minor_formatter(NullFormatter())
-    ax.yaxis.set_minor_formatter(NullFormatter())
+    for axis, scale in ((ax.xaxis, ax.get_xscale()), (ax.yaxis, ax.get_yscale())):
+        if scale != "log":
+            continue
+        axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        axis.set_minor_formatter(NullFormatter())
 
 
 def finite(values) -> np.ndarray:

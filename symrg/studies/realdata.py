@@ -90,15 +90,21 @@ def pool_spectrum(K: np.ndarray, Y: np.ndarray):
 
 
 def data_learning_curve(data, kernel, ridge: float, ns, pool: int = 1000, trials: int = 10, seed: int = 0,
-                        n_test: int | None = None, target_class=None, pair=None, progress=None, problem=None) -> dict:
+                        n_test: int | None = None, target_class=None, pair=None, progress=None, problem=None,
+                        executor=None) -> dict:
     """Simulation and the four theories on one pool (module doc); ``rows`` follow the
     ``symrg learning-curve --data`` contract."""
     prob = problem or pool_problem(data, pool, seed, n_test, target_class, pair)
-    return curve_on_pool(prob, kernel, ridge, ns, trials, seed, progress)[0]
+    return curve_on_pool(prob, kernel, ridge, ns, trials, seed, progress, executor)[0]
 
 
-def curve_on_pool(prob: PoolProblem, kernel, ridge: float, ns, trials: int, seed: int, progress=None):
-    """:func:`data_learning_curve` on a drawn pool; also returns the pool shells and target power."""
+def curve_on_pool(prob: PoolProblem, kernel, ridge: float, ns, trials: int, seed: int, progress=None,
+                  executor=None):
+    """:func:`data_learning_curve` on a drawn pool; also returns the pool shells and target power.
+
+    Trials are independent tasks (:func:`symrg.numerics.simulate.pool_trial`, one seed each) run by
+    ``executor`` (serial by default): the same seed gives the same numbers on a cluster."""
+    from .._parallel import Executor
     from ..numerics.predictions import predict_all, theory_row
     from ..numerics.simulate import pool_trial, summarise_trials, trial_seeds
 
@@ -109,14 +115,10 @@ def curve_on_pool(prob: PoolProblem, kernel, ridge: float, ns, trials: int, seed
     if max(ns) >= P:
         raise ParameterError("pool", P, f"a pool larger than the largest n = {max(ns)} (training sets are drawn "
                              "from the pool); use --pool > max(--ns)")
-    K = kernel.gram(prob.X_pool)
-    Kt = kernel.gram(prob.X_test, prob.X_pool)
-    sh, tp, _ = pool_spectrum(K, prob.Y_pool)
-    per = []
-    for t, ss in enumerate(trial_seeds(seed, trials)):
-        per.append(pool_trial(K, Kt, prob.Y_pool, prob.Y_test, ridge, ns, ss))
-        if progress:
-            progress(t + 1, trials)
+    sh, tp, _ = pool_spectrum(kernel.gram(prob.X_pool), prob.Y_pool)
+    ex = executor or Executor(progress=progress)
+    per = ex.map(pool_trial, trial_seeds(seed, trials), prob.X_pool, prob.X_test, prob.Y_pool, prob.Y_test,
+                 kernel, ridge, ns)
     rows = summarise_trials(ns, per)
     for r in rows:
         r.update(theory_row(predict_all(sh, ridge, r["n"], tp, noise=0.0)))

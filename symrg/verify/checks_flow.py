@@ -133,17 +133,17 @@ def _err_exponent():
 
 
 # theory / simulation on S^4 (ReLU NNGP, ridge 0.01, target degrees 1, 2, 4), per n, as measured in
-# this seeded configuration (48 trials, seed 7; 96-trial runs at seeds 7 and 8 agree within 4%).  The
+# this seeded configuration (48 trials, seed 7; 96-trial runs at seeds 7 and 8 agree within 6%).  The
 # simulation is seeded, so the check is deterministic; the band is the measurement +-5%, so a 10%
 # change of a theory or of the simulation fails it.  Eigenlearning is asymptotically exact (ratios
-# 0.92-0.97); the sharp stops really deviate (0.57 to 1.45 at the paper's stop), which the bands
+# 0.91-1.04); the sharp stops really deviate (0.57 to 1.45 at the paper's stop), which the bands
 # record rather than hide.
 LEARNING_NS = (10, 64, 256)
 LEARNING_MEASURED = {
-    "theory_rg": {10: 0.6113, 64: 1.4479, 256: 0.569},
-    "theory_rg_budget": {10: 0.7234, 64: 1.4479, 256: 0.569},
-    "theory_rg_selfconsistent": {10: 0.656, 64: 0.8424, 256: 0.9049},
-    "theory_eigenlearning": {10: 0.9243, 64: 0.9704, 256: 0.9587},
+    "theory_rg": {10: 0.6669, 64: 1.3596, 256: 0.5622},
+    "theory_rg_budget": {10: 0.7893, 64: 1.3596, 256: 0.5622},
+    "theory_rg_selfconsistent": {10: 0.7157, 64: 0.7910, 256: 0.8941},
+    "theory_eigenlearning": {10: 1.0084, 64: 0.9112, 256: 0.9473},
 }
 LEARNING_BANDS = {k: {n: (round(0.95 * r, 4), round(1.05 * r, 4)) for n, r in v.items()}
                   for k, v in LEARNING_MEASURED.items()}

@@ -15,16 +15,20 @@ def run_json(capsys, argv):
 
 
 def test_sphere_learning_curve_rows_carry_the_three_rg_predictions(capsys):
-    """The issue's example: at n = 10 the paper's stop predicts 0.024 against a simulated 0.257."""
+    """The issue's example: at n = 10 the paper's stop keeps 20 modes and predicts 0.024, an order of
+    magnitude below the simulation (0.35 +- 0.02 with 48 trials); the budget-respecting and the
+    self-consistent flows come within a factor of two (both about 35% low), eigenlearning within 10%."""
     out = run_json(capsys, ["learning-curve", "--kernel", "relu", "--dim", "5", "--ridge", "0.01", "--ns", "10,40",
-                            "--target", "1:0.5,2:0.25", "--trials", "8", "--seed", "0", "--json", "--quiet"])
+                            "--target", "1:0.5,2:0.25", "--trials", "48", "--seed", "0", "--json", "--quiet"])
     assert [o["n"] for o in out] == [10, 40]
     for o in out:
         assert set(o) >= {"n", "simulation_mse", "simulation_sem"} | THEORY_KEYS
     first = out[0]
-    assert first["kappa_star"] == 20 and first["theory_rg"] < 0.05            # the paper's stop keeps 20 modes
-    assert abs(first["theory_rg_budget"] / first["simulation_mse"] - 1) < 0.25
-    assert abs(first["theory_rg_selfconsistent"] / first["simulation_mse"] - 1) < 0.25
+    sim = first["simulation_mse"]
+    assert first["kappa_star"] == 20 and first["theory_rg"] / sim < 0.15     # the paper's stop keeps 20 modes
+    assert 0.5 < first["theory_rg_budget"] / sim < 0.85
+    assert 0.5 < first["theory_rg_selfconsistent"] / sim < 0.85
+    assert abs(first["theory_eigenlearning"] / sim - 1) < 0.2
     assert first["sigma2_selfconsistent"] == pytest.approx(10 * 0.0235896, rel=1e-4)
 
 

@@ -144,7 +144,7 @@ def test_regeneration(monkeypatch):
 
 @pytest.mark.parametrize("name", ["flow.ir_scale", "flow.error_exponent"])
 def test_tightened_exponent_checks_fail_on_a_10_percent_slope_error(monkeypatch, name):
-    import symrg.numerics.predictions as fl   # the checks import both from here
+    import symrg.numerics.predictions as fl
 
     orig_fit, orig_pl = fl.fit_exponent, fl.powerlaw_exponent_check
     monkeypatch.setattr(fl, "fit_exponent", lambda x, y: (1.1 * orig_fit(x, y)[0], orig_fit(x, y)[1]))

@@ -48,7 +48,7 @@ from .coupling import QuarticCoupling, quartic_coupling
 from .moments import (ACTIVATIONS, activation_moment, activation_moment_mc, excess_kurtosis, four_point_function,
                       kernel_fluctuation_cov, relu_pair_moment, single_input_moments)
 from .montecarlo import (DegenerateWeightsWarning, MonteCarloPosterior, PosteriorComparison, compare_posteriors,
-                         excess_kurtosis_mc, monte_carlo_posterior)
+                         excess_kurtosis_mc, monte_carlo_cost, monte_carlo_posterior)
 from .posterior import gp_posterior_mean, one_over_n_coefficient, one_over_n_from_cov, posterior_one_over_n
 
 __all__ = [
@@ -56,5 +56,5 @@ __all__ = [
     "relu_pair_moment", "single_input_moments", "excess_kurtosis", "excess_kurtosis_mc", "kernel_fluctuation_cov",
     "four_point_function", "QuarticCoupling", "quartic_coupling", "one_over_n_from_cov",
     "one_over_n_coefficient", "PosteriorComparison", "gp_posterior_mean", "posterior_one_over_n",
-    "MonteCarloPosterior", "monte_carlo_posterior", "compare_posteriors",
+    "MonteCarloPosterior", "monte_carlo_posterior", "monte_carlo_cost", "compare_posteriors",
 ]

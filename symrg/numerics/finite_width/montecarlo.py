@@ -16,7 +16,7 @@ from .moments import _act, _check_activation, _check_width, _input_factor
 from .posterior import _validate_regression, gp_posterior_mean, one_over_n_coefficient
 
 __all__ = ["DegenerateWeightsWarning", "excess_kurtosis_mc", "MonteCarloPosterior", "monte_carlo_posterior",
-           "PosteriorComparison", "compare_posteriors"]
+           "monte_carlo_cost", "PosteriorComparison", "compare_posteriors"]
 
 
 class DegenerateWeightsWarning(UserWarning):
@@ -97,7 +97,7 @@ def monte_carlo_posterior(activation, X, y, X_test, width, ridge, *, sigma_w2=2.
     m, r = F.shape
     act = _act(activation)
     rng = np.random.default_rng(seed)
-    batch = int(max(16, min(S, 3_000_000 // (N * max(m, r)))))
+    batch = _mc_batch(S, N, m, r)
     groups = 20
     per_group = -(-S // groups)
     # accumulators per group: (max log w, sum w, sum w^2, sum w m, sum w^2 m, sum w^2 m^2)
@@ -194,6 +194,25 @@ class PosteriorComparison:
                 "one_over_n_beats_gp": self.error_one_over_n < self.error_gp,
                 "ess": self.ess, "n_draws": self.n_draws, "degenerate_weights": self.degenerate}
 
+
+
+def _mc_batch(n_draws: int, width: int, m: int, r: int) -> int:
+    """Draws per vectorised batch of :func:`monte_carlo_posterior` (about 3e6 hidden activations)."""
+    return int(max(16, min(n_draws, 3_000_000 // (width * max(m, r)))))
+
+
+def monte_carlo_cost(n_inputs: int, rank: int, width: int, n_draws: int) -> dict:
+    """Peak memory and arithmetic of :func:`monte_carlo_posterior`, estimated before it runs.
+
+    ``n_inputs`` = training + test points ``m``, ``rank`` = columns ``r`` of the input factor
+    (``min(d, m)``).  Per batch of ``b`` draws it holds the Gaussian weights ``(b, N, r)``, the
+    activations ``(b, N, m)`` and the kernels ``(b, m, m)`` (twice, for the Cholesky factor);
+    per draw it spends ``N m r + N m^2 + m^3`` multiply-adds.  Returns ``bytes`` and ``steps``.
+    """
+    m, r, N, S = int(n_inputs), int(rank), int(width), int(n_draws)
+    b = _mc_batch(S, N, m, r)
+    return {"bytes": 8 * b * (N * (r + m) + 2 * m * m), "steps": S * (N * m * r + N * m * m + m ** 3),
+            "batch": b}
 
 
 def compare_posteriors(activation, X, y, X_test, width, ridge, *, sigma_w2=2.0, sigma_b2=0.0,

@@ -16,14 +16,12 @@ interrupted run leaves the previous report whole.
 """
 from __future__ import annotations
 
-import os
 import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from ..._io import atomic_write_text, write_json
+from ..._io import atomic_write_text, prepare_output_dir, swap_in, write_json
 from ...errors import ParameterError
 from . import (claims as claims_mod, sec_derivations, sec_finite_width, sec_flows, sec_input_ridge, sec_real,
                sec_scaling, sec_sphere, sec_spectra, sec_verify)
@@ -69,41 +67,34 @@ def prepare_output(out_dir) -> tuple[Path, Path]:
     """Check that ``out_dir`` can receive a report and create the temporary folder beside it.
 
     Raises ParameterError naming ``out`` when the path is a file, lies under a file, or its parent
-    cannot be written -- before any computation starts."""
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise ParameterError("out", str(out), "a directory (or a path where one can be created)", "it is a file")
-    parent = out.absolute().parent
-    for p in (parent, *parent.parents):
-        if p.exists():
-            if not p.is_dir():
-                raise ParameterError("out", str(out), "a path whose parents are directories", f"{p} is a file")
-            break
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=parent))
-    except OSError as exc:
-        raise ParameterError("out", str(out), "a folder whose parent is writable",
-                             f"cannot write in {parent}: {exc.strerror or exc}") from None
-    return out, tmp
+    cannot be written -- before any computation starts (:func:`symrg._io.prepare_output_dir`)."""
+    return prepare_output_dir(out_dir, "out")
 
 
 def _swap_in(tmp: Path, out: Path) -> None:
-    """Replace ``out`` by the finished report ``tmp`` (two renames; the old report is removed last)."""
-    old = None
-    if out.exists():
-        old = out.with_name(f".{out.name}.old-{os.getpid()}")
-        os.replace(out, old)
-    os.replace(tmp, out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    """Replace ``out`` by the finished report ``tmp`` (:func:`symrg._io.swap_in`)."""
+    swap_in(tmp, out)
 
 
-def reproduce(out_dir="reports", quick: bool = False, show_progress: bool = True, only=None) -> dict:
+def _quiet(*_a, **_k):
+    return None
+
+
+def _run_section(out: Path, quick: bool, name: str):
+    """One section as an independent task (on a Dask worker, progress goes nowhere)."""
+    fn = dict(SECTIONS)[name]
+    t0 = time.perf_counter()
+    res = fn(out, quick, _quiet)
+    return res, round(time.perf_counter() - t0, 1)
+
+
+def reproduce(out_dir="reports", quick: bool = False, show_progress: bool = True, only=None, executor=None) -> dict:
     """Run the sections (all, or those named in ``only``) and write the report into ``out_dir``.
 
-    Returns ``claims`` (rows with ``holds`` True/False/None), ``failed`` (derivations or checks that
-    failed), ``claims_not_holding``, ``timings`` and ``out``."""
+    With a distributed ``executor`` (:func:`symrg._parallel.executor`) the sections run as
+    independent tasks on the cluster's workers, which must share the output file system (a local
+    cluster does).  Returns ``claims`` (rows with ``holds`` True/False/None), ``failed``
+    (derivations or checks that failed), ``claims_not_holding``, ``timings`` and ``out``."""
     if only:
         names = [n for n, _ in SECTIONS]
         bad = [x for x in only if x not in names]
@@ -113,13 +104,20 @@ def reproduce(out_dir="reports", quick: bool = False, show_progress: bool = True
     try:
         prog = Progress(show_progress)
         results, timings, evidence, missing = {}, {}, {}, {}
-        for name, fn in SECTIONS:
-            if only and name not in only:
-                continue
-            prog.section(f"{name} ...")
-            t0 = time.perf_counter()
-            results[name] = fn(tmp, quick, prog.sub(name))
-            timings[name] = round(time.perf_counter() - t0, 1)
+        names = [name for name, _ in SECTIONS if not only or name in only]
+        if executor is not None and executor.distributed:
+            prog.section(f"{len(names)} sections on the cluster ...")
+            for name, (res, secs) in zip(names, executor.map(_run_section, names, tmp, quick)):
+                results[name], timings[name] = res, secs
+        else:
+            for name, fn in SECTIONS:
+                if name not in names:
+                    continue
+                prog.section(f"{name} ...")
+                t0 = time.perf_counter()
+                results[name] = fn(tmp, quick, prog.sub(name))
+                timings[name] = round(time.perf_counter() - t0, 1)
+        for name in names:
             for key, recs in results[name].get("evidence", {}).items():
                 evidence.setdefault(key, []).extend(recs)
             missing.update(results[name].get("missing", {}))

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..figures import log_ticks_off
 from ..plotting import save_figure
 
 # data set -> (pool in quick mode, pool in the full run)
@@ -49,6 +50,7 @@ def run(out: Path, quick: bool, progress) -> dict:
                 label=f"predicted from the spectrum {r['predicted_slope']:.3f}")
         ax.set_xscale("log")
         ax.set_yscale("log")
+        log_ticks_off(ax)
         ax.set_xlabel(r"training-set size $n$")
         ax.set_ylabel("test MSE")
         ax.set_title(f"{r['dataset']}, pool {r['pool']}: " + rf"$\alpha$={r['alpha']:.2f}, $\beta$={r['beta']:.2f}",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..figures import THEORY_STYLE, plot_learning_panel
+from ..figures import THEORY_STYLE, log_ticks_off, plot_learning_panel
 from ..plotting import save_figure
 
 THEORY_KEYS = tuple(THEORY_STYLE)
@@ -90,6 +90,8 @@ def run(out: Path, quick: bool, progress) -> dict:
                            "renormalized_const": ("s--", r"renormalised ridge $\sigma^2_\kappa$"),
                            "exact_diagonal": ("^:", r"exact diagonal $\sigma^2 + K_>(x,x)$")}.items():
         ax[2].loglog(red.kappas, red.rel_error[v], st, label=label)
+    for a in ax[1:]:
+        log_ticks_off(a)
     ax[2].axvline(200, color="k", lw=0.5, ls="--")
     ax[2].text(200, 0.97, r" $\kappa = n$", transform=ax[2].get_xaxis_transform(), fontsize=8, va="top")
     ax[2].set_xlabel(r"cutoff $\kappa$ (kept modes)")

@@ -1,0 +1,112 @@
+"""Serial or distributed execution of independent, seeded tasks (one code path for both).
+
+Work that outgrows one machine -- trials of a learning-curve sweep, Monte Carlo ensembles, the
+sections of ``symrg reproduce``, blockwise kernel products -- is written as a *pure* function of
+its arguments, each task receiving its own ``numpy.random.SeedSequence`` child made up front.
+:func:`executor` then runs the tasks in this process, on a local Dask cluster
+(``workers=N``), or on an existing cluster (``scheduler="tcp://host:port"``).  The same seed gives
+the same bytes on every path, because the tasks and their seeds do not depend on where they run.
+
+Dask is an optional extra (``pip install "symrg[distributed]"``); asking for it without it
+installed, or naming a scheduler that cannot be reached, is a clear error.
+"""
+from __future__ import annotations
+
+import contextlib
+import sys
+from typing import Callable, Iterable
+
+from ._validate import check_int
+from .errors import ParameterError
+
+__all__ = ["Executor", "executor", "DISTRIBUTED_HINT"]
+
+DISTRIBUTED_HINT = 'install the optional extra: pip install "symrg[distributed]" (dask.distributed)'
+
+
+class Executor:
+    """Runs ``fn(*shared, item)`` for every item, in order; serial unless a Dask client is given."""
+
+    def __init__(self, client=None, progress: Callable | None = None):
+        self.client = client
+        self.progress = progress
+
+    @property
+    def distributed(self) -> bool:
+        return self.client is not None
+
+    @property
+    def dashboard(self) -> str | None:
+        return getattr(self.client, "dashboard_link", None) if self.client is not None else None
+
+    def map(self, fn: Callable, items: Iterable, *shared, label: str = "tasks") -> list:
+        """``[fn(*shared, item) for item in items]``, with progress; ``shared`` arguments (large
+        arrays, a kernel) are sent to the workers once."""
+        items = list(items)
+        total = len(items)
+        if self.client is None:
+            out = []
+            for i, item in enumerate(items):
+                out.append(fn(*shared, item))
+                if self.progress:
+                    self.progress(i + 1, total)
+            return out
+        from dask.distributed import as_completed
+
+        refs = [self.client.scatter(x, broadcast=True) if _large(x) else x for x in shared]
+        futures = [self.client.submit(fn, *refs, item, pure=False) for item in items]
+        for i, _ in enumerate(as_completed(futures)):
+            if self.progress:
+                self.progress(i + 1, total)
+        return self.client.gather(futures)
+
+
+def _large(x) -> bool:
+    nbytes = getattr(x, "nbytes", None)
+    return nbytes is not None and nbytes > 1 << 20
+
+
+@contextlib.contextmanager
+def executor(workers: int | None = None, scheduler: str | None = None, progress=None, timeout: float = 10.0,
+             announce=sys.stderr):
+    """Context manager yielding an :class:`Executor`.
+
+    No ``workers`` and no ``scheduler``: serial, in this process.  ``workers=N``: a local Dask
+    cluster of N single-threaded worker processes, closed at exit.  ``scheduler=ADDRESS``: an
+    existing cluster, reached within ``timeout`` seconds.  The dashboard address is written to
+    ``announce`` (stderr by default) when there is one.
+    """
+    if workers is not None and scheduler is not None:
+        raise ParameterError("workers", workers, "either --workers or --scheduler, not both")
+    if workers is None and scheduler is None:
+        yield Executor(None, progress)
+        return
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise ParameterError("workers" if workers is not None else "scheduler", workers or scheduler,
+                             "a run without Dask, or Dask installed", DISTRIBUTED_HINT) from None
+    cluster = None
+    try:
+        if scheduler is not None:
+            try:
+                client = Client(str(scheduler), timeout=f"{timeout}s")
+            except (OSError, TimeoutError) as exc:
+                raise ParameterError("scheduler", scheduler, "the address of a running Dask scheduler "
+                                     "(tcp://host:port)", f"cannot reach it within {timeout:g} s: {exc}") from None
+        else:
+            workers = check_int(workers, "workers", 1, 256)
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                   dashboard_address=":0", silence_logs=40)
+            client = Client(cluster)
+        if announce is not None and client.dashboard_link:
+            announce.write(f"dask: {len(client.scheduler_info().get('workers', {}))} workers, "
+                           f"dashboard {client.dashboard_link}\n")
+            announce.flush()
+        try:
+            yield Executor(client, progress)
+        finally:
+            client.close()
+    finally:
+        if cluster is not None:
+            cluster.close()

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import time
 
-from symrg.numerics.finite_width import _sphere_problem, monte_carlo_posterior, one_over_n_coefficient
+from symrg.numerics.finite_width import monte_carlo_posterior, one_over_n_coefficient
+from symrg.numerics.finite_width.posterior import _sphere_problem
 
 
 def main() -> int:

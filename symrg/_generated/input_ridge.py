@@ -2,7 +2,7 @@
 # generator: symrg.codegen.modules.regenerate_input_ridge (backend=numpy)
 # symrg_version: 0.1.0
 # inputs_sha256: 2c2efa3ed9d46d2bcf786cafd8a2b2ebf931c625ebfec0279f5ce24be6fade81
-"""Input-dependent ridge of non-Gaussian features (THEORY.md section 5), lowered from
+"""Input-dependent ridge of non-Gaussian features (docs/theory.md section 5), lowered from
 symrg.theory.feature_cumulants.derive_input_ridge (Sum-of-Indexed -> einsum, greater-mode index
 contracted first, shared intermediates).
 
@@ -70,7 +70,7 @@ def sigma2_x(sigma2, lam, phi, c3, c4):
 
         sigma2 + Sum((Sum(c3[k, q]*phi[i, q], (q, 0, m - 1)) - Sum(c4[k, q, q], (q, 0, m - 1))/2 + Sum(c4[k, q, r]*phi[i, q]*phi[i, r], (q, 0, m - 1), (r, 0, m - 1))/2 + 1)*lam[k], (k, 0, n_greater - 1))
 
-    Implements: sigma_kappa^2(x_i) = sigma^2 + sum_k lam_k E[phi_k^2|phi_<(x_i)] (THEORY.md sec. 5); lam (n_greater,), phi (n_inputs, m), c3 (n_greater, m), c4 (n_greater, m, m)
+    Implements: sigma_kappa^2(x_i) = sigma^2 + sum_k lam_k E[phi_k^2|phi_<(x_i)] (docs/theory.md section 5); lam (n_greater,), phi (n_inputs, m), c3 (n_greater, m), c4 (n_greater, m, m)
     """
     sigma2 = numpy.asarray(sigma2, dtype=numpy.float64)
     lam = numpy.asarray(lam, dtype=numpy.float64)

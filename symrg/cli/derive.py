@@ -4,7 +4,7 @@ Prints the effective couplings (and flows) of the kept fields; ``--json`` prints
 JSON contract (keys ``order``, ``fields``, ``coefficients`` -- monomial in SymPy syntax, ``"1"``
 for the vacuum constant, with ``S_eff`` normalised so that only the Gaussian normalisation of the
 integrated fields is dropped --, ``flow``, ``diagrams``); ``--latex`` prints a LaTeX body.
-THEORY.md §3.
+docs/theory.md section 3.
 """
 from __future__ import annotations
 
@@ -16,7 +16,49 @@ import warnings
 
 from ..errors import ParameterError, SymrgError
 
-__all__ = ["add_parser", "run"]
+__all__ = ["add_parser", "run", "JSON_KEYS"]
+
+DESCRIPTION = ("The Wilsonian step of an action file (docs/theory.md section 3): integrate out the integrated "
+               "fields to the given order in the interaction and print the effective couplings S_eff of the kept "
+               "fields and their flows; --json prints them as JSON, --latex as a LaTeX body.")
+
+JSON_KEYS = {
+    "action": "name of the action",
+    "order": "order in the interaction",
+    "convention": "the normalisation of S_eff, in words (only the Gaussian normalisation of the integrated fields "
+                  "is dropped)",
+    "fields": "the fields of the action file, by name",
+    "fields.<field>": "one field as parsed",
+    "fields.<field>.name": "its name",
+    "fields.<field>.role": "kept, integrated or split",
+    "fields.<field>.symbols": "[mode fields] its components",
+    "fields.<field>.kept": "the kept components (a local field: its kept part, e.g. f_<(x))",
+    "fields.<field>.integrated": "the integrated components (a local field: its greater part, e.g. f_>(x))",
+    "fields.<field>.propagators": "[mode fields] propagator of each integrated component",
+    "fields.<field>.propagators.<component>": "the propagator, in SymPy syntax",
+    "fields.<field>.local": "[local fields] true: the field is a function of x integrated over the measure",
+    "fields.<field>.propagator": "[local fields] the propagator of the greater part",
+    "coefficients": "S_eff of the kept fields: monomial (SymPy syntax; '1' is the vacuum term) -> coefficient",
+    "coefficients.<monomial>": "the coefficient, in SymPy syntax",
+    "coefficients_by_order": "the same, one object per order in the interaction (index 0 = order 0)",
+    "coefficients_by_order[].<monomial>": "the contribution of that order",
+    "coefficients_latex": "the coefficients in LaTeX",
+    "coefficients_latex.<monomial>": "one coefficient in LaTeX",
+    "flow": "d/dkappa of each coefficient (actions with a mode sum; empty otherwise)",
+    "flow.<monomial>": "the flow of that coefficient, in SymPy syntax",
+    "diagrams": "the connected diagrams (empty with --no-diagrams)",
+    "diagrams[].order": "order in the interaction (number of vertices)",
+    "diagrams[].vertices": "the vertices, in SymPy syntax",
+    "diagrams[].external_legs": "the kept fields on the external legs",
+    "diagrams[].edges": "propagator lines as pairs of vertex indices",
+    "diagrams[].loops": "number of loops",
+    "diagrams[].symmetry_factor": "symmetry factor",
+    "diagrams[].automorphisms": "order of the automorphism group",
+    "diagrams[].channels": "number of distinct channels",
+    "diagrams[].contractions": "number of Wick contractions it stands for",
+    "diagrams[].expression": "its contribution to S_eff, in SymPy syntax",
+    "diagrams[].latex": "the same in LaTeX",
+}
 
 
 def _order(text: str) -> int:
@@ -32,10 +74,11 @@ def _order(text: str) -> int:
 
 
 def _configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    p.add_argument("file", help="action file (TOML, see symrg.engine.spec)")
-    p.add_argument("--order", type=_order, default=2, help="order in the interaction (default 2)")
-    p.add_argument("--json", action="store_true", help="print the result as JSON")
-    p.add_argument("--latex", action="store_true", help="print a LaTeX body")
+    p.add_argument("file", help="action file (TOML; schema in symrg/engine/spec.py, examples in "
+                                "symrg/engine/examples/)")
+    p.add_argument("--order", type=_order, default=2, help="order in the interaction, >= 0 (default 2)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.add_argument("--latex", action="store_true", help="print a LaTeX body instead of a table")
     p.add_argument("--no-diagrams", action="store_true", help="skip the diagram list (faster)")
     p.add_argument("--allow-expensive", action="store_true",
                    help="go ahead when the estimated cost (expanded expressions, Wick contractions, diagrams) "
@@ -47,7 +90,7 @@ def _configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """Add the ``derive`` subcommand to an argparse ``subparsers`` object."""
     p = subparsers.add_parser("derive", help="integrate out the greater modes of an action file",
-                              description=__doc__.split("\n\n")[0])
+                              description=DESCRIPTION)
     return _configure(p)
 
 

@@ -1,5 +1,5 @@
 """``symrg finite-width``: excess kurtosis, quartic coupling and the O(1/width) posterior of a
-one-hidden-layer network against a Monte Carlo ensemble of finite-width networks (issue 5).
+one-hidden-layer network against a Monte Carlo ensemble of finite-width networks.
 
 JSON keys: ``excess_kurtosis`` (single-input excess kurtosis of the output), ``coupling`` (mode-space
 ``U``, its local approximation ``u_local``), ``posterior`` (``gp``, ``one_over_n``, ``monte_carlo``,
@@ -14,7 +14,54 @@ import warnings
 
 from ._common import _check_finite, _flag_named, _print_json, _progress, _seed
 
-__all__ = ["add_parser", "run"]
+__all__ = ["add_parser", "run", "JSON_KEYS", "JSON_KEYS_ALT"]
+
+DESCRIPTION = ("Excess kurtosis, quartic coupling and the O(1/width) posterior of a one-hidden-layer network "
+               "against a Monte Carlo ensemble of finite-width networks (docs/theory.md sections 2.4 and 6); "
+               "--study DIR runs the width sweep instead.")
+
+_POSTERIOR = {
+    "width": "hidden width N",
+    "gp": "GP-limit (infinite-width) posterior mean at each test input",
+    "one_over_n": "posterior mean to O(1/N) at each test input",
+    "one_over_n_sem": "Monte Carlo standard error of the O(1/N) term",
+    "monte_carlo": "ground truth: Monte Carlo posterior mean over finite-width networks",
+    "monte_carlo_sem": "its standard error",
+    "error_gp": "RMS difference GP - monte_carlo over the test inputs",
+    "error_one_over_n": "RMS difference O(1/N) - monte_carlo",
+    "rms_sem": "RMS of monte_carlo_sem",
+    "resolved": "the Monte Carlo resolves the GP-vs-O(1/N) difference (RMS difference > 3 rms_sem)",
+    "one_over_n_beats_gp": "error_one_over_n < error_gp",
+    "ess": "effective sample size of the importance weights",
+    "n_draws": "Monte Carlo networks drawn",
+    "degenerate_weights": "true when ess is too small for the Monte Carlo to be trusted",
+}
+
+JSON_KEYS = {
+    "activation": "relu or erf",
+    "width": "hidden width N",
+    "dim": "input dimension d (inputs on S^{d-1})",
+    "n_train": "training points",
+    "n_test": "test points",
+    "ridge": "noise variance sigma^2",
+    "seed": "random seed",
+    "excess_kurtosis": "single-input excess kurtosis of the network output (O(1/N))",
+    "coupling": "the quartic coupling in the Mercer modes of the training inputs",
+    "coupling.n_modes": "modes kept",
+    "coupling.eigenvalues": "their eigenvalues lambda_k",
+    "coupling.U": "mode-space quartic coupling U_klmn (n_modes^4 nested lists)",
+    "coupling.u_local": "least-squares local coupling u: U_klmn ~ u int dmu phi_k phi_l phi_m phi_n",
+    "coupling.local_residual": "relative residual of the local approximation",
+    "coupling.convention": "the action convention, in words",
+    "posterior": "posterior means on the test inputs",
+    **{f"posterior.{k}": v for k, v in _POSTERIOR.items()},
+}
+
+JSON_KEYS_ALT = {"with --study DIR": {
+    "<problem>": "one list of rows per problem (sphere data and digits), one row per width",
+    **{f"<problem>[].{k}": _POSTERIOR[k] for k in ("width", "error_gp", "error_one_over_n", "rms_sem", "ess",
+                                                    "resolved")},
+}}
 
 
 MEMORY_LIMIT = 2 * 2**30     # bytes of Monte Carlo arrays accepted without --allow-expensive
@@ -25,22 +72,23 @@ _FLAGS = {"width": "--width", "dim": "--dim", "n_train": "--n-train", "n_test": 
 
 
 def _configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    p.add_argument("--activation", default="relu", help="relu or erf (default relu)")
+    p.add_argument("--activation", default="relu", help="hidden-unit activation: relu or erf (default relu)")
     p.add_argument("--width", type=int, default=16, help="hidden width N >= 1 (default 16)")
     p.add_argument("--dim", type=int, default=5, help="input dimension d (sphere S^{d-1}, default 5)")
     p.add_argument("--n-train", type=int, default=16, help="training points, 1..2000 (default 16)")
     p.add_argument("--n-test", type=int, default=8, help="test points, 1..2000 (default 8)")
     p.add_argument("--ridge", type=float, default=0.1, help="noise variance sigma^2 (default 0.1)")
     p.add_argument("--draws", type=int, default=100_000, help="Monte Carlo networks, >= 40 (default 1e5)")
-    p.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
+    p.add_argument("--seed", type=_seed, default=0, help="random seed of the data and the Monte Carlo (default 0)")
     p.add_argument("--study", default=None, metavar="DIR",
-                   help="run the width sweep and write it into the folder DIR (replaced whole when the run is "
+                   help="run the width sweep N = 8..128 on sphere data and digits (only --activation applies) and "
+                        "write the JSON and the figure into the folder DIR (replaced whole when the run is "
                         "complete; checked before anything is computed)")
     p.add_argument("--full", action="store_true", help="with --study: the full (slower) sweep")
     p.add_argument("--allow-expensive", action="store_true",
                    help=f"run even when the Monte Carlo needs more than {MEMORY_LIMIT // 2**30} GiB or "
                         f"{WORK_LIMIT:.0e} multiply-adds")
-    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=run)
     return p
 
@@ -76,7 +124,7 @@ def check_cost(args) -> None:
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """Add the ``finite-width`` subcommand to an argparse ``subparsers`` object."""
     p = subparsers.add_parser("finite-width", help="finite-width network: quartic coupling and O(1/N) posterior",
-                              description=__doc__.split("\n\n")[0])
+                              description=DESCRIPTION)
     return _configure(p)
 
 
@@ -103,7 +151,8 @@ def _run_study(args):
 
 def run(args) -> int:
     from ..errors import ParameterError, SymrgError
-    from ..numerics.finite_width import DegenerateWeightsWarning, _check_activation
+    from ..numerics.finite_width import DegenerateWeightsWarning
+    from ..numerics.finite_width.moments import _check_activation
     from ..studies.finite_width_study import finite_width_report
 
     try:

@@ -5,7 +5,41 @@ import numpy as np
 
 from ._common import _check_finite, _kernel_args, _make_kernel, _print_json, _table
 
-__all__ = ["add_parser", "run"]
+__all__ = ["add_parser", "run", "JSON_KEYS"]
+
+JSON_KEYS = {
+    "spectrum": "the spectrum, e.g. 'power law A=1 k^-(1+1)' or the kernel on S^{d-1}",
+    "ridge": "bare ridge sigma^2",
+    "eta": "data-set size",
+    "rule": "IR-stop rule of the paper's stop (learnability or scale)",
+    "threshold": "learnability threshold T of the stop",
+    "kappa_star": "paper's IR stop kappa*: the number of modes kept (learnable)",
+    "sigma2_star": "renormalised ridge at the paper's stop, sigma^2_{kappa*}",
+    "learned_modes": "sum_{k <= kappa*} L_k at the paper's stop",
+    "kappa_star_budget": "budget-respecting stop (sum_{k <= kappa*} L_k <= eta); may split a shell",
+    "sigma2_star_budget": "renormalised ridge at the budget-respecting stop",
+    "learned_modes_budget": "sum_{k <= kappa*} L_k at the budget-respecting stop",
+    "sigma2_selfconsistent": "self-consistent effective ridge sigma_eff^2 (= eta kappa_eff)",
+    "sigma2_selfconsistent_error": "error estimate of sigma2_selfconsistent",
+    "learned_modes_selfconsistent": "sum_k L_k with every mode learned under sigma_eff^2",
+    "sigma2_uv": "renormalised ridge with every listed mode kept (sigma^2 plus the power beyond them)",
+    "sigma2_ir": "renormalised ridge with every mode integrated out (sigma^2 + sum_k lambda_k)",
+    "n_learnable_shells": "number of shells kept by the paper's stop",
+    "test_error_rg": "test-error prediction of the paper's RG (sharp stop)",
+    "test_error_rg_budget": "test-error prediction at the budget-respecting stop",
+    "test_error_rg_selfconsistent": "test-error prediction with the self-consistent ridge",
+    "test_error_eigenlearning": "eigenlearning's test-error prediction (the reference)",
+    "kappa_eff_eigenlearning": "eigenlearning's effective ridge kappa_eff",
+    "rg_effective_ridge": "effective ridge of the paper's prediction, sigma^2_{kappa*} / eta",
+    "shells": "one row per shell (degenerate eigenvalue), the first --show shells",
+    "shells[].shell": "shell index, 0 = largest eigenvalue",
+    "shells[].kappa": "modes up to and including this shell",
+    "shells[].lambda": "eigenvalue of the shell",
+    "shells[].sigma2_kappa": "renormalised ridge sigma^2_kappa with the modes up to this shell kept",
+    "shells[].learnable": "kept by the paper's stop",
+    "shells[].kept_budget": "fraction of the shell kept by the budget-respecting stop",
+    "shells[].L_selfconsistent": "learnability eta lambda / (eta lambda + sigma_eff^2) of its modes",
+}
 
 ALPHA_RANGE = (1e-6, 1e10)      # power-law exponents whose tail zeta(1+alpha, modes+1) float64 resolves
 MAX_POWERLAW_MODES = 10**7      # modes listed (8 bytes each, several arrays)
@@ -14,17 +48,21 @@ A_RANGE = (1e-100, 1e100)       # power-law amplitudes: sums of A k^-(1+alpha) a
 
 def add_parser(sub):
     p = sub.add_parser("flow", help="renormalised ridge flow, IR stop and test-error predictions")
-    p.add_argument("--spectrum", choices=["powerlaw", "sphere"], default="powerlaw")
-    p.add_argument("--A", type=float, default=1.0, help="power-law amplitude")
-    p.add_argument("--alpha", type=float, default=1.0, help="power-law exponent: lambda_k = A k^-(1+alpha)")
-    p.add_argument("--modes", type=int, default=100_000, help="power-law modes listed (the rest is summed)")
+    p.add_argument("--spectrum", choices=["powerlaw", "sphere"], default="powerlaw",
+                   help="powerlaw: lambda_k = A k^-(1+alpha); sphere: the Funk-Hecke spectrum of the kernel on S^{d-1}")
+    p.add_argument("--A", type=float, default=1.0, help="power-law amplitude A > 0")
+    p.add_argument("--alpha", type=float, default=1.0, help="power-law exponent alpha > 0")
+    p.add_argument("--modes", type=int, default=100_000,
+                   help="power-law modes listed; the power of the rest is summed in closed form")
     _kernel_args(p)
     p.add_argument("--dim", type=int, default=3, help="sphere spectrum: input dimension d (S^{d-1}), default 3")
     p.add_argument("--lmax", type=int, default=100, help="sphere spectrum: largest degree listed; the power above it is the tail")
     p.add_argument("--ridge", type=float, default=1e-2, help="bare ridge sigma^2 >= 0 (default 0.01)")
-    p.add_argument("--eta", type=float, default=100.0, help="(mean) data-set size")
-    p.add_argument("--rule", choices=["learnability", "scale"], default="learnability")
-    p.add_argument("--threshold", type=float, default=0.5, help="learnability threshold T")
+    p.add_argument("--eta", type=float, default=100.0, help="data-set size (the mean size of a Poisson data set)")
+    p.add_argument("--rule", choices=["learnability", "scale"], default="learnability",
+                   help="IR stop of the paper's RG: learnability (keep shells with L >= T under the running ridge) "
+                        "or scale (keep shells with eta lambda >= sigma^2_kappa)")
+    p.add_argument("--threshold", type=float, default=0.5, help="learnability threshold T of --rule learnability")
     p.add_argument("--show", type=int, default=20, help="shells shown in the table")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=run)

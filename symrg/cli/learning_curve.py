@@ -13,7 +13,34 @@ from .._validate import check_int
 from ._common import (_allow_expensive_arg, _check_finite, _check_memory, _dask_args, _executor, _int_list,
                       _kernel_args, _make_kernel, _print_json, _progress, _seed, _table)
 
-__all__ = ["add_parser", "run", "COLUMNS"]
+__all__ = ["add_parser", "run", "COLUMNS", "JSON_KEYS", "JSON_INTRO", "DESCRIPTION"]
+
+DESCRIPTION = (
+    "Test MSE against the training-set size n: exact-GP simulation against the RG predictions. Two forms. "
+    "On the sphere (--dim D --target l1:p1,...): inputs uniform on S^{D-1}, a random target with the given "
+    "power per degree, label noise of variance equal to the ridge. On data (--data {digits,mnist,fashion,PATH} "
+    "--pool P): a pool of P rows defines the data measure (its spectrum gives the theories), training sets are "
+    "drawn from the pool and the error is measured on held-out rows. Every row carries the simulation and the "
+    "four theories (docs/theory.md sections 4 and 4a).")
+
+JSON_INTRO = "A list of rows, one per training-set size n, each with the keys:"
+
+JSON_KEYS = {
+    "n": "training-set size",
+    "simulation_mse": "measured test MSE of the exact GP, mean over the trials",
+    "simulation_sem": "standard error of simulation_mse over the trials",
+    "pool_mse": "[data form] MSE over the whole pool (the quantity the theories predict; includes the training rows)",
+    "theory_rg": "test MSE predicted by the paper's RG (sharp IR stop)",
+    "theory_rg_budget": "test MSE predicted by the RG at the budget-respecting stop",
+    "theory_rg_selfconsistent": "test MSE predicted by the RG with the self-consistent ridge",
+    "theory_eigenlearning": "test MSE predicted by eigenlearning (the reference theory)",
+    "kappa_star": "paper's IR stop: the number of modes kept",
+    "kappa_star_budget": "the budget-respecting stop (sum_{k <= kappa*} L_k <= n)",
+    "sigma2_star": "renormalised ridge at the paper's stop",
+    "sigma2_star_budget": "renormalised ridge at the budget-respecting stop",
+    "sigma2_selfconsistent": "self-consistent effective ridge sigma_eff^2",
+    "kappa_eff": "eigenlearning's effective ridge kappa_eff (= sigma_eff^2 / n)",
+}
 
 NOT_MEASURED = ("simulation_sem",)   # NaN there means "not measured" (one trial): JSON null
 
@@ -23,16 +50,19 @@ COLUMNS = ["n", "simulation_mse", "simulation_sem", "theory_rg", "theory_rg_budg
 
 def add_parser(sub):
     p = sub.add_parser("learning-curve", help="test MSE against n: exact-GP simulation against the RG predictions",
-                       description=__doc__.split("\n\n")[1])
+                       description=DESCRIPTION)
     _kernel_args(p)
     p.add_argument("--dim", type=int, default=None, help="sphere form: input dimension d (inputs on S^{d-1}), d >= 2")
     p.add_argument("--target", default=None,
                    help="sphere form: power per degree of the random target, 'degree:power,...', e.g. 1:0.5,2:0.25")
     p.add_argument("--data", default=None,
-                   help="data form: digits, mnist, fashion, or a file (.npz/.npy/.csv/IDX)")
+                   help="data form: digits, mnist, fashion, or a file (.npz/.npy/.csv/IDX); inputs are mapped to "
+                        "the unit sphere")
     p.add_argument("--pool", type=int, default=None, help="data form: pool size P (the data measure; default 1000)")
-    p.add_argument("--target-class", type=int, default=None, help="data form: one-vs-rest target (+1 for this class)")
-    p.add_argument("--pair", default=None, help="data form: two classes A,B as a +1/-1 target")
+    p.add_argument("--target-class", type=int, default=None,
+                   help="data form: one-vs-rest target, +1 for this class and -1 for the others (default: one-hot "
+                        "over all classes)")
+    p.add_argument("--pair", default=None, help="data form: the rows of two classes A,B, target +1 for A and -1 for B")
     p.add_argument("--ridge", type=float, required=True,
                    help="ridge sigma^2 (on the sphere also the label-noise variance)")
     p.add_argument("--ns", required=True, help="comma-separated training-set sizes, e.g. 10,40,160")

@@ -9,12 +9,28 @@ of ``--target-class``, the pair ``--pair c1,c2``, or by default the file's regre
 """
 from __future__ import annotations
 
-import json
-
 from ._common import (_allow_expensive_arg, _check_finite, _check_memory, _int_list, _kernel_args, _make_kernel,
-                      _print_json, _seed)
+                      _print_json, _seed, _table)
 
-__all__ = ["add_parser", "run"]
+__all__ = ["add_parser", "run", "JSON_KEYS"]
+
+JSON_KEYS = {
+    "n_pool": "pool size P",
+    "n_train": "training points drawn from the pool",
+    "n_test": "test points: the rest of the pool",
+    "ridge": "ridge sigma^2",
+    "seed": "seed of the training draw",
+    "kappas": "the cutoffs kappa (kept modes), one entry of each list below per cutoff",
+    "variants": "the reduced models: truncated (noise sigma^2), renormalized_const (sigma^2 + sum_{k>kappa} "
+                "lambda_k), exact_diagonal (sigma^2 + K_>(x, x))",
+    "rel_error": "relative prediction error ||m_reduced - m_full|| / ||m_full|| on the test points",
+    "rel_error.<variant>": "one value per kappa",
+    "test_mse": "test MSE of the reduced model",
+    "test_mse.<variant>": "one value per kappa",
+    "full_test_mse": "test MSE of the full (exact) GP on the same split",
+    "ridge_const": "the constant renormalised ridge sigma^2 + sum_{k>kappa} lambda_k, per kappa",
+    "eigenvalues_head": "the ten largest eigenvalues of the pool spectrum",
+}
 
 
 def add_parser(sub):
@@ -23,16 +39,17 @@ def add_parser(sub):
     p.add_argument("--data", default="digits", help="digits, mnist, fashion, or a path (.npz/.npy/.csv/IDX)")
     p.add_argument("--pool", type=int, default=1000, help="pool size P, in [2, training rows] (default 1000)")
     p.add_argument("--pool-seed", type=_seed, default=0, help="seed of the shuffle that picks the pool (default 0)")
-    p.add_argument("--n", type=int, default=200)
-    p.add_argument("--ridge", type=float, default=1e-2)
-    p.add_argument("--kappas", default=None, help="comma-separated cutoffs (default: log grid)")
+    p.add_argument("--n", type=int, default=200, help="training points drawn from the pool (default 200)")
+    p.add_argument("--ridge", type=float, default=1e-2, help="ridge (noise variance) sigma^2 (default 0.01)")
+    p.add_argument("--kappas", default=None,
+                   help="comma-separated cutoffs kappa (kept modes), e.g. 10,50,200 (default: a log grid from 1 to P)")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--target-class", type=int, default=None,
                    help="one-vs-rest class (default: the file's y, else the one-hot +-1 code of all classes)")
     g.add_argument("--pair", default=None, help="two classes c1,c2: target +1 for c1, -1 for c2")
     p.add_argument("--seed", type=_seed, default=0, help="seed of the training draw (default 0)")
     _allow_expensive_arg(p)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=run)
     return p
 
@@ -53,5 +70,14 @@ def run(args) -> int:
     if args.json:
         _print_json(d)
         return 0
-    print(json.dumps(d, indent=1, default=float)[:20000])
+    print(f"# {kernel.describe()}; pool P={d['n_pool']}, n={d['n_train']} training and {d['n_test']} test points, "
+          f"ridge {d['ridge']:g}, seed {d['seed']}")
+    print("# relative error of the prediction against the full GP, ||m_reduced - m_full|| / ||m_full||:")
+    print(_table([{"kappa": k, "sigma2_kappa": d["ridge_const"][i], **{v: d["rel_error"][v][i] for v in d["variants"]}}
+                  for i, k in enumerate(d["kappas"])], ["kappa", "sigma2_kappa", *d["variants"]],
+                 {v: "{:.3e}" for v in d["variants"]}))
+    print("# test MSE:")
+    print(_table([{"kappa": k, **{v: d["test_mse"][v][i] for v in d["variants"]}} for i, k in enumerate(d["kappas"])],
+                 ["kappa", *d["variants"]], {v: "{:.5g}" for v in d["variants"]}))
+    print(f"# full GP test MSE: {d['full_test_mse']:.5g}  (sigma2_kappa = sigma^2 + sum_{{k>kappa}} lambda_k)")
     return 0

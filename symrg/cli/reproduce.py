@@ -3,7 +3,23 @@ from __future__ import annotations
 
 from ._common import _dask_args, _executor, _print_json
 
-__all__ = ["add_parser", "run"]
+__all__ = ["add_parser", "run", "JSON_KEYS"]
+
+JSON_KEYS = {
+    "claims": "one row per claim of the paper with evidence from the sections run (or a reason it was not measured)",
+    "claims[].key": "short name of the claim",
+    "claims[].claim": "the claim, in one line",
+    "claims[].paper": "what the paper states",
+    "claims[].regime": "where the claim is tested",
+    "claims[].criterion": "the rule that decides it, fixed before measuring",
+    "claims[].measured": "what was measured",
+    "claims[].holds": "true, false, or null when not measured",
+    "failed": "derivations or checks that failed (exit status 1)",
+    "claims_not_holding": "the claims whose rule says they do not hold (exit status 1 with --strict)",
+    "timings": "seconds per section run",
+    "timings.<section>": "seconds the section took",
+    "out": "the output folder (index.md is the report)",
+}
 
 
 def add_parser(sub):

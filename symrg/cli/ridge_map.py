@@ -37,15 +37,59 @@ import sys
 from ..errors import SymrgError
 from ._common import _allow_expensive_arg, _check_finite, _check_memory, _print_json, _seed
 
-__all__ = ["add_parser", "run"]
+__all__ = ["add_parser", "run", "JSON_KEYS"]
+
+DESCRIPTION = ("The input-dependent ridge sigma^2_kappa(x) on a data set (docs/theory.md section 5) and the four "
+               "reduced GP models against the full GP. The pool is the first P training rows after a seeded "
+               "shuffle; n training rows are drawn from it, the rest of the pool is the test set. Inputs are "
+               "mapped to the unit sphere.")
+
+JSON_KEYS = {
+    "kappa": "number of kept modes",
+    "sigma2_const": "the constant renormalised ridge sigma^2 + sum_{k>kappa} lambda_k",
+    "sigma2_x": "the input-dependent ridge sigma^2_kappa(x) over the pool points",
+    "sigma2_x.min": "its minimum",
+    "sigma2_x.median": "its median",
+    "sigma2_x.max": "its maximum",
+    "sigma2_exact_diagonal": "sigma^2 + K_>(x, x), the exact diagonal the expansion approximates, over the pool",
+    "sigma2_exact_diagonal.min": "its minimum",
+    "sigma2_exact_diagonal.median": "its median",
+    "sigma2_exact_diagonal.max": "its maximum",
+    "models": "the four reduced models: truncated, renormalized_const, renormalized_x, exact_diagonal",
+    "models.<model>": "one reduced model",
+    "models.<model>.rel_pred_error": "||m_reduced - m_full|| / ||m_full|| on the test points",
+    "models.<model>.test_mse": "its test MSE",
+    "full_gp_test_mse": "test MSE of the full GP",
+    "gap_closed": "fraction of the gap between renormalized_const and exact_diagonal closed by renormalized_x "
+                  "(null when the gap is zero)",
+    "n_pool": "pool size P",
+    "n_train": "training points",
+    "ridge": "ridge sigma^2",
+    "kernel": "NNGP activation",
+    "depth": "NNGP depth",
+    "seed": "seed of the training draw",
+    "c4": "the c4 terms used (none, full, diag)",
+    "cumulants": "the feature cumulants the ridge is built from (null when kappa is 0 or P: the ridge is then "
+                 "constant)",
+    "cumulants.n_samples": "points they are estimated on",
+    "cumulants.n_greater": "greater modes",
+    "cumulants.m": "kept modes",
+    "cumulants.c3_abs_median": "median |c3_kkq|",
+    "cumulants.se3_median": "median standard error of c3",
+    "cumulants.se3_max": "largest standard error of c3",
+    "cumulants.c4d_abs_median": "[--c4 diag or full] median |c4_kkqq|",
+    "cumulants.se4d_median": "[--c4 diag or full] median standard error of c4_kkqq",
+    "warnings": "warnings raised while building the ridge (also printed on stderr)",
+}
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
-        "ridge-map", help="input-dependent ridge sigma^2(x) on data and the reduced GP models (THEORY.md sec. 5)",
-        description=__doc__.split("\n\n")[0])
+        "ridge-map", help="input-dependent ridge sigma^2(x) on data and the reduced GP models",
+        description=DESCRIPTION)
     p.add_argument("--data", required=True,
-                   help="digits, mnist, fashion, or a path (.npz with X and y and/or labels, .npy, .csv, IDX)")
+                   help="digits, mnist, fashion, or a file: .npz with X and y and/or labels; .npy; .csv whose last "
+                        "column is the target; an MNIST-format IDX image file with its labels file beside it")
     p.add_argument("--kernel", default="relu", choices=["relu", "step", "erf"], help="NNGP activation (default relu)")
     p.add_argument("--depth", type=int, default=1, help="NNGP depth (default 1)")
     p.add_argument("--ridge", type=float, default=1e-2, help="noise variance sigma^2 (default 0.01)")
@@ -59,10 +103,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="one-vs-rest class (default: the file's y, else the one-hot +-1 code of all classes)")
     g.add_argument("--pair", default=None, help="two classes c1,c2: target +1 for c1, -1 for c2")
     p.add_argument("--c4", default="none", choices=["none", "full", "diag"],
-                   help="c4 terms: none (first Edgeworth order, c3 only; default), full (pairs of the top 16 "
-                        "kept features), diag (c4_kkqq over all kept features)")
+                   help="c4 terms of the expansion: none (first Edgeworth order, c3 only; default), full (pairs of the "
+                        "top 16 kept features), diag (c4_kkqq over all kept features)")
     _allow_expensive_arg(p)
-    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=run)
     return p
 

@@ -3,7 +3,31 @@ from __future__ import annotations
 
 from ._common import _check_finite, _kernel_args, _make_kernel, _print_json, _table
 
-__all__ = ["add_parser", "run"]
+__all__ = ["add_parser", "run", "JSON_KEYS"]
+
+JSON_KEYS = {
+    "dim": "input dimension d (inputs on the sphere S^{d-1})",
+    "kernel": "the kernel, e.g. 'relu NNGP, depth 1, sigma_w^2=2, sigma_b^2=0'",
+    "precision": "'fast' (float64 series), or mp<digits>, with ' (auto)' after an automatic switch",
+    "degrees": "the degrees l = 0..lmax; the lists below are indexed by degree",
+    "eigenvalues": "Funk-Hecke eigenvalue lambda_l, shared by every spherical harmonic of degree l",
+    "multiplicities": "N(d, l), the number of spherical harmonics of degree l",
+    "log_multiplicities": "log N(d, l) (finite where N(d, l) overflows a float)",
+    "k1": "k(1), the kernel on the diagonal: the total power sum_l N(d, l) lambda_l",
+    "sum_rule_residual": "k(1) - sum_{l <= lmax} N(d, l) lambda_l: the power above lmax",
+    "error_estimate": "[when the path estimates it] estimated absolute error of each eigenvalue",
+    "meta": "[mpmath path] how the eigenvalues were computed",
+    "meta.dps": "[mpmath path] working precision (decimal digits), chosen from the dynamic range",
+    "meta.dps_confirm": "[mpmath path] the higher precision the result was confirmed at",
+    "meta.dps_floor": "[mpmath path] the --dps floor",
+    "meta.exact_zeros": "[mpmath path] degrees whose eigenvalue is exactly zero",
+    "meta.seconds": "[mpmath path] run time",
+    "meta.switched_from_fast": "[automatic switch] why the float64 path handed over to mpmath",
+    "meta.switched_from_fast.degree": "[automatic switch] the first degree the float64 path could not resolve",
+    "meta.switched_from_fast.relative_error_estimate": "[automatic switch] its estimated relative error",
+    "meta.switched_from_fast.rtol": "[automatic switch] the tolerance it missed",
+    "meta.switched_from_fast.mp_seconds_estimate": "[automatic switch] estimated run time of the mpmath path",
+}
 
 
 def add_parser(sub):

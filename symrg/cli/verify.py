@@ -10,7 +10,29 @@ import sys
 
 from ._common import _print_json
 
-__all__ = ["add_parser", "run"]
+__all__ = ["add_parser", "run", "JSON_KEYS"]
+
+JSON_KEYS = {
+    "full": "whether the heavy checks (--full) were run",
+    "passed": "true when every check passed",
+    "categories": "per category of check",
+    "categories.<category>": "two-route (two independent routes) or lowering (generated NumPy vs its mpmath twin, "
+                             "regeneration)",
+    "categories.<category>.description": "what the category means",
+    "categories.<category>.checks": "checks run",
+    "categories.<category>.failed": "checks failed",
+    "checks": "one row per check run",
+    "checks[].name": "name of the check",
+    "checks[].category": "its category",
+    "checks[].claim": "the quantity or identity checked",
+    "checks[].route_a": "first route",
+    "checks[].route_b": "second route, sharing no code with the first",
+    "checks[].discrepancy": "measured discrepancy between the routes",
+    "checks[].tolerance": "the largest discrepancy that passes",
+    "checks[].passed": "discrepancy <= tolerance",
+    "checks[].seconds": "run time",
+    "checks[].detail": "the numbers behind the discrepancy",
+}
 
 
 def add_parser(sub):
@@ -18,8 +40,8 @@ def add_parser(sub):
                                       "SymPy -> NumPy lowering)")
     p.add_argument("--full", action="store_true", help="also run the heavy high-precision checks")
     p.add_argument("--only", default=None, help="run only checks whose name contains this text")
-    p.add_argument("--quiet", action="store_true")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=run)
     return p
 

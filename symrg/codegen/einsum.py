@@ -187,7 +187,7 @@ def input_ridge_functions() -> dict:
     E, Ed = d.tensor["E"], d.tensor["E_diag"]
     return {
         "sigma2_x": (("sigma2", "lam", "phi", "c3", "c4"), d.sigma2_x, (I_,),
-                     "sigma_kappa^2(x_i) = sigma^2 + sum_k lam_k E[phi_k^2|phi_<(x_i)] (THEORY.md sec. 5); "
+                     "sigma_kappa^2(x_i) = sigma^2 + sum_k lam_k E[phi_k^2|phi_<(x_i)] (docs/theory.md section 5); "
                      "lam (n_greater,), phi (n_inputs, m), c3 (n_greater, m), c4 (n_greater, m, m)"),
         "sigma2_x_diag": (("sigma2", "lam", "phi", "c3", "c4d"), d.sigma2_x_diag, (I_,),
                           "sigma_kappa^2(x_i) with c4 restricted to its diagonal c4d[k, q] = c4_kkqq"),
@@ -214,7 +214,7 @@ def render_input_ridge_module(backend: str = "numpy", module_name: str = "input_
     header = provenance_header(f"symrg.codegen.modules.regenerate_input_ridge (backend={backend})",
                                inputs_hash=digest)
     imports = "import numpy\n" if backend == "numpy" else "import itertools\n\nimport mpmath\n"
-    top = (f'{header}"""Input-dependent ridge of non-Gaussian features (THEORY.md section 5), lowered from\n'
+    top = (f'{header}"""Input-dependent ridge of non-Gaussian features (docs/theory.md section 5), lowered from\n'
            f"symrg.theory.feature_cumulants.derive_input_ridge (Sum-of-Indexed -> einsum, greater-mode index\n"
            f"contracted first, shared intermediates).\n\nBackend: {backend}. Source sha256 (srepr of the "
            f'expressions): {digest}\n"""\n{imports}\n__all__ = [{", ".join(repr(f) for f in sorted(funcs))}]\n'

@@ -1,4 +1,4 @@
-"""Derive the phi^4 toy and the local quartic coupling with the engine (THEORY.md §3, §6).
+"""Derive the phi^4 toy and the local quartic coupling with the engine (docs/theory.md sections 3 and 6).
 
 Writes ``engine_phi4.tex`` (standalone, article + amsmath) and ``engine_phi4.json`` into ``--out``
 (default derivations/out/), atomically, with a provenance header. No library logic here.

@@ -1,4 +1,4 @@
-"""Derive the tensor quartic coupling (2 kept + 2 integrated modes) with the engine (THEORY.md §2.4, §3).
+"""Derive the tensor quartic coupling (2 kept + 2 integrated modes) with the engine (docs/theory.md sections 2.4 and 3).
 
 Writes ``engine_tensor.tex`` and ``engine_tensor.json`` into ``--out`` (default derivations/out/).
 """

@@ -1,5 +1,5 @@
 """Finite-width network: one-loop (O(1/N)) and O(1/N^2) effective action of the quartic prior, the
-input-dependent ridge it induces, the flow of the quartic coupling (THEORY.md §2.4, §3, §6), and the
+input-dependent ridge it induces, the flow of the quartic coupling (docs/theory.md sections 2.4, 3 and 6), and the
 engine check of the O(1/N) posterior mean.
 
 Writes ``finite_width.tex`` (standalone article + amsmath) and ``finite_width.json`` into ``--out``

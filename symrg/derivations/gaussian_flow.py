@@ -1,4 +1,4 @@
-"""Derivation of the Gaussian Wilsonian step (THEORY.md section 4).
+"""Derivation of the Gaussian Wilsonian step (docs/theory.md section 4).
 
 Runs :func:`symrg.theory.derive_gaussian_flow`, regenerates the committed modules
 ``symrg/_generated/gaussian_flow.py`` and ``gaussian_flow_mp.py`` and writes
@@ -51,7 +51,7 @@ def render_tex(d) -> str:
             + "\\documentclass{article}\n\\usepackage{amsmath}\n\\begin{document}\n"
             "\\section*{Gaussian Wilsonian step: derived results}\n"
             "Every expression below was produced by SymPy in \\texttt{symrg.theory.gaussian} "
-            "(THEORY.md section 4); none was typed in.\n\n"
+            "(docs/theory.md section 4); none was typed in.\n\n"
             + "\n".join(body) + "\\end{document}\n")
 
 

@@ -1,4 +1,4 @@
-"""Derive the input-dependent ridge of non-Gaussian features (THEORY.md section 5).
+"""Derive the input-dependent ridge of non-Gaussian features (docs/theory.md section 5).
 
 Writes ``input_ridge.tex`` (standalone, article + amsmath) and ``input_ridge.json`` into ``--out``
 (default derivations/out/), atomically, and regenerates ``symrg/_generated/input_ridge{,_mp}.py``

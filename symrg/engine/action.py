@@ -1,4 +1,4 @@
-"""Symbolic actions for the Wilsonian step (THEORY.md sections 2 and 3).
+"""Symbolic actions for the Wilsonian step (docs/theory.md sections 2 and 3).
 
 An :class:`Action` is ``S = S_0[kept] + S_0[integrated] + S_int`` with
 
@@ -8,7 +8,7 @@ An :class:`Action` is ``S = S_0[kept] + S_0[integrated] + S_int`` with
   with coefficients that are arbitrary SymPy expressions of the parameters (couplings),
 * optional *local* couplings ``∫ dmu P(f(x))`` on a field ``f(x) = f_<(x) + f_>(x)`` whose
   greater part has the two-point function ``G_>(x, y) = sum_{k>kappa} G_k phi_k(x) phi_k(y)``
-  (THEORY.md section 6); these are handled by the diagram route only.
+  (docs/theory.md section 6); these are handled by the diagram route only.
 
 Objects are frozen and validated when built (non-polynomial interactions, fields without
 propagators, propagators that are provably not positive raise :class:`~symrg.errors.SpecError`).
@@ -30,7 +30,7 @@ __all__ = ["Action", "LocalCoupling", "ModeSum", "make_action"]
 class ModeSum:
     """A parameter defined as a sum over greater modes: ``symbol = sum_{k>kappa} summand_k``.
 
-    Its flow is ``d symbol / d kappa = -summand_kappa`` (continuum convention, THEORY.md §4),
+    Its flow is ``d symbol / d kappa = -summand_kappa`` (continuum convention, docs/theory.md section 4),
     where ``derivative`` already holds ``-summand_kappa``.
     """
 
@@ -49,7 +49,7 @@ class LocalCoupling:
 
     ``polynomial`` is a SymPy polynomial in ``variable`` (the field value ``f(x)``); the field
     splits as ``f = f_< + f_>`` and the greater part has propagator family ``propagator``
-    (``G_>(x, y) = sum_{k>kappa} propagator_k phi_k(x) phi_k(y)``, THEORY.md §6).
+    (``G_>(x, y) = sum_{k>kappa} propagator_k phi_k(x) phi_k(y)``, docs/theory.md section 6).
     """
 
     name: str
@@ -83,7 +83,7 @@ class Action:
         Tuples of SymPy symbols (kept fields f_<, integrated fields f_>).
     propagators:
         Tuple of ``(symbol, G)`` pairs; every integrated symbol needs one, kept symbols may
-        have one (then ``S_0`` contributes ``x^2/(2G)`` to ``S_eff``, THEORY.md §3).
+        have one (then ``S_0`` contributes ``x^2/(2G)`` to ``S_eff``, docs/theory.md section 3).
     interaction:
         ``S_int``: polynomial in ``kept + integrated`` (sources included).
     parameters:
@@ -146,7 +146,7 @@ class Action:
         return self.kept + self.integrated
 
     def canonical_repr(self) -> str:
-        """A deterministic text that identifies the action (cache key, THEORY.md §3)."""
+        """A deterministic text that identifies the action (cache key, docs/theory.md section 3)."""
         parts = [
             "kept=" + ",".join(sp.srepr(s) for s in self.kept),
             "integrated=" + ",".join(sp.srepr(s) for s in self.integrated),

@@ -1,4 +1,4 @@
-"""The Wilsonian step: cumulant expansion, projection on kept operators, flow (THEORY.md §3, §6).
+"""The Wilsonian step: cumulant expansion, projection on kept operators, flow (docs/theory.md sections 3 and 6).
 
 Convention (used everywhere in this package)::
 
@@ -57,7 +57,7 @@ class EngineCostWarning(UserWarning):
 
 @dataclass(frozen=True)
 class Diagram:
-    """A connected diagram and its contribution to ``S_eff`` (THEORY.md §3).
+    """A connected diagram and its contribution to ``S_eff`` (docs/theory.md section 3).
 
     ``symmetry_factor`` is the textbook ``1/|Aut|`` with external legs labelled;
     ``automorphisms`` counts them with external legs unlabelled (then the contribution is
@@ -361,7 +361,7 @@ def local_objects(coupling):
 
 
 def local_diagrams(action: Action, order: int, progress=None) -> list:
-    """Diagrams of the local couplings (THEORY.md §6): vertices at points ``x_v``, edges
+    """Diagrams of the local couplings (docs/theory.md section 6): vertices at points ``x_v``, edges
     ``G_>(x_v, x_w) = sum_{k>kappa} G_k phi_k(x_v) phi_k(x_w)``, integrals over ``dmu(x_v)``."""
     out = []
     for cp in action.local:
@@ -534,7 +534,7 @@ def estimate_work(action: Action, order: int, diagrams: bool = True, limit: int 
 
 def wilson_step(action: Action, order: int, *, diagrams: bool = True, use_cache: bool = True,
                 progress=None) -> WilsonResult:
-    """Integrate out the integrated fields of ``action`` to ``order`` in ``S_int`` (THEORY.md §3).
+    """Integrate out the integrated fields of ``action`` to ``order`` in ``S_int`` (docs/theory.md section 3).
 
     See the module docstring for the normalisation of ``S_eff``. Results are memoised in memory
     and on disk (:mod:`symrg.engine.cache`). ``diagrams=False`` skips the diagram list (faster);

@@ -1,6 +1,6 @@
 """The input-dependent ridge on data: cumulants, sigma_kappa^2(x), its flow, reduced-GP comparison.
 
-THEORY.md section 5.  With kept modes ``q <= kappa`` and greater modes ``k > kappa`` of a pool
+docs/theory.md section 5.  With kept modes ``q <= kappa`` and greater modes ``k > kappa`` of a pool
 spectrum (:class:`~symrg.spectra.empirical.EmpiricalSpectrum`)
 
     sigma_kappa^2(x) = sigma^2 + sum_{k>kappa} lambda_k E[phi_k^2 | phi_<(x)],
@@ -179,7 +179,7 @@ class InputRidge:
 
 def input_ridge(spectrum: EmpiricalSpectrum, kappa: int, ridge: float, *, c4: str = "none",
                 m: int | None = None, m_full: int = 16, warn: bool = True, **kw) -> InputRidge:
-    """Evaluate ``sigma_kappa^2(x)`` (THEORY.md section 5) at every pool point.
+    """Evaluate ``sigma_kappa^2(x)`` (docs/theory.md section 5) at every pool point.
 
     The cumulants are estimated on the pool (the data measure); ``m`` limits the kept features
     used in the conditioning to the top ``m`` (default: all ``kappa``).
@@ -221,7 +221,7 @@ def ridge_flow(spectrum: EmpiricalSpectrum, kappas, ridge: float, *, c4: str = "
     ``flow[j, i] = d sigma_kappa^2(x_i)/d kappa = -lambda_kappa E[phi_kappa^2 | phi_<(x_i)]`` at
     ``kappa = kappas[j]`` (the mode crossing the cutoff is ``phi_kappa``, conditioned on the
     ``kappa - 1`` modes above it), from the generated ``flow_x``.  For Gaussian features the
-    flow is the constant ``-lambda_kappa`` (THEORY.md section 4).
+    flow is the constant ``-lambda_kappa`` (docs/theory.md section 4).
     """
     g = _gen()
     P = spectrum.n_points
@@ -251,7 +251,7 @@ def ridge_flow(spectrum: EmpiricalSpectrum, kappas, ridge: float, *, c4: str = "
 # ----------------------------------------------------------------------------------------------
 def gaussian_features_check(n_samples: int = 4000, n_kept: int = 5, n_greater: int = 40, ridge: float = 0.1,
                             seed: int = 0) -> dict:
-    """Gaussian features reduce sigma^2(x) to the constant universal ridge (THEORY.md section 4).
+    """Gaussian features reduce sigma^2(x) to the constant universal ridge (docs/theory.md section 4).
 
     Features are drawn iid ``N(0, 1)``; ``lambda_k = k^-1.5``.  Returns the estimated cumulants
     in units of their standard errors (``|c3|/se`` should be O(1)), the relative spread of
@@ -337,7 +337,7 @@ def sphere_shell_check(n_points: int = 3000, l_kept: int = 1, lmax: int = 4, rid
 def compare_input_ridge(K_pool, y_pool, ridge: float = 1e-2, n_train: int = 100, kappas=None, seed: int = 0,
                         spectrum: EmpiricalSpectrum | None = None, c4: str = "none",
                         extra_c4=()) -> dict:
-    """The four reduced models against the full GP on a pool (THEORY.md sections 4-5).
+    """The four reduced models against the full GP on a pool (docs/theory.md sections 4 and 5).
 
     (a) ``truncated``, (b) ``renormalized_const``, (c) ``renormalized_x`` (cumulant expansion),
     (d) ``exact_diagonal``.  Returns the :class:`~symrg.numerics.gp.ReducedComparison` dict plus, per

@@ -50,23 +50,26 @@ def _save(fig, path: Path) -> Path:
     return save_figure(fig, path)
 
 
-def _joint(fig, spec, a, b, la, lb):
+def _joint(fig, spec, a, b, la, lb, title):
     """Scatter of (a, b) with marginal histograms and Gaussian fits (ellipses, normal densities)."""
-    gs = spec.subgridspec(4, 4, hspace=0.05, wspace=0.05)
+    from matplotlib.ticker import MaxNLocator
+
+    gs = spec.subgridspec(4, 4, hspace=0.1, wspace=0.18)
     ax = fig.add_subplot(gs[1:, :3])
     ax_x = fig.add_subplot(gs[0, :3], sharex=ax)
     ax_y = fig.add_subplot(gs[1:, 3], sharey=ax)
-    ax.scatter(a, b, s=2, alpha=0.4, color="C0", rasterized=True)
+    ax.scatter(a, b, s=2, alpha=0.4, color="C0", rasterized=True, label="pool points")
     mu = np.array([a.mean(), b.mean()])
     C = np.cov(np.vstack([a, b]))
     w, V = np.linalg.eigh(C)
     t = np.linspace(0, 2 * np.pi, 200)
     circ = np.stack([np.cos(t), np.sin(t)])
-    for r in (1, 2):
+    for r, ls in ((1, "-"), (2, "--")):
         e = mu[:, None] + V @ (r * np.sqrt(np.maximum(w, 0))[:, None] * circ)
-        ax.plot(e[0], e[1], color="C3", lw=1)
-    ax.set_xlabel(la, fontsize=8)
-    ax.set_ylabel(lb, fontsize=8)
+        ax.plot(e[0], e[1], color="C3", lw=1, ls=ls, label=f"Gaussian fit, {r}$\\sigma$ contour")
+    ax.set_xlabel(la, fontsize=9)
+    ax.set_ylabel(lb, fontsize=9)
+    ax.legend(fontsize=6, loc="upper right", markerscale=3, framealpha=0.8)
     for arr, axm, orient in ((a, ax_x, "vertical"), (b, ax_y, "horizontal")):
         axm.hist(arr, bins=40, density=True, orientation=orient, color="C0", alpha=0.6)
         m, s = arr.mean(), arr.std() or 1.0
@@ -74,10 +77,33 @@ def _joint(fig, spec, a, b, la, lb):
         dens = np.exp(-0.5 * ((g - m) / s) ** 2) / (s * math.sqrt(2 * math.pi))
         if orient == "vertical":
             axm.plot(g, dens, color="C3", lw=1)
+            axm.set_ylabel("density", fontsize=7)
+            axm.tick_params(labelbottom=False, labelsize=6)
+            axm.yaxis.set_major_locator(MaxNLocator(2))
         else:
             axm.plot(dens, g, color="C3", lw=1)
-        axm.tick_params(labelbottom=False, labelleft=False, labelsize=6)
+            axm.set_xlabel("density", fontsize=7)
+            axm.tick_params(labelleft=False, labelsize=6)
+            axm.xaxis.set_major_locator(MaxNLocator(2))
+    ax_x.set_title(title, fontsize=9)
     ax.tick_params(labelsize=7)
+
+
+def _binned(k, values, n_bins: int = 24):
+    """Log-spaced bins of mode numbers: bin centres and the values in each bin (for medians with bands)."""
+    edges = np.unique(np.round(np.geomspace(1, k.max() + 1, n_bins + 1)).astype(int))
+    centres, groups = [], []
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        sel = (k >= lo) & (k < hi)
+        if sel.any():
+            centres.append(float(np.sqrt(lo * max(hi - 1, lo))))
+            groups.append(list(np.asarray(values)[sel]))
+    return centres, groups
+
+
+def _label(name: str) -> str:
+    ds = name.removeprefix("features_")
+    return {"mnist": "MNIST", "digits": r"digits ($8\times8$)"}.get(ds, ds)
 
 
 def write_feature_figures(spectrum, out_dir, name: str = "features", low=(2, 3), high=None,
@@ -85,9 +111,12 @@ def write_feature_figures(spectrum, out_dir, name: str = "features", low=(2, 3),
     """Write ``<name>_joint.png`` (low and high mode pairs) and ``<name>_moments.png`` into ``out_dir``.
 
     ``low``/``high`` are 1-based mode numbers (default high pair: modes at 60% and 60%+1 of the
-    modes with ``lambda_k > 1e-10 lambda_1``).  Returns the written paths.
+    modes with ``lambda_k > 1e-10 lambda_1``).  The moments figure shows, in log-spaced bins of
+    ``k``, the median over the modes of the bin with the interquartile band.  Returns the written paths.
     """
     import matplotlib.pyplot as plt
+
+    from .plotting import median_band
 
     phi = np.asarray(spectrum.phi)
     lam = np.asarray(spectrum.eigenvalues)
@@ -100,31 +129,43 @@ def write_feature_figures(spectrum, out_dir, name: str = "features", low=(2, 3),
             raise ParameterError("mode", k, f"a mode number in [1, {phi.shape[1]}]")
     out_dir = Path(out_dir)
     paths = []
-    fig = plt.figure(figsize=(8, 4))
-    outer = fig.add_gridspec(1, 2, wspace=0.3)
-    for j, (p, q) in enumerate((low, high)):
-        _joint(fig, outer[0, j], phi[:, p - 1], phi[:, q - 1], f"phi_{p}", f"phi_{q}")
-    fig.suptitle(f"{name}: joint feature values, low and high modes (red: Gaussian fit)", fontsize=9)
+    label = _label(name)
+    fig = plt.figure(figsize=(9.5, 5.4))
+    outer = fig.add_gridspec(1, 2, wspace=0.28, top=0.83, bottom=0.1, left=0.08, right=0.97)
+    for j, ((p, q), which) in enumerate(((low, "low"), (high, "high"))):
+        rel = f"$\\lambda_{{{p}}}/\\lambda_1 = {lam[p - 1] / lam[0]:.2g}$"
+        _joint(fig, outer[0, j], phi[:, p - 1], phi[:, q - 1], f"$\\phi_{{{p}}}(x)$", f"$\\phi_{{{q}}}(x)$",
+               f"{which} modes $k = {p}, {q}$ ({rel})")
+    fig.suptitle(f"{label}: joint values of two Mercer features over the {phi.shape[0]} pool points\n"
+                 "(red: the Gaussian with the same mean and covariance)", fontsize=10)
     paths.append(str(_save(fig, out_dir / f"{name}_joint.png")))
     plt.close(fig)
 
     mom = feature_moments(phi, n_modes or n_ok or None)
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(8, 3))
     k = np.array(mom["k"])
-    a1.plot(k, mom["excess_kurtosis"], ".", ms=3)
-    a1.axhline(0, color="k", lw=0.6)
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 3.6), layout="constrained")
+    x, groups = _binned(k, mom["excess_kurtosis"])
+    median_band(a1, x, groups, "C0", "median over the modes in a bin", marker="o", ms=3)
+    a1.axhline(0, color="C3", lw=1, label="Gaussian feature: 0")
     a1.set_xscale("log")
-    a1.set_yscale("symlog")
-    a1.set_xlabel("mode k")
-    a1.set_ylabel("excess kurtosis of phi_k")
-    a2.plot(k, mom["tail_weight_3sigma"], ".", ms=3)
-    a2.axhline(GAUSSIAN_TAIL_3SIGMA, color="C3", lw=0.8, label="Gaussian")
+    a1.set_yscale("symlog", linthresh=1.0)
+    top = max(10.0, 3.0 * max((float(np.percentile(g, 75)) for g in groups), default=1.0))   # above the band
+    a1.set_ylim(-2, top)
+    ticks = [v for v in (-1, 0, 1, 10, 100, 1000, 10000) if v <= top]
+    a1.set_yticks(ticks)
+    a1.set_yticklabels([f"{v:g}" for v in ticks])
+    a1.set_xlabel(r"mode $k$")
+    a1.set_ylabel(r"excess kurtosis of $\phi_k(x)$")
+    a1.legend(fontsize=7, loc="upper left")
+    x, groups = _binned(k, mom["tail_weight_3sigma"])
+    median_band(a2, x, groups, "C0", "median over the modes in a bin", marker="o", ms=3)
+    a2.axhline(GAUSSIAN_TAIL_3SIGMA, color="C3", lw=1, label=f"Gaussian feature: {GAUSSIAN_TAIL_3SIGMA:.4f}")
     a2.set_xscale("log")
-    a2.set_xlabel("mode k")
-    a2.set_ylabel("P(|z| > 3)")
-    a2.legend(fontsize=7)
-    fig.suptitle(f"{name}: non-Gaussianity of the features against k", fontsize=9)
-    fig.tight_layout()
+    a2.set_xlabel(r"mode $k$")
+    a2.set_ylabel(r"$P(|z_k| > 3)$, $z_k$ = standardised $\phi_k$")
+    a2.legend(fontsize=7, loc="upper left")
+    fig.suptitle(f"{label}: how far the features are from Gaussian, against the mode number $k$ "
+                 "(bands: interquartile range in each bin)", fontsize=10)
     paths.append(str(_save(fig, out_dir / f"{name}_moments.png")))
     plt.close(fig)
     return paths

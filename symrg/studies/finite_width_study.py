@@ -10,8 +10,10 @@ import warnings
 import numpy as np
 
 from .._validate import check_int
-from ..numerics.finite_width import (DegenerateWeightsWarning, _check_activation, _check_width, _sphere_problem,
-                                     compare_posteriors, excess_kurtosis, one_over_n_coefficient, quartic_coupling)
+from ..numerics.finite_width import (DegenerateWeightsWarning, compare_posteriors, excess_kurtosis,
+                                     one_over_n_coefficient, quartic_coupling)
+from ..numerics.finite_width.moments import _check_activation, _check_width
+from ..numerics.finite_width.posterior import _sphere_problem
 
 __all__ = ["finite_width_report", "run_finite_width_study"]
 
@@ -52,21 +54,45 @@ def finite_width_report(activation="relu", width=16, dim=5, n_train=16, seed=0, 
             "posterior": post}
 
 
+_PROBLEM_TITLES = {"sphere (d=5, n=16)": r"inputs on the sphere $S^4$ ($d = 5$), $n = 16$ training points",
+                   "digits 0-vs-rest (n=20)": r"digits, 0 vs rest, $n = 20$ training points"}
+
+
 def _plot(path, results: dict) -> None:
+    """RMS distance from the Monte Carlo posterior mean against the width: the GP limit should fall as
+    1/N and the O(1/N) prediction as 1/N^2, until both reach the Monte Carlo noise (shaded)."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FixedLocator, NullLocator
 
     from .plotting import save_figure
-    fig, axes = plt.subplots(1, len(results), figsize=(5 * len(results), 4), squeeze=False)
+    fig, axes = plt.subplots(1, len(results), figsize=(5.2 * len(results), 4.4), squeeze=False, sharey=True,
+                             layout="constrained")
+    handles = {}
     for ax, (name, rows) in zip(axes[0], results.items()):
-        Ns = [r["width"] for r in rows]
-        ax.loglog(Ns, [r["error_gp"] for r in rows], "o-", label="GP limit")
-        ax.loglog(Ns, [r["error_one_over_n"] for r in rows], "s-", label="O(1/N) prediction")
-        ax.loglog(Ns, [r["rms_sem"] for r in rows], "k--", label="MC standard error")
-        ax.set_xlabel("width N")
-        ax.set_ylabel("RMS difference from Monte Carlo")
-        ax.set_title(name)
-        ax.legend()
-    fig.tight_layout()
+        Ns = np.array([r["width"] for r in rows], dtype=float)
+        sem = np.array([r["rms_sem"] for r in rows])
+        gp = np.array([r["error_gp"] for r in rows])
+        one = np.array([r["error_one_over_n"] for r in rows])
+        handles.setdefault("Monte Carlo noise (RMS standard error): differences\nbelow it are not resolved",
+                           ax.fill_between(Ns, 1e-12, sem, color="0.85", lw=0))
+        (h,) = ax.loglog(Ns, gp, "o-", color="C0")
+        handles.setdefault("GP limit (infinite width)", h)
+        (h,) = ax.loglog(Ns, one, "s-", color="C1")
+        handles.setdefault(r"$\mathcal{O}(1/N)$ prediction", h)
+        (h,) = ax.loglog(Ns, gp[0] * Ns[0] / Ns, ":", color="C0", lw=1)
+        handles.setdefault(r"guide $\propto 1/N$", h)
+        (h,) = ax.loglog(Ns, one[0] * (Ns[0] / Ns) ** 2, ":", color="C1", lw=1)
+        handles.setdefault(r"guide $\propto 1/N^2$", h)
+        ax.xaxis.set_major_locator(FixedLocator(Ns))
+        ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.xaxis.set_minor_locator(NullLocator())
+        ax.set_xlabel(r"hidden width $N$")
+        ax.set_title(_PROBLEM_TITLES.get(name, name), fontsize=10)
+        ax.set_ylim(0.5 * min(one.min(), sem.min()), 2 * max(gp.max(), one.max()))
+    axes[0][0].set_ylabel(r"RMS$_x\,|m(x) - m_{\rm MC}(x)|$ over the test inputs")
+    fig.legend(list(handles.values()), list(handles.keys()), loc="outside lower center", ncol=3, fontsize=8,
+               frameon=False)
+    fig.suptitle("Finite-width ReLU networks: posterior mean against the Monte Carlo ground truth", fontsize=11)
     save_figure(fig, path)
 
 

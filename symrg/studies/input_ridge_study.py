@@ -17,8 +17,24 @@ from ..spectra.empirical import EmpiricalSpectrum
 __all__ = ["write_comparison_figures", "study_pool", "run_ridge_study"]
 
 
-_STYLE = {"truncated": ("C0", "o", "(a) truncated"), "renormalized_const": ("C1", "s", "(b) const ridge"),
-          "renormalized_x": ("C2", "^", "(c) input ridge"), "exact_diagonal": ("C3", "v", "(d) exact diagonal")}
+# the four reduced models of compare_input_ridge (legend texts say what each one is)
+_STYLE = {"truncated": ("C0", "o", r"(a) truncated: noise $\sigma^2$"),
+          "renormalized_const": ("C1", "s", r"(b) constant ridge $\sigma^2_\kappa = \sigma^2 + \Sigma_{k>\kappa}\,\lambda_k$"),
+          "renormalized_x": ("C2", "^", r"(c) input-dependent ridge $\sigma^2_\kappa(x)$, $c_3$ terms"),
+          "exact_diagonal": ("C3", "v", r"(d) exact diagonal $\sigma^2 + K_>(x, x)$")}
+# the other truncations of (c), drawn dashed
+_EXTRA = {"full": ("C4", r"(c) with $c_4$ over pairs of the top 16 kept modes"),
+          "diag": ("C5", r"(c) with the diagonal $c_4$ terms")}
+_DATASET = {"mnist5000": "MNIST (5000-image subset)", "digits": r"digits ($8\times8$)"}
+_METRIC = {"rel_error": r"$\|m_{\rm reduced} - m_{\rm GP}\| \,/\, \|m_{\rm GP}\|$", "test_mse": "test MSE"}
+
+
+def _target_label(target: str) -> str:
+    if target.startswith("ovr"):
+        return f"{target[3:]} vs rest"
+    if target.startswith("pair"):
+        return " vs ".join(target[4:].split("v"))
+    return target
 
 
 def _savefig(fig, path):
@@ -27,9 +43,102 @@ def _savefig(fig, path):
     save_figure(fig, path)
 
 
-def write_comparison_figures(results: dict, out_dir) -> list[str]:
-    """One PNG per data set: relative error and test MSE vs kappa for each (depth, target, n)."""
+def _comparison_figure(ds: str, runs: list, metric: str):
+    """Rows: kernel depth; columns: (target, n); one legend for the figure, below the panels."""
     import matplotlib.pyplot as plt
+
+    from .plotting import tidy_log_axis
+
+    cols = sorted({(r["target"], r["n_train"]) for r in runs})
+    depths = sorted({r["depth"] for r in runs})
+    fig, axes = plt.subplots(len(depths), len(cols), figsize=(3.3 * len(cols), 2.7 * len(depths) + 1.2),
+                             squeeze=False, sharex=True, layout="constrained")
+    handles = {}
+    for r in runs:
+        ax = axes[depths.index(r["depth"])][cols.index((r["target"], r["n_train"]))]
+        c = r["comparison"]
+        for v, (col, mk, lab) in _STYLE.items():
+            (h,) = ax.plot(c["kappas"], c[metric][v], color=col, marker=mk, ms=3, lw=1)
+            handles.setdefault(lab, h)
+        for v in sorted(k for k in c[metric] if k.startswith("renormalized_x_")):
+            col, lab = _EXTRA.get(v.rsplit("_", 1)[-1], ("C7", f"(c), variant {v.rsplit('_', 1)[-1]}"))
+            (h,) = ax.plot(c["kappas"], c[metric][v], color=col, ls="--", lw=1)
+            handles.setdefault(lab, h)
+        if metric == "test_mse":
+            handles.setdefault("full GP", ax.axhline(c["full_test_mse"], color="k", ls="--", lw=0.8))
+        handles.setdefault(r"$\kappa = n$ (training-set size)", ax.axvline(r["n_train"], color="grey", ls=":", lw=1))
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        tidy_log_axis(ax, "y")
+        ax.set_title(f"depth {r['depth']}, {_target_label(r['target'])}, $n = {r['n_train']}$", fontsize=9)
+        ax.tick_params(labelsize=7)
+    for ax in axes[-1]:
+        ax.set_xlabel(r"$\kappa$ (kept modes)", fontsize=9)
+    for row in axes:
+        row[0].set_ylabel(_METRIC[metric], fontsize=9)
+    fig.legend(list(handles.values()), list(handles.keys()), loc="outside lower center", ncol=2, fontsize=8,
+               frameon=False)
+    pool = runs[0]["comparison"]["n_pool"]
+    what = "relative prediction error against the full GP" if metric == "rel_error" else "test MSE"
+    fig.suptitle(f"{_DATASET.get(ds, ds)}: reduced GP models, {what} (pool $P = {pool}$, ReLU NNGP)", fontsize=10)
+    return fig
+
+
+MIN_GAP = 0.02     # the (b) -> (d) gap, relative to (b)'s error, below which the fraction is not drawn
+
+
+def _gap_fractions(c: dict) -> list:
+    """``(e_b - e_c) / (e_b - e_d)`` per kappa from the relative errors; ``None`` where the gap is below
+    :data:`MIN_GAP` of ``e_b`` (there the fraction divides by noise and says nothing)."""
+    out = []
+    for eb, ec, ed in zip(*(c["rel_error"][v] for v in ("renormalized_const", "renormalized_x", "exact_diagonal"))):
+        gap = eb - ed
+        out.append(None if abs(gap) < MIN_GAP * abs(eb) else (eb - ec) / gap)
+    return out
+
+
+def _gap_figure(runs: list):
+    """Fraction of the (b) -> (d) gap closed by (c), against kappa / n: per data set and n, the median
+    over kernel depths and targets with the interquartile band."""
+    import matplotlib.pyplot as plt
+
+    from .plotting import median_band, tidy_log_axis
+
+    datasets = sorted({r["dataset"] for r in runs})
+    fig, axes = plt.subplots(1, len(datasets), figsize=(4.6 * len(datasets), 4.4), squeeze=False, sharey=True,
+                             layout="constrained")
+    handles = {}
+    for ax, ds in zip(axes[0], datasets):
+        mine = [r for r in runs if r["dataset"] == ds]
+        for j, n in enumerate(sorted({r["n_train"] for r in mine})):
+            group = [r for r in mine if r["n_train"] == n]
+            kap = sorted({k for r in group for k in r["comparison"]["kappas"]})
+            fr = [dict(zip(r["comparison"]["kappas"], _gap_fractions(r["comparison"]))) for r in group]
+            vals = [[f[k] for f in fr if k in f] for k in kap]
+            h = median_band(ax, [k / n for k in kap], vals, ("C0", "C4", "C2")[j % 3],
+                            f"$n = {n}$: median of {len(group)} runs (kernel depths, targets)", marker="o", ms=3,
+                            lw=1.4)
+            handles.setdefault(h.get_label(), h)
+        handles.setdefault("0: (c) no better than (b) constant ridge", ax.axhline(0, color="k", lw=0.8))
+        handles.setdefault("1: (c) as good as (d) exact diagonal", ax.axhline(1, color="k", lw=0.8, ls="--"))
+        handles.setdefault(r"$\kappa = n/2$", ax.axvline(0.5, color="grey", lw=0.8, ls=":"))
+        ax.set_xscale("log")
+        tidy_log_axis(ax, "x")
+        ax.set_ylim(-1.0, 1.5)
+        ax.set_xlabel(r"$\kappa / n$ (kept modes per training point)")
+        ax.set_title(_DATASET.get(ds, ds), fontsize=10)
+    axes[0][0].set_ylabel("fraction of the gap (b) $\\to$ (d)\nclosed by (c) input-dependent ridge")
+    fig.legend(list(handles.values()), list(handles.keys()), loc="outside lower center", ncol=2, fontsize=8,
+               frameon=False)
+    fig.suptitle("How much of the constant ridge's excess error the input-dependent ridge removes\n"
+                 f"(bands: interquartile range; not drawn where (b) and (d) differ by less than {MIN_GAP:.0%})",
+                 fontsize=9)
+    return fig
+
+
+def write_comparison_figures(results: dict, out_dir) -> list[str]:
+    """One PNG per data set and metric (relative error and test MSE against kappa for each kernel depth,
+    target and n) and ``input_ridge_gap_closed.png`` (median fraction of the (b) -> (d) gap closed by (c))."""
     from pathlib import Path
 
     out_dir = Path(out_dir)
@@ -38,54 +147,12 @@ def write_comparison_figures(results: dict, out_dir) -> list[str]:
     for r in results["runs"]:
         by_ds.setdefault(r["dataset"], []).append(r)
     for ds, runs in sorted(by_ds.items()):
-        cols = sorted({(r["target"], r["n_train"]) for r in runs})
-        depths = sorted({r["depth"] for r in runs})
-        for metric, ylabel in (("rel_error", "||m_red - m_full|| / ||m_full||"), ("test_mse", "test MSE")):
-            fig, axes = plt.subplots(len(depths), len(cols), figsize=(3.2 * len(cols), 2.6 * len(depths)),
-                                     squeeze=False, sharex=True)
-            for r in runs:
-                ax = axes[depths.index(r["depth"])][cols.index((r["target"], r["n_train"]))]
-                c = r["comparison"]
-                for v, (col, mk, lab) in _STYLE.items():
-                    ax.plot(c["kappas"], c[metric][v], color=col, marker=mk, ms=3, lw=1, label=lab)
-                for j, v in enumerate(sorted(k for k in c[metric] if k.startswith("renormalized_x_"))):
-                    ax.plot(c["kappas"], c[metric][v], color=("C2", "C4", "C5")[j % 3], ls="--", lw=0.8,
-                            label=f"(c) {v.split('_')[-1]}")
-                if metric == "test_mse":
-                    ax.axhline(c["full_test_mse"], color="k", ls="--", lw=0.8, label="full GP")
-                ax.axvline(r["n_train"], color="grey", ls=":", lw=0.8)
-                ax.set_xscale("log")
-                ax.set_yscale("log")
-                ax.set_title(f"depth {r['depth']}, {r['target']}, n={r['n_train']}", fontsize=8)
-                ax.tick_params(labelsize=7)
-            for ax in axes[-1]:
-                ax.set_xlabel("kappa (kept modes)", fontsize=8)
-            for row in axes:
-                row[0].set_ylabel(ylabel, fontsize=7)
-            axes[0][0].legend(fontsize=6)
-            fig.suptitle(f"{ds}: reduced models vs full GP (pool P={runs[0]['comparison']['n_pool']})", fontsize=9)
-            fig.tight_layout()
+        for metric in ("rel_error", "test_mse"):
             p = out_dir / f"input_ridge_{ds}_{metric}.png"
-            _savefig(fig, p)
-            plt.close(fig)
+            _savefig(_comparison_figure(ds, runs, metric), p)
             paths.append(str(p))
-    # gap closed
-    fig, ax = plt.subplots(figsize=(5, 3.2))
-    for i, r in enumerate(results["runs"]):
-        c = r["comparison"]
-        y = [np.nan if v is None else v for v in c["gap_closed"]]
-        ax.plot(c["kappas"], y, lw=0.8, marker=".", ms=3, color=f"C{i % 10}", alpha=0.7)
-    ax.set_xscale("log")
-    ax.set_ylim(-1.0, 1.5)
-    ax.axhline(0, color="k", lw=0.6)
-    ax.axhline(1, color="k", lw=0.6, ls="--")
-    ax.set_xlabel("kappa")
-    ax.set_ylabel("fraction of (b)->(d) gap closed by (c)")
-    ax.set_title("all runs", fontsize=9)
-    fig.tight_layout()
     p = out_dir / "input_ridge_gap_closed.png"
-    _savefig(fig, p)
-    plt.close(fig)
+    _savefig(_gap_figure(results["runs"]), p)
     paths.append(str(p))
     return paths
 

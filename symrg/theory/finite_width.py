@@ -1,11 +1,11 @@
-"""Finite-width networks in the Wilsonian engine (THEORY.md sections 2.4, 3 and 6; issue 5).
+"""Finite-width networks in the Wilsonian engine (docs/theory.md sections 2.4, 3 and 6).
 
 What is put in and what is derived
 ----------------------------------
 Put in (definitions): the prior of a width-``N`` network has the quartic term
 ``(1/4!) sum U_klmn f_k f_l f_m f_n`` with ``U = O(1/N)`` (numbers: :mod:`symrg.numerics.finite_width`); its local
 form ``(u/4!) int dmu f^4``; the data term kept inside the propagator of the greater modes,
-``G_k = (1/lambda_k + eta/sigma^2)^-1`` (THEORY.md §3); and, for the posterior-mean check, the
+``G_k = (1/lambda_k + eta/sigma^2)^-1`` (docs/theory.md section 3); and, for the posterior-mean check, the
 Edgeworth form of the prior ``-log p(f) = 1/2 f K^-1 f - kappa_4 . H_4(f)/4! + O(1/N^2)``.
 
 Derived by the engine (:func:`symrg.engine.wilson_step`), nothing typed in:
@@ -41,7 +41,7 @@ U_LOCAL = sp.Symbol("u", real=True)
 
 
 def tensor_action(n_modes: int = 4, cutoff: int = 2, data_in_propagator: bool = True):
-    """The quartic prior of THEORY.md §2.4 on ``n_modes`` modes, ``f_1..f_cutoff`` kept; the greater
+    """The quartic prior of docs/theory.md section 2.4 on ``n_modes`` modes, ``f_1..f_cutoff`` kept; the greater
     modes carry ``G_k = (1/lambda_k + eta/sigma^2)^-1`` (or ``lambda_k`` without the data term)."""
     if not (1 <= cutoff < n_modes <= 6):
         raise ParameterError("cutoff", cutoff, f"1 <= cutoff < n_modes <= 6 (n_modes={n_modes})")
@@ -55,7 +55,7 @@ def tensor_action(n_modes: int = 4, cutoff: int = 2, data_in_propagator: bool = 
 
 
 def local_action():
-    """``(u/4!) int dmu f(x)^4`` with ``G_>(x,y) = sum_{k>kappa} G_k phi_k(x) phi_k(y)`` (THEORY.md §6)."""
+    """``(u/4!) int dmu f(x)^4`` with ``G_>(x,y) = sum_{k>kappa} G_k phi_k(x) phi_k(y)`` (docs/theory.md section 6)."""
     fx = sp.Symbol("f", real=True)
     cp = LocalCoupling("quartic", "f", fx, U_LOCAL / 24 * fx ** 4, sp.Symbol("G", positive=True))
     return make_action([], {}, 0, parameters=(U_LOCAL,), local=(cp,), name="finite-width local quartic")

@@ -1,14 +1,14 @@
-"""The Gaussian Wilsonian step, derived by SymPy (THEORY.md section 4).
+"""The Gaussian Wilsonian step, derived by SymPy (docs/theory.md section 4).
 
 What is derived and what is put in
 ----------------------------------
 Put in (definitions, from the theory):
 
 * the data term of one input, ``exp(-(h + g)^2/(2 sigma^2))`` with ``h = f_<(x) - y(x)`` and
-  ``g = f_>(x)`` (THEORY.md sections 2.1 and 4);
+  ``g = f_>(x)`` (docs/theory.md sections 2.1 and 4);
 * the law of the greater field for Gaussian features: ``g ~ N(0, c)`` per input,
   ``g ~ N(0, C)`` at ``n`` inputs, and ``g_a ~ N(0, c delta_ab)`` for ``M`` replicas after
-  self-averaging (THEORY.md section 4);
+  self-averaging (docs/theory.md section 4);
 * the identification ``c = sum_{k > kappa} lambda_k`` (the variance of ``f_>(x)`` averaged over
   ``mu``, with ``∫ dmu phi_k^2 = 1``) and the power law ``lambda_k = A k^-(1+alpha)``.
 
@@ -27,7 +27,7 @@ Derived by SymPy (nothing below is typed in):
   (``expand_func`` of a harmonic-number difference) and its large-``kappa`` asymptotic (the
   leading Euler-Maclaurin term, ``sympy.integrate``).
 
-Closed forms from THEORY.md appear in this file only as *check targets* (compared with
+Closed forms from docs/theory.md appear in this file only as *check targets* (compared with
 ``simplify``); a failed check raises :class:`~symrg.errors.VerificationError`.
 """
 from __future__ import annotations
@@ -83,7 +83,7 @@ def _gaussian_prior_action(g, cov: sp.Matrix) -> sp.Expr:
 
 
 def _data_action(h, g, sigma2) -> sp.Expr:
-    """Data term of THEORY.md section 2: ``sum_i (h_i + g_i)^2 / (2 sigma^2)``."""
+    """Data term of docs/theory.md section 2: ``sum_i (h_i + g_i)^2 / (2 sigma^2)``."""
     return sum((hi + gi) ** 2 for hi, gi in zip(h, g)) / (2 * sigma2)
 
 
@@ -127,7 +127,7 @@ def _latex(expr) -> str:
 class GaussianFlowDerivation:
     """Results of the Gaussian Wilsonian step, every field produced by SymPy.
 
-    Fields (equation numbers refer to THEORY.md section 4):
+    Fields (the formulas of docs/theory.md section 4):
 
     sigma2_kappa : ``sigma^2 + Sum(lambda(k), (k, kappa+1, oo))`` (renormalised ridge)
     flow_discrete : ``sigma2_kappa - sigma2_{kappa-1} = -lambda(kappa)``
@@ -277,7 +277,7 @@ def _summation_linear(summand: sp.Expr, limits) -> sp.Expr:
 
 @functools.lru_cache(maxsize=None)
 def derive_gaussian_flow() -> GaussianFlowDerivation:
-    """Run the derivation of THEORY.md section 4 (a few seconds; memoised)."""
+    """Run the derivation of docs/theory.md section 4 (a few seconds; memoised)."""
     # 1. per sample (equivalent kernel): sympy.integrate, read-off
     per_sample, ridge_ps, _ = _per_sample()
 
@@ -300,10 +300,10 @@ def derive_gaussian_flow() -> GaussianFlowDerivation:
         # factorisation: the integrand is a product of m identical one-replica integrands
         elif sp.simplify(pref_m - p1**m) != 0 or sp.simplify(ridge_m - ridge_rep) != 0:
             raise VerificationError(f"M={m} replica integral does not factorise")
-        # check target from THEORY.md section 4
+        # check target from docs/theory.md section 4
         target = (SIGMA2 / (SIGMA2 + C)) ** sp.Rational(m, 2) * sp.exp(-sum(x**2 for x in hs) / (2 * (SIGMA2 + C)))
         if sp.simplify(res / target) != 1:
-            raise VerificationError(f"M={m} replica integral differs from the closed form of THEORY.md")
+            raise VerificationError(f"M={m} replica integral differs from the closed form of docs/theory.md section 4")
     replica_prefactor = sp.powsimp(p1**M, force=True)  # product of M identical one-replica factors
     prefactor_limit = sp.limit(replica_prefactor, M, 0)
     if sp.simplify(ridge_rep - ridge_ps) != 0:

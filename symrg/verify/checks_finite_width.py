@@ -14,8 +14,9 @@ def engine_cross_check(activation: str = "relu", width: int = 8, *, ridge: float
     """The O(1/N) posterior shift by two independent routes on a tiny problem (2 training points, 1 test
     point on S^2): eq. P contracted with the exact (quadrature) tensor C, and the Wilsonian engine
     applied to the Edgeworth action (:func:`symrg.theory.finite_width.edgeworth_posterior_shift`)."""
-    from ..numerics.finite_width import (_check_width, _second_moments, _sphere_problem, kernel_fluctuation_cov,
-                                         one_over_n_from_cov)
+    from ..numerics.finite_width import kernel_fluctuation_cov, one_over_n_from_cov
+    from ..numerics.finite_width.moments import _check_width, _second_moments
+    from ..numerics.finite_width.posterior import _sphere_problem
     from ..theory.finite_width import edgeworth_posterior_shift
 
     X, y, Xt = _sphere_problem(3, 2, 1, seed)

@@ -1,4 +1,4 @@
-"""``symrg ridge-map``: JSON contract and errors (THEORY.md section 5)."""
+"""``symrg ridge-map``: JSON contract and errors (docs/theory.md section 5)."""
 import argparse
 import json
 

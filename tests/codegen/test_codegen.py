@@ -76,7 +76,7 @@ def test_provenance_header_and_hash(np_mod, mp_mod):
 def test_docstrings_give_source_and_equation(np_mod):
     doc = np_mod.sigma2_powerlaw.__doc__
     assert "A*zeta(alpha + 1, kappa + 1) + sigma2" in doc
-    assert "THEORY.md" in doc
+    assert "docs/theory.md section 4" in doc
     assert "Sum(lambda(k), (k, kappa + 1, oo))" in np_mod.sigma2_tail.__doc__
 
 

@@ -1,4 +1,4 @@
-"""Generated code of the input-dependent ridge (THEORY.md section 5): regeneration and the mpmath twin."""
+"""Generated code of the input-dependent ridge (docs/theory.md section 5): regeneration and the mpmath twin."""
 import importlib
 
 import mpmath

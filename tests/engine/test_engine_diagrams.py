@@ -1,4 +1,4 @@
-"""Diagrams and symmetry factors (THEORY.md §3, §6) against textbook counting, brute force and
+"""Diagrams and symmetry factors (docs/theory.md sections 3 and 6) against textbook counting, brute force and
 the independent cumulant (moment) route."""
 import itertools
 

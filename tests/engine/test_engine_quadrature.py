@@ -1,4 +1,4 @@
-"""Perturbative S_eff coefficients against zero-dimensional integrals (THEORY.md §6, §7).
+"""Perturbative S_eff coefficients against zero-dimensional integrals (docs/theory.md sections 6 and 7).
 
 Route: with ``S_int -> t S_int`` the coefficient of ``t^n`` in ``S_eff(a) = -log <exp(-t S_int)>``
 comes from the moments ``m_n(a) = <S_int(a, b)^n>`` computed here by quadrature (mpmath at 40

@@ -1,4 +1,4 @@
-"""Action files, the whitelist parser, `symrg derive`, cache and LaTeX (THEORY.md §3, §6)."""
+"""Action files, the whitelist parser, `symrg derive`, cache and LaTeX (docs/theory.md sections 3 and 6)."""
 import json
 import shutil
 import subprocess

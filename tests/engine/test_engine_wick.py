@@ -1,4 +1,4 @@
-"""Isserlis pairings and Gaussian moments (THEORY.md §3): counts and brute force."""
+"""Isserlis pairings and Gaussian moments (docs/theory.md section 3): counts and brute force."""
 import math
 
 import mpmath

@@ -1,4 +1,4 @@
-"""Finite-width networks (issue 5): four-point closed forms vs mpmath vs Monte Carlo, the O(1/N)
+"""Finite-width networks: four-point closed forms vs mpmath vs Monte Carlo, the O(1/N)
 posterior by two routes (eq. P contraction vs engine on the Edgeworth action), the Monte Carlo
 ground truth, bad input, CLI."""
 from __future__ import annotations
@@ -11,11 +11,13 @@ import pytest
 
 from symrg.errors import ParameterError
 from symrg.numerics.finite_width import (
-    DegenerateWeightsWarning, _second_moments, _sphere_problem, activation_moment, activation_moment_mc,
+    DegenerateWeightsWarning, activation_moment, activation_moment_mc,
     compare_posteriors, excess_kurtosis, four_point_function, gp_posterior_mean,
     kernel_fluctuation_cov, monte_carlo_posterior, one_over_n_coefficient, one_over_n_from_cov,
     quartic_coupling, relu_pair_moment, single_input_moments,
 )
+from symrg.numerics.finite_width.moments import _second_moments
+from symrg.numerics.finite_width.posterior import _sphere_problem
 
 
 # ----------------------------------------------------------------------- closed forms / mpmath --

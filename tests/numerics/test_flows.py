@@ -95,7 +95,7 @@ def test_eigenlearning_ridge_solves_its_equation(powerlaw):
 
 
 def test_rg_and_eigenlearning_agree_when_few_modes_are_learnable():
-    # THEORY.md section 4: n kappa_eff = sigma^2 + sum_k lambda_k (1 - L_k), whose leading term is
+    # docs/theory.md section 4: n kappa_eff = sigma^2 + sum_k lambda_k (1 - L_k), whose leading term is
     # sigma_c^2; with a large ridge the learnable modes are few against n and the two effective
     # ridges (kappa_eff and sigma*^2/n) must agree closely.
     k = np.arange(1, 20001, dtype=float)

@@ -1,4 +1,4 @@
-"""Exact and reduced GP regression (THEORY.md sections 2 and 4)."""
+"""Exact and reduced GP regression (docs/theory.md sections 2 and 4)."""
 import json
 
 import numpy as np

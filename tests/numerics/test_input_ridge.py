@@ -1,4 +1,4 @@
-"""Numerics of the input-dependent ridge, diagnostics and the ridge-map CLI (THEORY.md section 5)."""
+"""Numerics of the input-dependent ridge, diagnostics and the ridge-map CLI (docs/theory.md section 5)."""
 
 import numpy as np
 import pytest

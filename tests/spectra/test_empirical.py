@@ -1,4 +1,4 @@
-"""Empirical Mercer modes (THEORY.md section 1) and the power-law model spectrum."""
+"""Empirical Mercer modes (docs/theory.md section 1) and the power-law model spectrum."""
 import numpy as np
 import pytest
 

@@ -1,4 +1,4 @@
-"""Studies of the input-dependent ridge: feature diagnostics and comparison figures (THEORY.md section 5)."""
+"""Studies of the input-dependent ridge: feature diagnostics and comparison figures (docs/theory.md section 5)."""
 import numpy as np
 import pytest
 

@@ -1,14 +1,15 @@
-"""Derivation and generated code of the input-dependent ridge (THEORY.md section 5)."""
+"""Derivation and generated code of the input-dependent ridge (docs/theory.md section 5)."""
 
 import sympy as sp
 
 from symrg.theory import feature_cumulants as fc
+from symrg.theory.feature_cumulants.conditional import _theory_target
 
 
 def test_conditional_moment_one_and_two_features_match_theory():
-    # THEORY.md sec. 5: E[phi_k^2|phi_<] = 1 + sum c3_kkq u_q + 1/2 sum c4_kkqq' (u_q u_q' - delta)
+    # docs/theory.md section 5: E[phi_k^2|phi_<] = 1 + sum c3_kkq u_q + 1/2 sum c4_kkqq' (u_q u_q' - delta)
     for m in (1, 2, 3):
-        assert sp.expand(fc.conditional_second_moment(m).expr - fc._theory_target(m)) == 0
+        assert sp.expand(fc.conditional_second_moment(m).expr - _theory_target(m)) == 0
 
 
 def test_means_and_foreign_cumulants_drop_out_at_first_order():

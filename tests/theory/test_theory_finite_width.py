@@ -1,4 +1,4 @@
-"""Finite-width networks in the engine (THEORY.md sections 2.4, 3, 6): the symbolic side."""
+"""Finite-width networks in the engine (docs/theory.md sections 2.4, 3, 6): the symbolic side."""
 from __future__ import annotations
 
 import numpy as np

@@ -1,6 +1,6 @@
-"""The Gaussian Wilsonian step (THEORY.md section 4), as derived by symrg.theory.gaussian.
+"""The Gaussian Wilsonian step (docs/theory.md section 4), as derived by symrg.theory.gaussian.
 
-Reference values: the closed forms of THEORY.md section 4; the Hurwitz zeta is checked against
+Reference values: the closed forms of docs/theory.md section 4; the Hurwitz zeta is checked against
 direct summation with ``mpmath.nsum`` at 30 digits, the per-sample integral against Monte Carlo.
 """
 import json

@@ -17,8 +17,6 @@ OUTSIDE = [s.encode() for s in ("THEORY" + ".md", "shared" + "/spec", "shared" +
 PENDING = {
     "symrg/engine/cache.py",
     "symrg/engine/latex.py",
-    "symrg/spectra/empirical.py",
-    "symrg/spectra/powerlaw.py",
 }
 
 

@@ -1,6 +1,6 @@
 """Mercer modes of a kernel with respect to the empirical measure of N points.
 
-THEORY.md section 1: on the empirical measure ``mu = (1/N) sum_i delta_{x_i}`` the Mercer
+docs/theory.md section 1: on the empirical measure ``mu = (1/N) sum_i delta_{x_i}`` the Mercer
 equation becomes the Gram eigenproblem
 
     (1/N) sum_j K_ij v_j = lambda v_i,      phi_k(x_i) = sqrt(N) v_{k,i},
@@ -93,7 +93,7 @@ class EmpiricalSpectrum:
         return kept if index is None else kept[np.asarray(index)]
 
     def tail_sum(self, kappa: int) -> float:
-        """``sum_{k > kappa} lambda_k``: the shift of the renormalised ridge (THEORY.md section 4)."""
+        """``sum_{k > kappa} lambda_k``: the shift of the renormalised ridge (docs/theory.md section 4)."""
         kappa = check_kappa(kappa, self.n_modes)
         return float(np.sum(self.eigenvalues[kappa:]))
 

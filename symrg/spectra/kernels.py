@@ -1,6 +1,6 @@
 """NNGP kernels of fully connected networks on unit-sphere inputs.
 
-Convention (issue 2): the input layer gives ``K0(x, x') = x.x'`` (so ``q0 = 1`` on the
+Convention (docs/theory.md section 1): the input layer gives ``K0(x, x') = x.x'`` (so ``q0 = 1`` on the
 sphere); every hidden layer maps
 
     K_{L}(x, x') = sigma_w^2 E[phi(u) phi(v)] + sigma_b^2,   (u, v) ~ N(0, [[q, c], [c, q]]),

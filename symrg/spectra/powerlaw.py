@@ -10,7 +10,7 @@ __all__ = ["powerlaw_spectrum", "powerlaw_tail"]
 
 
 def powerlaw_spectrum(n_modes: int, A: float = 1.0, alpha: float = 1.0) -> np.ndarray:
-    """``lambda_k = A k^-(1+alpha)`` for ``k = 1..n_modes`` (THEORY.md section 4), descending.
+    """``lambda_k = A k^-(1+alpha)`` for ``k = 1..n_modes`` (docs/theory.md section 4), descending.
 
     ``alpha > 0`` is required: it is the condition for a finite trace ``sum_k lambda_k``.
     """
@@ -24,7 +24,7 @@ def powerlaw_spectrum(n_modes: int, A: float = 1.0, alpha: float = 1.0) -> np.nd
 def powerlaw_tail(kappa, A: float = 1.0, alpha: float = 1.0):
     """``sum_{k > kappa} A k^-(1+alpha) = A zeta(1+alpha, kappa+1)`` (Hurwitz zeta), for the infinite law.
 
-    This is the shift of the renormalised ridge ``sigma_kappa^2 - sigma^2`` (THEORY.md section 4).
+    This is the shift of the renormalised ridge ``sigma_kappa^2 - sigma^2`` (docs/theory.md section 4).
     """
     A = check_positive(A, "A")
     alpha = check_positive(alpha, "alpha")

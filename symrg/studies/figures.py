@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .plotting import save_figure
+from .plotting import save_figure, tidy_log_axis
 
 __all__ = ["THEORY_STYLE", "plot_learning_panel", "plot_learning_panels"]
 
@@ -37,7 +37,7 @@ def plot_learning_panel(ax, rows, title: str = "", sim_label: str = "exact GP (Â
     ax.set_xlabel(r"training-set size $n$")
     ax.set_ylabel("test MSE")
     if title:
-        ax.set_title(title, fontsize=9)
+        ax.set_title(title, fontsize=10)
 
 
 def plot_learning_panels(results: dict, path: Path, suptitle: str, ncols: int = 4) -> Path:
@@ -59,16 +59,10 @@ def plot_learning_panels(results: dict, path: Path, suptitle: str, ncols: int = 
 
 
 def log_ticks_off(ax) -> None:
-    """Readable log axes: labelled ticks at 1, 2 and 5 times powers of ten (plain numbers), no
-    minor-tick labels (they overlap on short ranges)."""
-    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
-
-    for axis, scale in ((ax.xaxis, ax.get_xscale()), (ax.yaxis, ax.get_yscale())):
-        if scale != "log":
-            continue
-        axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
-        axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-        axis.set_minor_formatter(NullFormatter())
+    """Readable labels on both log axes (:func:`symrg.studies.plotting.tidy_log_axis`)."""
+    for which, scale in (("x", ax.get_xscale()), ("y", ax.get_yscale())):
+        if scale == "log":
+            tidy_log_axis(ax, which)
 
 
 def finite(values) -> np.ndarray:

@@ -17,8 +17,8 @@ PRODUCED_BY = {
     "selfconsistent_flow": ("symrg/theory/selfconsistent.py", "derive_selfconsistent_flow"),
     "engine_phi4": ("symrg/engine/wilson.py", "wilson_step"),
     "engine_tensor": ("symrg/engine/wilson.py", "wilson_step"),
-    "input_ridge": ("symrg/theory/feature_cumulants.py", "derive"),
-    "finite_width": ("symrg/theory/finite_width.py", "derive"),
+    "input_ridge": ("symrg/theory/feature_cumulants/derivation.py", "derive_input_ridge"),
+    "finite_width": ("symrg/theory/finite_width.py", "derive_finite_width"),
 }
 
 

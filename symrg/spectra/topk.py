@@ -13,24 +13,28 @@ fit in ``memory_limit``.
 Algorithm (``method="randomized"``).  Every product ``K Q`` is computed by square tiles
 ``K[I, J]`` (``J >= I``) of the upper triangle, formed on the fly by ``kernel.gram`` and used twice
 (``Y[I] += K[I, J] Q[J]``, ``Y[J] += K[I, J]^T Q[I]``), so a pass costs ``P^2/2`` kernel evaluations
-and ``2 P^2 m`` flops for ``m`` columns, in ``O(block_rows^2 + P * (kappa + oversample))`` memory.
+and ``2 P^2 m`` flops for ``m`` columns, in ``O(block_rows^2 + P (kappa + oversample))`` memory.
 Tiles that fit in the memory budget are kept after the first pass (all of them when K fits: it is
-then built once); the products go through the same code either way.  Starting from a Gaussian block (Halko, Martinsson &
-Tropp 2011) of ``l = kappa + oversample`` columns, each pass applies K to the current residual
-directions and does a Rayleigh-Ritz step on the orthonormal basis ``[V, W, P]`` (Ritz vectors,
-residuals, previous update): the locally optimal block iteration of Knyazev's LOBPCG, with every
-block orthonormalised by SVQB twice and the ``P`` direction built in coefficient space
-(Hetmaniuk & Lehoucq 2006), so that no ill-conditioned basis is ever inverted.  ``method="subspace"``
-is the plain HMT randomized subspace iteration (``Q <- orth(K Q)`` with Rayleigh-Ritz on every pass),
-kept as a second route.  ``method="exact"`` is ``scipy.linalg.eigh`` of the full ``(1/P) K``.
+then formed once); the products go through the same code either way.  Starting from a Gaussian
+block (Halko, Martinsson & Tropp 2011) of ``l = kappa + oversample`` columns, each pass applies K to
+the residual directions of the not yet converged columns and does a Rayleigh-Ritz step on the
+orthonormal basis ``[V, W, P]`` (Ritz vectors, residuals, previous update): the locally optimal
+block iteration of Knyazev's LOBPCG, with soft locking, every block orthonormalised twice (SVQB with
+dropping, then Cholesky QR) and the ``P`` direction built in coefficient space (Hetmaniuk & Lehoucq
+2006), so that no ill-conditioned basis is ever inverted.  ``method="subspace"`` is the plain HMT
+randomized subspace iteration (``Q <- orth(K Q)``, Rayleigh-Ritz on every pass), kept as a second
+route; ``method="exact"`` is ``scipy.linalg.eigh`` of the dense ``(1/P) K``.
 
-Why LOBPCG.  Measured on 5000 Fashion-MNIST images (depth-1 ReLU NNGP, top-kappa eigenvalues to
-1e-10 relative), the passes over K needed were: kappa = 100, l = 120: 10 (LOBPCG) against 80, 25 and
-15 for subspace iteration with l = 110, 150, 200; ``scipy.sparse.linalg.lobpcg`` (l = 110) needed 42
-and ``eigsh`` (ARPACK) 253 single-vector products, each a full pass when K is streamed.  On slowly
-decaying spectra subspace iteration converges like ``(lambda_{l+1}/lambda_k)^2`` per pass, the block
-Krylov-like iteration like the square root of that gap.
-
+Why LOBPCG.  When K is streamed every pass re-forms it, so passes are what cost.  Measured on 5000
+Fashion-MNIST images (depth-1 ReLU NNGP, top-kappa eigenvalues to 1e-10 relative), the passes
+needed were, for kappa = 100: 10 with LOBPCG (l = 120) against 80, 25 and 15 for subspace iteration
+with l = 110, 150, 200; ``scipy.sparse.linalg.lobpcg`` (l = 110) needed 42 and ``eigsh`` (ARPACK) 253
+single-vector products; for kappa = 1000, LOBPCG (l = 1100) needed 10.  Subspace iteration converges
+like ``(lambda_{l+1}/lambda_k)^2`` per pass, the locally optimal (Krylov-like) iteration roughly like
+the square root of that, which matters on slowly decaying spectra.  Its price is a Rayleigh-Ritz step
+of ``O(P l^2)`` flops and an eigenproblem of size up to ``3 l`` per pass: with ``l / P`` above about
+0.05 (e.g. kappa = 1000 at P = 5000) the dense ``eigh`` is faster, and the randomized method is for
+pools whose K does not fit.
 Accuracy.  The iteration stops when every top-``kappa`` Ritz value changes by at most
 ``max(tol, 8 u) * theta_k + 16 u_64 theta_1`` in one pass (``tol`` default 1e-10 in float64);
 :class:`ErrorEstimate` gives per-eigenvalue bounds and states what they bound.  With
@@ -40,7 +44,9 @@ the rounded K.  Measured against float64 ``eigh`` on the 1797 digits (depth-3 Re
 errors of the top 20 / 100 / 400 eigenvalues at most 2.9e-7 / 5.5e-6 / 3.0e-5 (median 8e-8 /
 5e-7 / 3e-6), absolute errors at most 1.2e-9 lambda_1, about 1/100 of the ``rounding`` term
 ``(u(float32) + sqrt(P) u) ||K||_F / P ~ 1.2e-7 lambda_1`` that :class:`ErrorEstimate` adds to the
-residuals.
+residuals; on 5000 Fashion-MNIST images (depth 1) at most 4.0e-7 (kappa = 100) and 1.0e-5
+(kappa = 1000), tail power 3e-8 and 1.8e-7 relative (float64: 1.2e-12 and 1.6e-11; tail 3e-14
+and 1.8e-13), see benchmarks/bench_topk.py.
 """
 from __future__ import annotations
 
@@ -122,7 +128,8 @@ class TopKSpectrum:
     ``eigenvalues`` descending; ``phi[i, k] = phi_k(x_i) = sqrt(P) v_{k,i}`` (the convention of
     :class:`~symrg.spectra.empirical.EmpiricalSpectrum`; the sign of each mode makes its largest
     entry positive); ``trace = (1/P) sum_i K(x_i, x_i) = sum_k lambda_k`` over all P modes;
-    ``tail_power = trace - sum_{k <= kappa} lambda_k``; ``iterations`` counts passes over K.
+    ``tail_power = trace - sum_{k <= kappa} lambda_k`` (set to 0 if rounding makes it negative
+    within the error bounds); ``iterations`` counts passes over K.
     """
 
     eigenvalues: np.ndarray
@@ -534,7 +541,8 @@ def topk_spectrum(X, kernel, kappa, *, method: str = "randomized", seed=0, overs
     X : array (P, D)
         The pool (finite; unit-norm rows for an :class:`~symrg.spectra.NNGPKernel`).
     kernel : object with ``.gram(A, B)``
-        Returns the matrix ``K(a_i, b_j)``; it must be symmetric positive semi-definite.
+        Returns the matrix ``K(a_i, b_j)``; it must be symmetric positive semi-definite (diagonal
+        tiles are checked for symmetry; the upper triangle of K is used, K = K^T assumed).
     kappa : int in [1, P-1]
         Number of top modes resolved one by one.
     method : {"randomized", "subspace", "exact"}
@@ -583,8 +591,11 @@ def topk_spectrum(X, kernel, kappa, *, method: str = "randomized", seed=0, overs
                              "the top kappa modes of P points leave at least one for the tail") from None
     if method not in METHODS:
         raise ParameterError("method", method, f"one of {METHODS}")
-    dt = np.dtype(dtype) if isinstance(dtype, (type, np.dtype, str)) else None
-    if dt not in (np.dtype(np.float64), np.dtype(np.float32)):
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        dt = None
+    if dt is None or dt.name not in ("float64", "float32"):
         raise ParameterError("dtype", dtype, "np.float64 or np.float32")
     if method == "exact" and dt != np.float64:
         raise ParameterError("dtype", dt.name, "np.float64 for method='exact'")
@@ -650,6 +661,13 @@ def topk_spectrum(X, kernel, kappa, *, method: str = "randomized", seed=0, overs
                           f"< 0 beyond its error bound {residual[-1] + rounding:.3g}")
     trace = float(np.mean(op.diag))                       # (1/P) sum_i K(x_i, x_i) = sum_k lambda_k
     tail = trace - float(np.sum(theta))
+    if tail < 0:
+        # Ritz values are lower bounds of the top eigenvalues, so only rounding makes this negative
+        slack = float(np.sum(residual)) + kappa * rounding
+        if tail < -slack:
+            raise KernelError(f"the top {kappa} eigenvalues sum to more than the trace by {-tail:.3g} "
+                              f"(error bound {slack:.3g}): the kernel matrix is not positive semi-definite")
+        tail = 0.0
     phi = _fix_signs(V) * math.sqrt(P)                    # phi_k(x_i) = sqrt(P) v_{k,i}
     err = ErrorEstimate(residual=residual, rounding=rounding, ritz_change=np.asarray(change, float))
     return TopKSpectrum(eigenvalues=theta, phi=phi, trace=trace, tail_power=tail, method=method,

@@ -137,16 +137,34 @@ def test_blockwise_spectrum_equals_one_block():
     assert scipy.linalg.subspace_angles(many.phi, one.phi).max() < 3e-6
 
 
-def test_streamed_and_cached_blocks_give_the_same_bytes():
+class _Counting:
+    """An NNGP kernel that counts the tiles it forms."""
+
+    def __init__(self, kernel):
+        self.kernel, self.calls = kernel, 0
+
+    def gram(self, A, B):
+        self.calls += 1
+        return self.kernel.gram(A, B)
+
+
+def test_streamed_and_cached_tiles_give_the_same_bytes():
     X, k, A, w, U = reference("digits", 1)
-    P, kappa = X.shape[0], 50
-    cached = topk_spectrum(X, k, kappa, block_rows=128)
-    # just the working memory (8 arrays P x l, 2 of P x kappa, one tile): no tile is kept
+    P, kappa, rows = X.shape[0], 50, 128
+    tiles = 15 * 16 // 2                                   # 1797 rows in 15 blocks of <= 128
+    kept = _Counting(k)
+    cached = topk_spectrum(X, kept, kappa, block_rows=rows)
+    assert kept.calls == tiles                             # K formed once
+    # just the working memory (8 arrays P x l, 2 of P x kappa, one tile): no tile can be kept
     l = kappa + max(10, kappa // 5)
-    tight = 8 * 8 * P * l + 2 * 8 * P * kappa + 6 * 8 * 128 ** 2 + 2 * 8 * 128 * l
-    streamed = topk_spectrum(X, k, kappa, block_rows=128, memory_limit=tight)
+    tight = 8 * 8 * P * l + 2 * 8 * P * kappa + 6 * 8 * rows ** 2 + 2 * 8 * rows * l
+    streamed_kernel = _Counting(k)
+    streamed = topk_spectrum(X, streamed_kernel, kappa, block_rows=rows, memory_limit=tight)
+    assert streamed_kernel.calls == tiles * streamed.iterations   # K formed again in every pass
     assert streamed.eigenvalues.tobytes() == cached.eigenvalues.tobytes()
     assert streamed.phi.tobytes() == cached.phi.tobytes()
+    with pytest.raises(ParameterError, match="memory_limit"):
+        topk_spectrum(X, k, kappa, block_rows=rows, memory_limit=tight - 1)
 
 
 @pytest.mark.parametrize("kappa", [20, 100])
@@ -252,8 +270,9 @@ def test_bad_inputs_are_refused(small):
         topk_spectrum(X, lambda A, B: A @ B.T, 5)
     with pytest.raises(ParameterError, match="method"):
         topk_spectrum(X, k, 5, method="lanczos")
-    with pytest.raises(ParameterError, match="dtype"):
-        topk_spectrum(X, k, 5, dtype=np.float16)
+    for dtype in (np.float16, "garbage", np.int64):
+        with pytest.raises(ParameterError, match="dtype"):
+            topk_spectrum(X, k, 5, dtype=dtype)
     with pytest.raises(ParameterError, match="dtype"):
         topk_spectrum(X, k, 5, method="exact", dtype=np.float32)
     with pytest.raises(ParameterError, match="progress"):

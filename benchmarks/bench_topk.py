@@ -103,6 +103,27 @@ def k_product_seconds(stamps, n_tiles):
     return total
 
 
+def project(done, P):
+    """Projected seconds at ``P`` from runs ``done = [(P, t, t_K, passes), ...]`` (>= 2 of them).
+
+    Returns ``(t_exponent, t_components, detail)``: the power law fitted to all runs, and the
+    component model from the two largest: t_K ~ P^2 (forming and multiplying K, same passes) plus
+    the rest ``c0 + c1 P`` (its l^3 eigenproblems do not grow with P, its P l^2 products do).
+    At small P the l^3 part dominates, so the fitted exponent says little about large P.
+    """
+    Ps, ts = np.array([d[0] for d in done], float), np.array([d[1] for d in done])
+    b, a = np.polyfit(np.log(Ps), np.log(ts), 1)
+    (P0, t0, tk0, _), (P1, t1, tk1, _) = done[-2], done[-1]
+    c1 = ((t1 - tk1) - (t0 - tk0)) / (P1 - P0)
+    c0 = (t1 - tk1) - c1 * P1
+    if c1 < 0:                                              # noise: fall back to proportional growth
+        c0, c1 = 0.0, (t1 - tk1) / P1
+    k = tk1 * (P / P1) ** 2
+    detail = (f"t_K ~ P^2 from P = {P1}: {k / 60:.1f} min; rest = {c0:.0f} s + {c1 * 1000:.2f} s per "
+              f"1000 points")
+    return math.exp(a) * P ** b, k + c0 + c1 * P, b, detail
+
+
 def part2(sizes, kappa, dtype, budget_min, memory_limit):
     print(f"\n== Part 2: randomized solver, kappa = {kappa}, dtype = {np.dtype(dtype).name}, "
           f"memory_limit = {gb(memory_limit):.1f} GB")
@@ -112,11 +133,10 @@ def part2(sizes, kappa, dtype, budget_min, memory_limit):
     done = []
     for P in sizes:
         if len(done) >= 2:
-            b = np.polyfit(np.log([d[0] for d in done]), np.log([d[1] for d in done]), 1)[0]
-            proj = done[-1][1] * (P / done[-1][0]) ** b
-            if proj > 60 * budget_min:
+            t_exp, t_comp, b, _ = project(done, P)
+            if max(t_exp, t_comp) > 60 * budget_min:
                 print(f"{P:>7} {'-':>9} {'-':>8} {'-':>8} {'-':>8} {'-':>6} {'-':>6} skipped: projected "
-                      f"{proj / 60:.0f} min (exponent {b:.2f}) > {budget_min:g} min")
+                      f"{max(t_exp, t_comp) / 60:.0f} min > {budget_min:g} min")
                 continue
         X = pool(P)
         keep = design_memory(P, kappa, dtype) <= memory_limit
@@ -131,19 +151,9 @@ def part2(sizes, kappa, dtype, budget_min, memory_limit):
               f"{'all' if keep else 'part':>6} trace {s.trace:.12f}, tail power {s.tail_power:.6e}", flush=True)
         del X, s
     if len(done) >= 2:
-        Ps, ts = np.array([d[0] for d in done], float), np.array([d[1] for d in done])
-        b, a = np.polyfit(np.log(Ps), np.log(ts), 1)
-        print(f"fitted time ~ P^{b:.2f}: projected P = 60000: {math.exp(a) * 60000 ** b / 60:.1f} min")
-        # components: t_K ~ P^2 (forming and multiplying K, same passes); the rest c0 + c1 P (its
-        # l^3 eigenproblems do not grow with P, its P l^2 products do), fitted to the two largest P
-        (P0, t0, tk0, _), (P1, t1, tk1, _) = done[-2], done[-1]
-        c1 = ((t1 - tk1) - (t0 - tk0)) / (P1 - P0)
-        c0 = (t1 - tk1) - c1 * P1
-        if c1 < 0:                                          # noise: fall back to proportional growth
-            c0, c1 = 0.0, (t1 - tk1) / P1
-        t60 = tk1 * (60000 / P1) ** 2 + c0 + c1 * 60000
-        print(f"component projection to P = 60000 (t_K ~ P^2 from P = {P1}; rest = {c0:.0f} s + "
-              f"{c1 * 1000:.2f} s per 1000 points): {t60 / 60:.1f} min, of which K {tk1 * (60000 / P1) ** 2 / 60:.1f} min")
+        t_exp, t60, b, detail = project(done, 60000)
+        print(f"fitted time ~ P^{b:.2f}: projected P = 60000: {t_exp / 60:.1f} min")
+        print(f"component projection to P = 60000 ({detail}): {t60 / 60:.1f} min")
         mem60 = design_memory(60000, kappa, dtype)
         print(f"planned memory at P = 60000 ({np.dtype(dtype).name}, all tiles of K kept): "
               f"{gb(mem60):.1f} GB (dense float64 K alone: {gb(8 * 60000 ** 2):.1f} GB)")

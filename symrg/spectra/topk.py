@@ -71,10 +71,11 @@ STATEMENT = (
     "bound[k] = residual[k] + rounding.  The interval theta_k +- bound[k] contains an eigenvalue of "
     "(1/P) K.  residual[k] = ||(1/P) K u_k - theta_k u_k|| for the unit Ritz vector u_k, with the "
     "computed products (Weyl / Bauer-Fike for symmetric matrices); rounding = (u(dtype) + sqrt(P) "
-    "u(float64)) ||K||_F / P bounds the shift of every eigenvalue by rounding K to dtype (Weyl), with "
-    "allowance for rounding in the products and the small eigenproblems (a model, not a proof).  Near convergence theta_k is within about "
-    "residual[k]^2 / gap_k of lambda_k (Kato-Temple), far inside the bound; ritz_change[k] is the "
-    "relative change of theta_k in the last pass.")
+    "u(float64)) ||K||_F / P bounds the shift of every eigenvalue by rounding K to dtype (Weyl), "
+    "with allowance for rounding in the products and the small eigenproblems (a model, not a "
+    "proof).  Near convergence theta_k is within about residual[k]^2 / gap_k of lambda_k "
+    "(Kato-Temple), far inside the bound; ritz_change[k] is the relative change of theta_k in the "
+    "last pass.")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -404,7 +405,7 @@ def _not_converged(op, kappa, l, tol, change, max_passes):
 
 
 def _check_psd(theta, op):
-    """A Ritz value below zero proves an eigenvalue below zero (Ritz values lie in [lambda_min, lambda_max])."""
+    """Refuse a kernel with a Ritz value below zero: Ritz values lie in [lambda_min, lambda_max]."""
     floor = 10 * op.rounding()
     if theta[-1] < -floor:
         raise KernelError(f"the kernel matrix is not positive semi-definite: (1/P) K has a Ritz value "

@@ -1,4 +1,4 @@
-"""Perturbative Wilsonian engine (THEORY.md §3, §6): actions, Wick contractions, connected
+"""Perturbative Wilsonian engine (docs/theory.md sections 3 and 6): actions, Wick contractions, connected
 diagrams with symmetry factors, the cumulant expansion of ``S_eff``, flows, LaTeX export.
 
 Public API::

@@ -1,6 +1,6 @@
 """Contraction graphs of the cumulant expansion: enumeration, canonical keys, symmetry factors.
 
-Implements the diagrammatic form of THEORY.md §3: the order-N term of
+Implements the diagrammatic form of docs/theory.md section 3: the order-N term of
 ``S_eff = sum_N (-1)^{N+1}/N! <S_int^N>_c`` is a sum over connected graphs whose vertices are
 monomials of ``S_int`` (vertex type ``t`` with coefficient ``c_t``, kept legs = external legs,
 integrated legs = half-edges) and whose edges are Wick contractions (propagators).

@@ -1,4 +1,4 @@
-"""Isserlis / Wick pairings for commuting Gaussian fields (THEORY.md §3).
+"""Isserlis / Wick pairings for commuting Gaussian fields (docs/theory.md section 3).
 
 For a centred Gaussian with diagonal covariance ``<b_i b_j> = delta_ij G_i``,
 ``<prod_i b_i^{n_i}> = prod_i (n_i - 1)!! G_i^{n_i/2}`` (zero if any ``n_i`` is odd), which is the

@@ -39,7 +39,7 @@ import sympy as sp
 from ..errors import SpecError
 from .action import Action, RunningSpec
 
-__all__ = ["FlowResult", "FixedPoint", "derive_flow"]
+__all__ = ["FlowResult", "FixedPoint", "derive_flow", "renormalised_coupling", "self_consistent_coupling"]
 
 
 @dataclass(frozen=True)
@@ -240,3 +240,44 @@ def _fixed_points(res: FlowResult, values: dict) -> list:
                      for _ in range(mult))
         out.append(FixedPoint({g: sp.simplify(sol[g]) for g in gs}, stab, exps))
     return out
+
+
+def renormalised_coupling(result, parameter, monomial) -> sp.Expr:
+    """The renormalised value of ``parameter`` after the Wilsonian step ``result`` (a WilsonResult):
+    the value ``P_R`` for which the bare coefficient of ``monomial``, ``C(P)``, equals its coefficient
+    in ``S_eff``, ``C(P_R) = C_eff``; the root that tends to ``P`` as the loop vanishes."""
+    action = result.action
+    kept = action.kept
+    zero = {b: 0 for b in action.integrated}
+    s_kept = sp.expand(action.interaction.xreplace(zero) + sum(
+        (s ** 2 / (2 * g) for s, g in action.propagators if s in set(kept)), sp.Integer(0)))
+    bare = _coefficients(s_kept, kept).get(monomial)
+    if bare is None or not bare.has(parameter):
+        raise SpecError(f"self-consistent closure: the coefficient of {monomial} in the action does not depend on "
+                        f"{parameter}; pair the parameter with the monomial that carries it")
+    target = result.coefficients.get(monomial, sp.Integer(0))
+    pr = sp.Dummy("P_R", positive=bool(parameter.is_positive))
+    roots = sp.solve(sp.Eq(bare.xreplace({parameter: pr}), target), pr)
+    if not roots:
+        raise SpecError(f"self-consistent closure: cannot solve {bare} = {target} for the renormalised {parameter}")
+    return sp.factor(sp.simplify(roots[0]))
+
+
+def self_consistent_coupling(result, parameter, monomial=None):
+    """The Hartree closure of ``parameter`` over the step ``result`` (docs/theory.md section 4a):
+    ``P_eff = P + loop(P -> P_eff)`` with ``loop = P_R - P`` (:func:`renormalised_coupling`), built by
+    :func:`symrg.engine.resum.self_consistent`, the operation the self-consistent ridge flow uses.
+    ``monomial`` defaults to the one ``[running]`` pairs with the parameter."""
+    from .resum import self_consistent
+
+    if monomial is None:
+        pairs = dict(result.action.running.couplings) if result.action.running is not None else {}
+        if parameter not in pairs:
+            raise SpecError(f"self-consistent closure: say which kept monomial carries {parameter} "
+                            f"(PARAM=MONOMIAL, e.g. sigma2=a**2), or declare it under [running] couplings")
+        monomial = pairs[parameter]
+    pr = renormalised_coupling(result, parameter, monomial)
+    unknown = sp.Symbol(f"{parameter.name}_eff", **({"positive": True} if parameter.is_positive else {"real": True}))
+    c = self_consistent(pr, parameter, unknown)
+    closed = parameter + sp.factor(sp.simplify(c.equation.rhs - parameter))
+    return type(c)(c.parameter, c.unknown, sp.Eq(unknown, closed), closed - unknown)

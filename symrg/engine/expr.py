@@ -41,13 +41,15 @@ _ARITY = {"sqrt": (1,), "exp": (1,), "log": (1,), "zeta": (1, 2)}
 
 
 def parse_expression(text, names: dict, key: str, fields=frozenset(), *, max_terms: int | None = MAX_EXPANDED_TERMS,
-                     max_degree: int | None = MAX_TOTAL_DEGREE) -> sp.Expr:
+                     max_degree: int | None = MAX_TOTAL_DEGREE, positive_bases: bool = True) -> sp.Expr:
     """Parse ``text`` with the whitelist described in the module docstring.
 
     ``names`` maps allowed identifiers to SymPy objects; ``fields`` are the symbols that may only
     carry non-negative integer exponents. Errors name ``key`` and the position in the text.
     ``max_terms`` / ``max_degree`` bound the expanded size (:func:`expansion_bound`); ``None``
-    lifts the bound (``symrg derive --allow-expensive``).
+    lifts the bound (``symrg derive --allow-expensive``).  ``positive_bases`` (action files) requires
+    the base of a symbolic power to be provably positive; :func:`as_expr`, which reads back what symrg
+    printed, lifts that rule (its symbols carry no assumptions).
     """
     tree = _parse_tree(text, key)
     fields = set(fields)
@@ -126,7 +128,7 @@ def parse_expression(text, names: dict, key: str, fields=frozenset(), *, max_ter
                 # be provably positive so that the power is real; fields only take integer powers.
                 if has_field(left):
                     fail(node, f"a field may only be raised to a non-negative integer power, got {right}")
-                if not left.is_positive:
+                if positive_bases and not left.is_positive:
                     fail(node, f"a symbolic exponent ({right}) needs a base that is provably positive, got "
                                f"{left} (declare its symbols \"positive\" under [parameters])")
                 if right.is_real is False:
@@ -301,5 +303,5 @@ def as_expr(obj, names: dict | None = None, key: str = "expression") -> sp.Expr:
         idents = {_unmangle(n.id) for n in ast.walk(tree) if isinstance(n, ast.Name)}
         table = {i: sp.Symbol(i) for i in idents if i not in _FUNCS and i != "Rational"}
         table.update(names or {})
-        return parse_expression(obj, table, key)
+        return parse_expression(obj, table, key, positive_bases=False)
     raise SpecError(f"{key}: cannot convert {type(obj).__name__} to an expression")

@@ -48,7 +48,13 @@ def _safe_names(expr) -> dict:
     for s in expr.atoms(sp.Symbol):
         if not (s.name.isidentifier() or s.name.replace("<", "").replace(">", "").isidentifier()):
             out[s] = r"\text{" + escape_tex(s.name) + "}"
+        elif s.name in _SQUARED:
+            out[s] = _SQUARED[s.name]
     return out
+
+
+# the project's names of squared quantities (sigma2 is the ridge sigma^2, not sigma_2)
+_SQUARED = {"sigma2": r"\sigma^{2}", "sigma2_eff": r"\sigma^{2}_{\mathrm{eff}}"}
 
 
 def latex_expr(expr) -> str:
@@ -127,21 +133,27 @@ def _pull_numbers(e):
     return sp.expand(e.replace(lambda x: isinstance(x, sp.Integral), pull))
 
 
-def _chunks(term) -> list:
-    """A product as LaTeX chunks between which a line may break: the numeric coefficient, then
-    each factor; an integral over the data measure as ``\\int d\\mu(x_1)...`` followed by the chunks
-    of its integrand."""
+def _chunks(term, width: float = LINE_WIDTH) -> list:
+    """A product as LaTeX chunks between which a line may break: the numeric coefficient, then the rest as
+    SymPy prints it -- or, when that is wider than ``width``, each factor on its own; an integral over the
+    data measure as ``\\int d\\mu(x_1)...`` followed by the chunks of its integrand."""
     coeff, rest = term.as_coeff_Mul()
     out = []
     if coeff != 1:
         c = sp.Rational(coeff) if coeff.is_Rational else coeff
         out.append(latex_expr(abs(c)) if c != -1 else "")
-    factors = sp.Mul.make_args(rest) if rest != 1 else ()
+    if rest == 1:
+        return [c for c in out if c] or ["1"]
+    if not rest.has(sp.Integral):
+        whole = latex_expr(rest)
+        if _width(whole) <= width * 0.9:
+            return [c for c in out if c] + [whole]
+    factors = sp.Mul.make_args(rest)
     for f in sorted(factors, key=lambda f: (isinstance(f, sp.Integral), sp.default_sort_key(f))):
         if isinstance(f, sp.Integral):
             xs = [lim[0] for lim in f.limits]
             out.append(r"\int " + r"\, ".join(r"d\mu(%s)" % latex_expr(x) for x in xs))
-            out.extend(_chunks(f.function))
+            out.extend(_chunks(f.function, width))
         else:
             tex = latex_expr(f)
             if isinstance(f, sp.Add):
@@ -150,24 +162,19 @@ def _chunks(term) -> list:
     return [c for c in out if c]
 
 
-def _terms(expr) -> list:
+def _terms(expr, width: float = LINE_WIDTH) -> list:
     """``[(sign, chunks)]`` of the terms of an expression, in SymPy's print order."""
     expr = _pull_numbers(as_expr(expr))
-    if expr.is_Add:
-        terms = expr.as_ordered_terms()
-    else:
-        terms = [expr]
+    terms = expr.as_ordered_terms() if expr.is_Add else [expr]
     out = []
     for t in terms:
         neg = t.could_extract_minus_sign()
         body = -t if neg else t
         if body.is_Mul or isinstance(body, sp.Integral):
-            chunks = _chunks(body)
+            chunks = _chunks(body, width)
         else:
             chunks = [latex_expr(body)]
-        if not chunks:
-            chunks = ["1"]
-        out.append(("-" if neg else "+", chunks))
+        out.append(("-" if neg else "+", chunks or ["1"]))
     return out
 
 
@@ -176,7 +183,7 @@ def _lines(lhs: str, expr, width: float) -> list:
     does not fit on a line is broken between its chunks."""
     lines, cur, cur_w = [], lhs + " = ", _width(lhs) + 2
     first = True
-    for sign, chunks in _terms(expr):
+    for sign, chunks in _terms(expr, width):
         lead = ("- " if sign == "-" else "") if first else (" - " if sign == "-" else " + ")
         first = False
         piece = lead + " ".join(chunks)

@@ -140,7 +140,6 @@ def split_quadratic(action) -> QuadraticSplit:
     kept, integ = list(action.kept), list(action.integrated)
     n = len(integ)
     props = action.propagator_map
-    pos = {b: i for i, b in enumerate(integ)}
     tpart, rest = sp.Integer(0), sp.Integer(0)
     jvec = [sp.Integer(0)] * n
     mmat = sp.zeros(n, n)

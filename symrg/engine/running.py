@@ -146,7 +146,7 @@ def derive_flow(action: Action, *, loops: int | None = None, max_degree: int | N
 
 @functools.lru_cache(maxsize=64)
 def _derive(action: Action, loops: int, max_degree: int | None) -> FlowResult:
-    from .wilson import cumulant_terms
+    from .cumulants import cumulant_terms
 
     spec = action.running
     kept = action.kept

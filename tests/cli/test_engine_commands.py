@@ -204,3 +204,22 @@ def test_verify_runs_a_users_own_check(capsys, tmp_path, monkeypatch):
     assert rc == 2 and "--plugin" in err
     from symrg.verify.registry import REGISTRY
     REGISTRY.pop("user.two_sums", None)
+
+
+def test_derive_self_consistent_and_loops_flags(capsys, tmp_path):
+    f = tmp_path / "sc.toml"
+    f.write_text('[parameters]\nsigma2 = "positive"\neta = "positive"\nlam = "positive"\n'
+                 '[fields.a]\nrole = "kept"\n[fields.b]\nrole = "integrated"\npropagator = "1/(1/lam + eta/sigma2)"\n'
+                 '[action]\ninteraction = "(a + b)**2/(2*sigma2)"\n')
+    rc, out, _ = _run(capsys, ["derive", str(f), "--resum", "--self-consistent", "sigma2=a**2", "--json"])
+    assert rc == 0
+    sc = json.loads(out)["self_consistent"]
+    x, s2, eta, lam = sp.symbols("sigma2_eff sigma2 eta lam")
+    assert sc["unknown"] == "sigma2_eff"
+    assert sp.simplify(as_expr(sc["closure"]) - (s2 + 1 / (1 / lam + eta / x))) == 0    # docs/theory.md 4a
+    rc, _, err = _run(capsys, ["derive", str(f), "--self-consistent", "nope"])
+    assert rc == 2 and "--self-consistent" in err
+    rc, _, err = _run(capsys, ["derive", str(f), "--loops", "0"])
+    assert rc == 2 and "--loops" in err and "[running]" in err
+    rc, out, _ = _run(capsys, ["derive", _ex("ridge_quartic_flow"), "--loops", "0", "--json"])
+    assert rc == 0 and json.loads(out)["running"]["loops"] == 0

@@ -79,13 +79,12 @@ def _options_table(p: argparse.ArgumentParser) -> list[str]:
     for a in p._actions:
         if isinstance(a, argparse._HelpAction):
             continue
-        if a.option_strings:
-            name = ", ".join(a.option_strings)
-            if a.nargs != 0:
-                name += " " + _metavar(a)
+        if a.option_strings:                      # each spelling in its own code span: `-o FILE`, `--output FILE`
+            arg = "" if a.nargs == 0 else " " + _metavar(a)
+            name = ", ".join(f"`{o}{arg}`" for o in a.option_strings)
         else:
-            name = a.metavar or a.dest            # positional: as in the usage line
-        rows.append(f"| `{name}` | {_default(a)} | {_help(a)} |")
+            name = f"`{a.metavar or a.dest}`"     # positional: as in the usage line
+        rows.append(f"| {name} | {_default(a)} | {_help(a)} |")
     return rows
 
 

@@ -12,12 +12,13 @@ import argparse
 import sys
 
 from ..errors import SymrgError
-from . import (derive, finite_width, flow, learning_curve, reduced_gp, reproduce, ridge_map, scaling, spectrum,
-               verify)
+from . import (codegen, derive, finite_width, flow, learning_curve, reduced_gp, reproduce, ridge_map, scaling, solve,
+               spectrum, verify)
 
 __all__ = ["build_parser", "main"]
 
-COMMANDS = (spectrum, flow, learning_curve, scaling, reduced_gp, reproduce, verify, derive, finite_width, ridge_map)
+COMMANDS = (spectrum, flow, learning_curve, scaling, reduced_gp, reproduce, verify, derive, solve, codegen, finite_width,
+            ridge_map)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -2,7 +2,8 @@
 
 The table groups the checks by category and shows each check's discrepancy against its tolerance;
 ``--json`` prints, per check: name, category, claim, route_a, route_b, discrepancy, tolerance,
-passed, seconds, detail.
+passed, seconds, detail.  ``--plugin MODULE`` (repeatable) imports a module of the user's that
+registers more checks with ``symrg.verify.register_check`` (docs/api.md); they run with the others.
 """
 from __future__ import annotations
 
@@ -40,6 +41,9 @@ def add_parser(sub):
                                       "SymPy -> NumPy lowering)")
     p.add_argument("--full", action="store_true", help="also run the heavy high-precision checks")
     p.add_argument("--only", default=None, help="run only checks whose name contains this text")
+    p.add_argument("--plugin", action="append", default=[], metavar="MODULE",
+                   help="import this Python module (a dotted name on the Python path, e.g. mypackage.mychecks) "
+                        "that registers checks of its own with symrg.verify.register_check; repeatable")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=run)
@@ -47,7 +51,10 @@ def add_parser(sub):
 
 
 def run(args) -> int:
-    from ..verify import category_counts, format_table, run_checks
+    from ..verify import category_counts, format_table, load_plugin, run_checks
+
+    for name in getattr(args, "plugin", None) or []:
+        load_plugin(name)
 
     def prog(i, n, name):
         if not args.quiet:

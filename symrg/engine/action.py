@@ -8,7 +8,9 @@ An :class:`Action` is ``S = S_0[kept] + S_0[integrated] + S_int`` with
   with coefficients that are arbitrary SymPy expressions of the parameters (couplings),
 * optional *local* couplings ``∫ dmu P(f(x))`` on a field ``f(x) = f_<(x) + f_>(x)`` whose
   greater part has the two-point function ``G_>(x, y) = sum_{k>kappa} G_k phi_k(x) phi_k(y)``
-  (docs/theory.md section 6); these are handled by the diagram route only.
+  (docs/theory.md section 6); these are handled by the diagram route only,
+* optional *running couplings* (:class:`RunningSpec`): parameters ``g_i`` read off kept-field
+  monomials, whose flow ``dg_i/dkappa`` :func:`symrg.engine.running.derive_flow` derives.
 
 Objects are frozen and validated when built (non-polynomial interactions, fields without
 propagators, propagators that are provably not positive raise :class:`~symrg.errors.SpecError`).
@@ -23,24 +25,86 @@ from ..errors import SpecError
 from .expr import as_expr
 
 
-__all__ = ["Action", "LocalCoupling", "ModeSum", "make_action"]
+__all__ = ["Action", "LocalCoupling", "ModeSum", "RunningSpec", "make_action", "MODE_INDEX"]
+
+MODE_INDEX = sp.Symbol("k", integer=True, positive=True)   # the mode index k of an explicit spectrum
 
 
 @dataclass(frozen=True)
 class ModeSum:
     """A parameter defined as a sum over greater modes: ``symbol = sum_{k>kappa} summand_k``.
 
-    Its flow is ``d symbol / d kappa = -summand_kappa`` (continuum convention, docs/theory.md section 4),
-    where ``derivative`` already holds ``-summand_kappa``.
+    Its flow is ``d symbol / d kappa = -summand_kappa`` (continuum convention, docs/theory.md
+    section 4), where ``derivative`` already holds ``-summand_kappa``.  When the summand is an
+    explicit function of the mode index (``spectrum``, e.g. ``A*k**(-1-alpha)`` in ``index`` k),
+    :attr:`closed_form` is the sum in closed form (Hurwitz zeta) and :meth:`asymptotic` its
+    large-``kappa`` expansion (:mod:`symrg.engine.modesums`).
     """
 
     symbol: sp.Symbol
-    summand: sp.Expr      # summand at k = kappa (e.g. lambda_kappa)
+    summand: sp.Expr      # summand at k = kappa (e.g. lambda_kappa, or A*kappa**(-1-alpha))
     cutoff: sp.Symbol     # kappa
+    spectrum: sp.Expr | None = None   # the summand as a function of the mode index (None: a family lambda_k)
+    index: sp.Symbol = MODE_INDEX
 
     @property
     def derivative(self) -> sp.Expr:
         return -self.summand
+
+    @property
+    def closed_form(self) -> sp.Expr | None:
+        """``sum_{k > kappa} spectrum(k)`` in closed form, or None when the summand is a family."""
+        if self.spectrum is None:
+            return None
+        from .modesums import tail_sum
+        return tail_sum(self.spectrum, self.index, self.cutoff)
+
+    def asymptotic(self, terms: int = 3) -> sp.Expr | None:
+        """Large-``kappa`` (Euler-Maclaurin) expansion of the sum, ``terms`` terms; None for a family."""
+        if self.spectrum is None:
+            return None
+        from .modesums import tail_sum_asymptotic
+        return tail_sum_asymptotic(self.spectrum, self.index, self.cutoff, terms)
+
+
+@dataclass(frozen=True)
+class RunningSpec:
+    """Running couplings of an action (docs/theory.md section 3, flows of couplings).
+
+    ``couplings``: tuple of ``(g, monomial)``: the parameter ``g`` is read off the coefficient of the
+    kept-field ``monomial`` in the action (``1/(2*sigma2)`` of ``a**2`` gives ``sigma2``).
+    ``cutoff``: the cutoff symbol ``kappa``; the integrated fields are the modes at the cutoff.
+    ``max_degree``: kept-field operators up to this degree are kept (the rest are projected out).
+    ``loops``: 0 keeps the tree terms of the shell integration, 1 adds the one-loop terms (exact for
+    an infinitesimal shell, see :func:`symrg.engine.running.derive_flow`).
+    """
+
+    couplings: tuple
+    cutoff: sp.Symbol = sp.Symbol("kappa", positive=True)
+    max_degree: int | None = None
+    loops: int = 1
+
+    def __post_init__(self):
+        cp = tuple((as_expr(g), as_expr(m)) for g, m in self.couplings)
+        object.__setattr__(self, "couplings", cp)
+        if not cp:
+            raise SpecError("running: at least one running coupling is needed")
+        if len({g for g, _ in cp}) != len(cp) or len({m for _, m in cp}) != len(cp):
+            raise SpecError("running.couplings: each coupling needs its own monomial")
+        for g, m in cp:
+            if not isinstance(g, sp.Symbol):
+                raise SpecError(f"running.couplings: {g} is not a parameter name")
+        if isinstance(self.loops, bool) or self.loops not in (0, 1):
+            raise SpecError(f"running.loops: expected 0 (tree) or 1 (tree + one loop; exact for an infinitesimal "
+                            f"shell, where every further loop brings another power of the shell width), got "
+                            f"{self.loops!r}")
+        if self.max_degree is not None and (isinstance(self.max_degree, bool) or not isinstance(self.max_degree, int)
+                                            or not 0 <= self.max_degree <= 64):
+            raise SpecError(f"running.max_degree: expected an integer in [0, 64], got {self.max_degree!r}")
+
+    @property
+    def symbols(self) -> tuple:
+        return tuple(g for g, _ in self.couplings)
 
 
 @dataclass(frozen=True)
@@ -58,6 +122,14 @@ class LocalCoupling:
     polynomial: sp.Expr
     propagator: sp.Symbol
     cutoff: sp.Symbol = sp.Symbol("kappa")
+    spectrum: sp.Expr | None = None   # G_k as a function of the mode index k (None: the family propagator_k)
+    index: sp.Symbol = MODE_INDEX
+
+    def propagator_at(self, k) -> sp.Expr:
+        """``G_k`` at mode ``k`` (the family symbol ``G_k`` or the explicit spectrum)."""
+        if self.spectrum is None:
+            return sp.Symbol(f"{self.propagator}_{k}", positive=True)
+        return self.spectrum.xreplace({self.index: k})
 
     def __post_init__(self):
         if not self.polynomial.is_polynomial(self.variable):
@@ -94,6 +166,9 @@ class Action:
         Tuple of :class:`ModeSum` (parameters that are sums over greater modes; they drive ``flow``).
     name, fields:
         Free metadata (the file name; a JSON-able description of the declared fields).
+    running:
+        Optional :class:`RunningSpec`: running couplings whose flow ``dg/dkappa`` is derived by
+        :func:`symrg.engine.running.derive_flow` (the integrated fields are the modes at the cutoff).
     """
 
     kept: tuple
@@ -105,6 +180,7 @@ class Action:
     sums: tuple = ()
     name: str = ""
     fields: tuple = dc_field(default=(), compare=False)
+    running: RunningSpec | None = None
 
     def __post_init__(self):
         kept, integ = tuple(self.kept), tuple(self.integrated)
@@ -128,13 +204,25 @@ class Action:
             if g.is_positive is False or g.is_zero:
                 raise SpecError(f"propagator of {s} must be positive, got {g} "
                                 f"(which is provably not positive)")
+        cut = {self.running.cutoff} if self.running is not None else set()
         unknown = self.interaction.free_symbols - fset - set(self.parameters) \
-            - {m.symbol for m in self.sums}
+            - {m.symbol for m in self.sums} - cut
         if unknown:
             raise SpecError(f"interaction uses unknown symbol(s) {sorted(map(str, unknown))}")
         if not self.interaction.is_polynomial(*allf):
             raise SpecError(f"interaction is not a polynomial in the fields {list(allf)}: "
                             f"{self.interaction}")
+        if self.running is not None:
+            if not isinstance(self.running, RunningSpec):
+                raise SpecError(f"running: expected a RunningSpec, got {type(self.running).__name__}")
+            for g, m in self.running.couplings:
+                if g not in set(self.parameters):
+                    raise SpecError(f"running.couplings: {g} is not a parameter of the action "
+                                    f"(parameters: {sorted(map(str, self.parameters))})")
+                if m.free_symbols - set(kept) or not (m == 1 or m.is_Symbol or m.is_Mul or m.is_Pow) \
+                        or sp.Poly(m, *kept).as_dict() != {sp.Poly(m, *kept).monoms()[0]: 1}:
+                    raise SpecError(f"running.couplings.{g}: {m} is not a monomial of the kept fields "
+                                    f"{[str(x) for x in kept]} (e.g. a**2)")
 
     # -- derived views ---------------------------------------------------------------------
     @property
@@ -158,6 +246,8 @@ class Action:
             "sums=" + ";".join(f"{sp.srepr(m.symbol)}:{sp.srepr(m.summand)}:{sp.srepr(m.cutoff)}"
                                for m in self.sums),
         ]
+        if any(c.spectrum is not None for c in self.local):   # (absent otherwise: old cache keys stay valid)
+            parts.append("spectra=" + ";".join(sp.srepr(c.spectrum) for c in self.local))
         return "\n".join(parts)
 
     def interaction_terms(self) -> list:
@@ -182,22 +272,85 @@ class Action:
 
 
 def make_action(kept, integrated, interaction, *, kept_propagators=None, parameters=None,
-                local=(), sums=(), name="") -> Action:
-    """Convenience constructor.
+                local=(), sums=(), running=None, cutoff="kappa", max_degree=None, loops=1,
+                name="") -> Action:
+    """Build an :class:`Action` in Python, without an action file (docs/api.md).
 
-    ``kept``: iterable of symbols; ``integrated``: mapping symbol -> propagator;
-    ``parameters``: symbols of couplings (default: every free symbol of the interaction and the
-    propagators that is not a field).
+    ``kept``: iterable of kept fields (SymPy symbols or names); ``integrated``: mapping integrated
+    field -> propagator; ``kept_propagators``: optional mapping kept field -> propagator (adds
+    ``x^2/(2G)`` to ``S_eff``); ``interaction``: ``S_int``, a SymPy expression or a text parsed by
+    the whitelist parser (:func:`symrg.engine.expr.as_expr`) in which the names of the fields,
+    propagators, parameters and sums given here mean those very symbols; ``parameters``: symbols
+    of couplings (default: every free symbol that is not a field); ``local``: tuple of
+    :class:`LocalCoupling`; ``sums``: :class:`ModeSum` objects, or a mapping ``c -> F(k)`` of
+    parameters defined as ``c = sum_{k > cutoff} F(k)`` with ``k`` = :data:`MODE_INDEX`;
+    ``running``: a mapping ``coupling -> kept monomial`` (or a :class:`RunningSpec`) declaring
+    running couplings, with ``cutoff``, ``max_degree`` and ``loops`` as in :class:`RunningSpec`.
+
+    Example (docs/api.md)::
+
+        a, b = sp.symbols("a b")
+        s2, u = sp.symbols("sigma2 u", positive=True)
+        act = make_action([a], {b: "A*kappa**(-1-alpha)"}, "(a + b)**2/(2*sigma2) + u/24*(a + b)**4",
+                          parameters=[s2, u], running={s2: a**2, u: a**4})
     """
-    integrated = dict(integrated)
-    kept = tuple(kept)
-    props = list(integrated.items()) + list((kept_propagators or {}).items())
+    table: dict = {}
+
+    def sym(x, **assume):
+        if isinstance(x, str):
+            if x not in table:
+                table[x] = sp.Symbol(x, **assume)
+            return table[x]
+        x = as_expr(x)
+        if isinstance(x, sp.Symbol):
+            table.setdefault(x.name, x)
+        return x
+
+    kept = tuple(sym(k) for k in kept)
+    integrated = {sym(f): g for f, g in dict(integrated).items()}
+    kept_props = {sym(f): g for f, g in dict(kept_propagators or {}).items()}
+    if parameters is not None:
+        parameters = tuple(sym(p, real=True) for p in parameters)
+    cut = cutoff if isinstance(cutoff, sp.Symbol) else sp.Symbol(str(cutoff), positive=True)
+    table.setdefault(cut.name, cut)
+    table.setdefault("k", MODE_INDEX)
+    mode_sums = []
+    for m in (sums.items() if isinstance(sums, dict) else sums):
+        if isinstance(m, ModeSum):
+            mode_sums.append(m)
+            table.setdefault(m.symbol.name, m.symbol)
+            continue
+        c, summand = m
+        c = sym(c, positive=True)
+        for p in (parameters or ()):
+            table.setdefault(p.name, p)
+        F = as_expr(summand, table, key=f"sums.{c}")
+        mode_sums.append(ModeSum(c, F.xreplace({MODE_INDEX: cut}), cut, spectrum=F))
+
+    def text(e, key):
+        return as_expr(e, table, key=key) if isinstance(e, str) else as_expr(e, key=key)
+
+    for p in (parameters or ()):
+        table.setdefault(p.name, p)
+    integrated = {f: text(g, f"propagator of {f}") for f, g in integrated.items()}
+    kept_props = {f: text(g, f"propagator of {f}") for f, g in kept_props.items()}
+    for g in list(integrated.values()) + list(kept_props.values()):
+        for s_ in g.free_symbols:
+            table.setdefault(s_.name, s_)
+    interaction = text(interaction, "interaction")
+    if running is not None and not isinstance(running, RunningSpec):
+        running = RunningSpec(tuple((sym(g), text(m, f"running.{g}")) for g, m in dict(running).items()),
+                              cutoff=cut, max_degree=max_degree, loops=loops)
+    if running is not None:   # a mode at the cutoff: the mode index is the cutoff
+        integrated = {f: g.xreplace({MODE_INDEX: running.cutoff}) for f, g in integrated.items()}
+    props = list(integrated.items()) + list(kept_props.items())
     if parameters is None:
         fs = set(kept) | set(integrated)
-        free = _as_expr(interaction).free_symbols
-        for g in integrated.values():
-            free |= _as_expr(g).free_symbols
-        parameters = tuple(sorted(free - fs, key=str))
+        free = interaction.free_symbols
+        for g in props:
+            free |= g[1].free_symbols
+        parameters = tuple(sorted(free - fs - {m.symbol for m in mode_sums}
+                                  - ({running.cutoff} if running is not None else set()), key=str))
     return Action(kept=kept, integrated=tuple(integrated), propagators=tuple(props),
                   interaction=interaction, parameters=tuple(parameters), local=tuple(local),
-                  sums=tuple(sums), name=name)
+                  sums=tuple(mode_sums), name=name, running=running)

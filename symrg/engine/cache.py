@@ -1,4 +1,4 @@
-"""Memoised, content-hashed disk cache of Wilsonian steps (THEORY.md §3 results).
+"""Memoised, content-hashed disk cache of Wilsonian steps (docs/theory.md section 3 results).
 
 Key: ``sha256(canonical action repr + order + diagrams flag + symrg and SymPy versions)``. Entries are JSON
 files holding expression trees whose leaves are ``srepr`` strings (no pickles), written atomically. Reading back never evaluates
@@ -122,9 +122,12 @@ def cache_dir() -> Path:
     return Path(os.environ.get("SYMRG_CACHE_DIR") or Path.home() / ".cache" / "symrg")
 
 
-def cache_key(action, order: int, diagrams: bool) -> str:
+def cache_key(action, order: int, diagrams: bool, **options) -> str:
+    """Key of one Wilsonian step; ``options`` (``max_degree``, ``resum``) enter only when they are set,
+    so the keys of plain steps do not change."""
     from .. import __version__
-    return sha256_text(f"{action.canonical_repr()}\norder={order}\ndiagrams={diagrams}\nversion={__version__}"
+    extra = "".join(f"\n{k}={v!r}" for k, v in sorted(options.items()) if v not in (None, False))
+    return sha256_text(f"{action.canonical_repr()}\norder={order}\ndiagrams={diagrams}{extra}\nversion={__version__}"
                        f"\nsympy={sp.__version__}")
 
 

@@ -2,10 +2,12 @@
 
 Expressions are never given to ``eval``, ``exec``, ``sympify`` or ``parse_expr``: the text is
 parsed by :mod:`ast` and only numbers, declared names, ``+ - * / **``, unary minus, parentheses
-and the functions ``sqrt, exp, log, Rational`` are mapped to SymPy; anything else raises
+and the functions ``sqrt, exp, log, zeta, Rational`` are mapped to SymPy (``zeta(s, a)`` is the
+Hurwitz zeta function of the closed-form mode sums); anything else raises
 :class:`~symrg.errors.SpecError` naming the key (the TOML key for action files, see
-:mod:`symrg.engine.spec`).  Exponents, integer literals, the length of the text and its nesting
-depth are bounded before SymPy sees them; long sums, products and chains of signs are walked
+:mod:`symrg.engine.spec`).  Numeric exponents, integer literals, the length of the text and its
+nesting depth are bounded before SymPy sees them; a symbolic exponent (a parameter or the mode
+index, as in ``A*k**(-1-alpha)``) is kept unevaluated and needs a provably positive base; long sums, products and chains of signs are walked
 without recursion, so ``a + a + ... + a`` of any accepted length parses.  The size of the
 expanded polynomial (terms and total degree, :func:`expansion_bound`) is bounded before anything
 calls ``sympy.expand``: ``(((a+b)**64)**64)**64`` is refused in microseconds instead of
@@ -34,17 +36,20 @@ MAX_NUMBER_DIGITS = 10_000   # largest number an exponentiation may produce (dig
 MAX_EXPANDED_TERMS = 20_000  # terms of the expanded expression (an upper bound, see expansion_bound)
 MAX_TOTAL_DEGREE = 256       # total degree of the expanded expression in all symbols
 
-_FUNCS = {"sqrt": sp.sqrt, "exp": sp.exp, "log": sp.log}
+_FUNCS = {"sqrt": sp.sqrt, "exp": sp.exp, "log": sp.log, "zeta": sp.zeta}
+_ARITY = {"sqrt": (1,), "exp": (1,), "log": (1,), "zeta": (1, 2)}
 
 
 def parse_expression(text, names: dict, key: str, fields=frozenset(), *, max_terms: int | None = MAX_EXPANDED_TERMS,
-                     max_degree: int | None = MAX_TOTAL_DEGREE) -> sp.Expr:
+                     max_degree: int | None = MAX_TOTAL_DEGREE, positive_bases: bool = True) -> sp.Expr:
     """Parse ``text`` with the whitelist described in the module docstring.
 
     ``names`` maps allowed identifiers to SymPy objects; ``fields`` are the symbols that may only
     carry non-negative integer exponents. Errors name ``key`` and the position in the text.
     ``max_terms`` / ``max_degree`` bound the expanded size (:func:`expansion_bound`); ``None``
-    lifts the bound (``symrg derive --allow-expensive``).
+    lifts the bound (``symrg derive --allow-expensive``).  ``positive_bases`` (action files) requires
+    the base of a symbolic power to be provably positive; :func:`as_expr`, which reads back what symrg
+    printed, lifts that rule (its symbols carry no assumptions).
     """
     tree = _parse_tree(text, key)
     fields = set(fields)
@@ -116,9 +121,23 @@ def parse_expression(text, names: dict, key: str, fields=frozenset(), *, max_ter
             if not isinstance(op, ast.Pow):
                 fail(node, f"operator {type(op).__name__} is not allowed (use + - * / **)")
             left, right = walk(node.left, depth + 1), walk(node.right, depth + 1)
+            if has_field(right):
+                fail(node, f"an exponent may not contain a field, got {right}")
+            if not right.is_number:
+                # a symbolic exponent (a parameter, the mode index k): A*k**(-1-alpha).  The base must
+                # be provably positive so that the power is real; fields only take integer powers.
+                if has_field(left):
+                    fail(node, f"a field may only be raised to a non-negative integer power, got {right}")
+                if positive_bases and not left.is_positive:
+                    fail(node, f"a symbolic exponent ({right}) needs a base that is provably positive, got "
+                               f"{left} (declare its symbols \"positive\" under [parameters])")
+                if right.is_real is False:
+                    fail(node, f"the exponent {right} is not real")
+                return left ** right
             # bound exponents before SymPy evaluates them: '3**3**17' is eight characters
             if not right.is_Rational or abs(right) > MAX_EXPONENT:
-                fail(node, f"exponents must be rational numbers with |p| <= {MAX_EXPONENT}, got {right}")
+                fail(node, f"numeric exponents must be rational numbers with |p| <= {MAX_EXPONENT}, got {right} "
+                           f"(symbolic exponents such as -1-alpha are allowed on positive bases)")
             if has_field(left) and not (right.is_Integer and right >= 0):
                 fail(node, f"a field may only be raised to a non-negative integer power, got {right}")
             if left.is_Rational and right.is_Integer:
@@ -130,22 +149,22 @@ def parse_expression(text, names: dict, key: str, fields=frozenset(), *, max_ter
             return left ** right
         if isinstance(node, ast.Call):
             if node.keywords or not isinstance(node.func, ast.Name):
-                fail(node, "only calls like sqrt(x), exp(x), log(x), Rational(p, q) are allowed")
+                fail(node, "only calls like sqrt(x), exp(x), log(x), zeta(s, a), Rational(p, q) are allowed")
             fn = node.func.id
             if fn != "Rational" and fn not in _FUNCS:
-                fail(node, f"function {fn!r} is not allowed (allowed: sqrt, exp, log, Rational)")
+                fail(node, f"function {fn!r} is not allowed (allowed: sqrt, exp, log, zeta, Rational)")
             args = [walk(a, depth + 1) for a in node.args]
             if fn == "Rational":
                 if len(args) != 2 or not all(a.is_Integer for a in args) or args[1] == 0:
                     fail(node, "Rational takes two integers p, q != 0")
                 return sp.Rational(args[0], args[1])
-            if len(args) != 1:
-                fail(node, f"{fn} takes one argument")
-            if has_field(args[0]):
+            if len(args) not in _ARITY[fn]:
+                fail(node, f"{fn} takes {' or '.join(map(str, _ARITY[fn]))} argument(s)")
+            if any(has_field(a) for a in args):
                 fail(node, f"{fn}(...) of a field is not polynomial")
             if fn == "log" and args[0].is_zero:
                 fail(node, "log(0) is not finite")
-            return _FUNCS[fn](args[0])
+            return _FUNCS[fn](*args)
         fail(node, f"syntax {type(node).__name__} is not allowed")
 
     try:
@@ -284,5 +303,5 @@ def as_expr(obj, names: dict | None = None, key: str = "expression") -> sp.Expr:
         idents = {_unmangle(n.id) for n in ast.walk(tree) if isinstance(n, ast.Name)}
         table = {i: sp.Symbol(i) for i in idents if i not in _FUNCS and i != "Rational"}
         table.update(names or {})
-        return parse_expression(obj, table, key)
+        return parse_expression(obj, table, key, positive_bases=False)
     raise SpecError(f"{key}: cannot convert {type(obj).__name__} to an expression")

@@ -24,6 +24,13 @@ Schema (every table optional except ``[fields]`` and something to integrate)::
                                       # per mode; names not declared under [parameters] or [sums]
                                       # become mode families: lambda -> lambda_1 .. lambda_4 (positive)
 
+    [fields.g]                        # an explicit spectrum: k is the mode index
+    role = "split"
+    modes = 6
+    cutoff = 3
+    propagator = "A*k**(-1-alpha)"    # g_5 has propagator A*5**(-1-alpha); other undeclared names
+                                      # (A, alpha) are single positive parameters here
+
     [fields.h]                        # a local field h(x) = h_<(x) + h_>(x) (local couplings only)
     role = "split"
     local = true
@@ -31,7 +38,10 @@ Schema (every table optional except ``[fields]`` and something to integrate)::
 
     [sums.c]                          # c = sum_{k>kappa} lambda_k; flow dc/dkappa = -lambda_kappa
     summand = "lambda"
-    cutoff = "kappa"                  # optional, default "kappa"
+    cutoff = "kappa"                  # optional, default "kappa"; the name is kept as written
+
+    [sums.d]                          # an explicit summand in the mode index k: the sum has a closed
+    summand = "A*k**(-1-alpha)"       # form, A*zeta(alpha + 1, kappa + 1), and a large-kappa expansion
 
     [action]
     interaction = "u/24*(a + b)**4"   # a string or a list of strings (summed); polynomial in fields
@@ -47,6 +57,17 @@ Schema (every table optional except ``[fields]`` and something to integrate)::
     kind = "local"
     field = "h"
     expression = "u/24*h**4"
+
+    [running]                         # running couplings: the integrated fields are the modes at the
+    couplings = {sigma2 = "a**2", u = "a**4"}   # cutoff (k = kappa in their propagators); each coupling
+    cutoff = "kappa"                  # is read off the coefficient of its kept monomial; optional:
+    max_degree = 4                    # kept operators up to this degree (default: the couplings' highest)
+    loops = 1                         # 0: tree terms only; 1: tree + one loop (default; exact per shell)
+
+The mode index ``k`` is reserved inside propagators and ``[sums]`` summands: in a mode family it is
+the number of the mode, in a single integrated field of an action with ``[running]`` it is the
+cutoff (the field is the mode at the cutoff), elsewhere a positive integer symbol ``k``.  Symbolic
+exponents (``k**(-1-alpha)``) are allowed on provably positive bases.
 
 Names used in an expression must be declared fields, parameters, sums, or symbols created by
 the file (propagator names, tensor components); anything else is an "unknown symbol" error.
@@ -79,7 +100,7 @@ from pathlib import Path
 import sympy as sp
 
 from ..errors import SpecError
-from .action import Action, LocalCoupling, ModeSum
+from .action import MODE_INDEX, Action, LocalCoupling, ModeSum, RunningSpec
 from .expr import _parse_tree, _unmangle, parse_expression
 
 MAX_MODES = 10_000           # modes in one field family
@@ -89,7 +110,9 @@ MAX_FILE_BYTES = 1_000_000   # an action file is text of a few kilobytes
 __all__ = ["parse_action", "load_action", "MAX_FILE_BYTES"]
 _ASSUMPTIONS = {"real": {"real": True}, "positive": {"positive": True},
                 "nonnegative": {"nonnegative": True}}
-_TOP_KEYS = ("name", "parameters", "fields", "sums", "action", "couplings")
+_TOP_KEYS = ("name", "parameters", "fields", "sums", "action", "couplings", "running")
+_RUNNING_KEYS = {"couplings", "cutoff", "max_degree", "loops"}
+_K = MODE_INDEX.name
 _FIELD_KEYS = {"role", "propagator", "modes", "cutoff", "local"}
 _COUPLING_KEYS = {"tensor": {"kind", "field", "rank", "prefactor"}, "local": {"kind", "field", "expression"}}
 
@@ -199,12 +222,15 @@ def parse_action(data: dict, name: str = "", *, allow_expensive: bool = False) -
     unknown = [k for k in data if k not in _TOP_KEYS]
     if unknown:
         raise SpecError(f"unknown top-level key(s) {sorted(map(str, unknown))}; expected name, parameters, "
-                        f"fields, sums, action, couplings")
+                        f"fields, sums, action, couplings, running")
     title = data.get("name", name)
     if not isinstance(title, str):
         raise SpecError(f"name: expected a string (free text), got {_describe(title)}")
     params_tbl, sums_tbl = _table(data, "parameters"), _table(data, "sums")
     act, couplings_tbl = _table(data, "action"), _table(data, "couplings")
+    running_tbl = data.get("running")
+    if running_tbl is not None and not isinstance(running_tbl, dict):
+        raise SpecError(f"running: expected a table ([running]), got {_describe(running_tbl)}")
     fields_tbl = data.get("fields")
     if not isinstance(fields_tbl, dict) or not fields_tbl:
         raise SpecError("fields: at least one field table [fields.NAME] is required")
@@ -239,6 +265,26 @@ def parse_action(data: dict, name: str = "", *, allow_expensive: bool = False) -
         register(p, sp.Symbol(p, **_ASSUMPTIONS[kind]), key)
         params.append(names[p])
 
+    run_cut = None
+    if running_tbl is not None:
+        bad = set(running_tbl) - _RUNNING_KEYS
+        if bad:
+            raise SpecError(f"running: unknown key(s) {sorted(map(str, bad))}; allowed: {sorted(_RUNNING_KEYS)}")
+        cname = _name(running_tbl.get("cutoff", "kappa"), "running.cutoff")
+        if cname == _K:
+            raise SpecError("running.cutoff: 'k' is the mode index; name the cutoff otherwise (e.g. kappa)")
+        if cname in names and not names[cname].is_positive:
+            raise SpecError(f"running.cutoff: {cname!r} is already a parameter ({origin[cname]}) that is not positive")
+        run_cut = shared(cname, lambda: sp.Symbol(cname, positive=True), "running.cutoff")
+
+    def index_names(text, key):
+        """Free names of an expression; the mode index ``k`` may not be a declared name there."""
+        used = _free_names(text, key)
+        if _K in used and _K in names and names[_K] is not MODE_INDEX:
+            raise SpecError(f"{key}: 'k' is the mode index inside propagators and summands, but the file "
+                            f"declares k ({origin[_K]}); rename that name")
+        return used
+
     # fields, pass 1: every field symbol exists before any expression is read
     kept, integ, fdesc, finfo = [], [], [], []
     field_syms = set()
@@ -262,13 +308,15 @@ def parse_action(data: dict, name: str = "", *, allow_expensive: bool = False) -
         if local:
             if role != "split" or "modes" in spec:
                 raise SpecError(f"{key}: a local field needs role = 'split' and no 'modes'")
-            if not (isinstance(prop, str) and prop.isidentifier()):
-                raise SpecError(f"{key}.propagator: a local field takes a propagator family name, got "
-                                f"{_describe(prop)}")
-            pname = _name(prop, f"{key}.propagator")
+            ptext = _expr_text(prop, f"{key}.propagator")
+            explicit = _K in _free_names(ptext, f"{key}.propagator")
+            if not explicit and not ptext.strip().isidentifier():
+                raise SpecError(f"{key}.propagator: a local field takes a propagator family name (G: G_k per mode) "
+                                f"or a spectrum in the mode index k (e.g. A*k**(-1-alpha)), got {_describe(prop)}")
+            pname = "G" if explicit else _name(ptext.strip(), f"{key}.propagator")
             if fname in names or fname in local_fields:
                 raise SpecError(f"{key}: the name {fname!r} is already used ({origin[fname]})")
-            local_fields[fname] = (sp.Symbol(fname), sp.Symbol(pname, positive=True))
+            local_fields[fname] = (sp.Symbol(fname), sp.Symbol(pname, positive=True), ptext if explicit else None)
             origin[fname] = key
             fdesc.append({"name": fname, "role": "split", "local": True,
                           "kept": f"{fname}_<(x)", "integrated": f"{fname}_>(x)",
@@ -307,28 +355,57 @@ def parse_action(data: dict, name: str = "", *, allow_expensive: bool = False) -
         if bad:
             raise SpecError(f"{key}: unknown key(s) {sorted(map(str, bad))}; allowed: cutoff, summand")
         cut = _name(spec.get("cutoff", "kappa"), f"{key}.cutoff")
+        if cut == _K:
+            raise SpecError(f"{key}.cutoff: 'k' is the mode index of the summand; name the cutoff otherwise "
+                            f"(e.g. kappa)")
         kappa = shared(cut, lambda: sp.Symbol(cut), f"{key}.cutoff")
         if kappa in field_syms:
             raise SpecError(f"{key}.cutoff: {cut!r} is a field")
         sym = sp.Symbol(s, positive=True)
         register(s, sym, key)
+        skey = f"{key}.summand"
+        used = index_names(spec["summand"], skey)
         summand_names = dict(names)
-        for n in _free_names(spec["summand"], f"{key}.summand") - set(names):
-            fam = f"{n}_{kappa}"
-            summand_names[n] = shared(fam, lambda fam=fam: sp.Symbol(fam, positive=True), f"{key}.summand")
-        summand = parse(spec["summand"], f"{key}.summand", summand_names)
-        sums.append(ModeSum(sym, summand, kappa))
+        explicit = _K in used and _K not in names
+        if explicit:   # an explicit spectrum F(k): other undeclared names are single positive parameters
+            summand_names[_K] = MODE_INDEX
+            for n in used - set(names) - {_K}:
+                summand_names[n] = shared(n, lambda n=n: sp.Symbol(n, positive=True), skey)
+        else:          # a family at the cutoff: lambda -> lambda_kappa
+            for n in used - set(names):
+                fam = f"{n}_{kappa}"
+                summand_names[n] = shared(fam, lambda fam=fam: sp.Symbol(fam, positive=True), skey)
+        summand = parse(spec["summand"], skey, summand_names)
+        if explicit:
+            sums.append(ModeSum(sym, summand.xreplace({MODE_INDEX: kappa}), kappa, spectrum=summand))
+        else:
+            sums.append(ModeSum(sym, summand, kappa))
 
     # fields, pass 2: propagators.  Undeclared names are positive symbols, one per name for the
     # whole file; in a field with modes they are mode families (lambda -> lambda_1 .. lambda_M).
-    ptexts, families, plain = {}, {}, {}
+    ptexts, families, plain, explicit = {}, {}, {}, set()
+
+    def uses_index(used):
+        return _K in used and names.get(_K, MODE_INDEX) is MODE_INDEX
+
     for fname, key, spec, syms, labels, roles in finfo:
         if spec.get("propagator") is None:
             continue
         pkey = f"{key}.propagator"
         text = ptexts[fname] = _expr_text(spec["propagator"], pkey)
-        for n in _free_names(text, pkey) - set(names):
-            (families if labels[0] is not None else plain).setdefault(n, pkey)
+        used = index_names(text, pkey)
+        if uses_index(used):   # an explicit spectrum: other undeclared names are single parameters
+            explicit.add(fname)
+            for n in used - set(names) - {_K}:
+                plain.setdefault(n, pkey)
+        else:
+            for n in used - set(names):
+                (families if labels[0] is not None else plain).setdefault(n, pkey)
+    for lname, (_, _, ltext) in local_fields.items():
+        if ltext is not None:
+            lkey = f"fields.{_q(lname)}.propagator"
+            for n in index_names(ltext, lkey) - set(names) - {_K}:
+                plain.setdefault(n, lkey)
     for n in sorted(set(families) & set(plain)):
         raise SpecError(f"{families[n]}: {n!r} is a mode family here ({n}_1, {n}_2, ...) but a single "
                         f"parameter in {plain[n]}; declare it under [parameters] (one value for all modes) "
@@ -342,11 +419,22 @@ def parse_action(data: dict, name: str = "", *, allow_expensive: bool = False) -
             pkey = f"{key}.propagator"
             fam = sorted(_free_names(ptexts[fname], pkey) & set(families) - set(names)) if labels[0] else []
             tmpl = {n: sp.Dummy(n, positive=True) for n in fam}
-            g0 = parse(ptexts[fname], pkey, {**names, **tmpl})
+            index = {_K: MODE_INDEX} if fname in explicit else {}
+            g0 = parse(ptexts[fname], pkey, {**names, **tmpl, **index})
+            if fname in explicit and labels[0] is None:
+                # one mode: with [running] it is the mode at the cutoff, else the mode k
+                if run_cut is not None:
+                    g0 = g0.xreplace({MODE_INDEX: run_cut})
+                else:
+                    shared(_K, lambda: MODE_INDEX, pkey)
             for s_, lab in zip(syms, labels):
                 sub = {tmpl[n]: shared(f"{n}_{lab}", lambda n=n, lab=lab: sp.Symbol(f"{n}_{lab}", positive=True),
                                        pkey) for n in fam}
+                if fname in explicit and lab is not None:
+                    sub[MODE_INDEX] = sp.Integer(lab)
                 g = g0.xreplace(sub) if sub else g0
+                if g.has(sp.zoo, sp.nan, sp.oo) or g.is_zero:
+                    raise SpecError(f"{pkey}: the propagator of mode {lab} is {g} (not finite and positive)")
                 props.append((s_, g))
                 sym_field[s_] = key
                 dprops[str(s_)] = str(g)
@@ -408,10 +496,17 @@ def parse_action(data: dict, name: str = "", *, allow_expensive: bool = False) -
             if fld not in local_fields:
                 raise SpecError(f"{key}.field: {fld!r} is not a declared local field "
                                 f"(declare [fields.{fld}] with role='split', local=true)")
-            var, prop = local_fields[fld]
+            var, prop, ltext = local_fields[fld]
             e = parse(text, tkey, {**names, fld: var}, {var})
             _check_poly(e, [var], tkey)
-            local.append(LocalCoupling(cname, fld, var, sp.expand(e), prop))
+            spectrum = None
+            if ltext is not None:
+                spectrum = parse(ltext, f"fields.{_q(fld)}.propagator", {**names, _K: MODE_INDEX})
+                if spectrum.free_symbols & field_syms:
+                    raise SpecError(f"fields.{_q(fld)}.propagator: the spectrum may not contain a field")
+            local.append(LocalCoupling(cname, fld, var, sp.expand(e), prop,
+                                       cutoff=run_cut if run_cut is not None else sp.Symbol("kappa"),
+                                       spectrum=spectrum))
     if not integ and not local:
         raise SpecError("fields: nothing to integrate (declare a field with role 'integrated' or 'split')")
     present = interaction.free_symbols
@@ -423,13 +518,44 @@ def parse_action(data: dict, name: str = "", *, allow_expensive: bool = False) -
                             f"(declared fields: {', '.join(f[0] for f in finfo)})")
     _one_symbol_per_name([interaction] + [g for _, g in props] + [m.summand for m in sums])
     extra = {g for _, g in props for g in g.free_symbols} | set(interaction.free_symbols)
-    parameters = tuple(sorted((set(params) | extra) - field_syms - {m.symbol for m in sums}, key=str))
+    parameters = tuple(sorted((set(params) | extra) - field_syms - {m.symbol for m in sums} - {run_cut}, key=str))
     for s_, g in props:
         if g.is_positive is False or g.is_zero:
             raise SpecError(f"{sym_field[s_]}.propagator: must be positive, got {g}")
+    running = None
+    if running_tbl is not None:
+        running = _running(running_tbl, names, parameters, kept, field_syms, run_cut, local, parse)
     return Action(kept=tuple(kept), integrated=tuple(integ), propagators=tuple(props),
                   interaction=interaction, parameters=parameters, local=tuple(local), sums=tuple(sums),
-                  name=title, fields=tuple(fdesc))
+                  name=title, fields=tuple(fdesc), running=running)
+
+
+def _running(tbl, names, parameters, kept, field_syms, cutoff, local, parse) -> RunningSpec:
+    """The ``[running]`` table: couplings read off kept monomials (see the module docstring)."""
+    cps = tbl.get("couplings")
+    if not isinstance(cps, dict) or not cps:
+        raise SpecError(f"running.couplings: expected a table of coupling = \"kept monomial\", e.g. "
+                        f"{{sigma2 = \"a**2\", u = \"a**4\"}}, got {_describe(cps)}")
+    if local:
+        raise SpecError("running: the flow of couplings is derived for mode fields (the integrated fields are the "
+                        "modes at the cutoff); write a local coupling in its per-input form, e.g. "
+                        "u/24*(a + b)**4 with kept a and integrated b")
+    pairs = []
+    for raw, mono in cps.items():
+        ckey = f"running.couplings.{_q(raw)}"
+        g = _name(raw, ckey)
+        sym = names.get(g)
+        if sym is None or sym in field_syms or sym not in set(parameters):
+            raise SpecError(f"{ckey}: {g!r} is not a parameter that appears in the action (parameters: "
+                            f"{', '.join(sorted(map(str, parameters)))})")
+        m = parse(_expr_text(mono, ckey), ckey, names, field_syms)
+        bad = m.free_symbols - set(kept)
+        if bad or not m.is_polynomial(*kept) or (kept and len(sp.Poly(m, *kept).terms()) != 1) \
+                or (kept and sp.Poly(m, *kept).terms()[0][1] != 1):
+            raise SpecError(f"{ckey}: expected a monomial of the kept fields ({', '.join(map(str, kept))}) such "
+                            f"as a**2, got {m}")
+        pairs.append((sym, m))
+    return RunningSpec(tuple(pairs), cutoff=cutoff, max_degree=tbl.get("max_degree"), loops=tbl.get("loops", 1))
 
 
 def _one_symbol_per_name(exprs) -> None:

@@ -24,6 +24,7 @@ of each coefficient is its derivative through these parameters.
 """
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import math
@@ -31,19 +32,18 @@ import warnings
 from dataclasses import dataclass, field
 
 import sympy as sp
-from sympy.polys.constructor import construct_domain
-from sympy.polys.domains import QQ
-from sympy.polys.rings import ring
 
 from ..errors import ParameterError
 from .action import Action
 from .cache import cache_key, dumps_expr, loads_expr, memoised
+from .cumulants import _active, cumulant_terms
 from .diagrams import VertexType, _multisets, enumerate_graph_classes
 from .wick import double_factorial
 from .expr import as_expr
 
 __all__ = ["Diagram", "WilsonResult", "wilson_step", "cached_wilson_step", "cumulant_terms", "EngineCostWarning",
-           "estimate_contractions", "estimate_work", "MAX_ORDER", "WORK_LIMIT"]
+           "estimate_contractions", "estimate_work", "estimate_seconds", "MAX_ORDER", "WORK_LIMIT",
+           "DIAGRAM_AUTO_LIMIT"]
 
 COST_WARN_THRESHOLD = 10**9
 MAX_ORDER = 1000             # largest order accepted at all (the work estimate refuses far less)
@@ -106,33 +106,72 @@ class WilsonResult:
     by_order: list
     diagrams: list = field(default_factory=list)
     flow: dict = field(default_factory=dict)
+    max_degree: int | None = None
+    resum: bool = False
+    running: object = None          # a symrg.engine.running.FlowResult when the action declares [running]
+    notes: list = field(default_factory=list)   # what was skipped and why (e.g. the diagram list)
 
     def coefficient(self, monomial, order=None):
         m = as_expr(monomial, key="monomial")
         src = self.coefficients if order is None else self.by_order[order]
         return src.get(m, sp.Integer(0))
 
+    @property
+    def beta(self) -> dict:
+        """``{coupling: dg/dkappa}`` of the running couplings (empty without ``[running]``)."""
+        return dict(self.running.beta) if self.running is not None else {}
+
+    def sums_closed_form(self) -> dict:
+        """``{c: (closed form, large-kappa expansion)}`` for every sum with an explicit summand F(k)."""
+        return {m.symbol: (m.closed_form, m.asymptotic()) for m in self.action.sums if m.spectrum is not None}
+
     def to_json(self) -> dict:
+        """The JSON document of ``symrg derive --json`` (every expression a string in SymPy syntax that the
+        whitelist parser :func:`symrg.engine.expr.as_expr` reads back)."""
         from .latex import latex_expr
         fields = {}
         for f in self.action.fields:
             fields[f["name"]] = f
-        return {
+        out = {
             "action": self.action.name,
             "order": self.order,
             "convention": "S_eff[kept] = -log <exp(-S_int)>_> + S_0[kept]; Gaussian normalisation "
                           "of the integrated fields removed; key '1' is the vacuum (constant) term",
             "fields": fields,
+            "max_degree": self.max_degree,
+            "resum": self.resum,
             "coefficients": {str(k): str(v) for k, v in self.coefficients.items()},
             "coefficients_by_order": [{str(k): str(v) for k, v in d.items()} for d in self.by_order],
             "coefficients_latex": {str(k): latex_expr(v) for k, v in self.coefficients.items()},
             "flow": {str(k): str(v) for k, v in self.flow.items()},
             "diagrams": [d.to_dict() for d in self.diagrams],
         }
+        sums = self.sums_closed_form()
+        if sums:
+            out["sums"] = {str(c): {"summand": str(m.spectrum), "closed_form": str(sums[c][0]),
+                                    "asymptotic": str(sums[c][1])}
+                           for m in self.action.sums for c in [m.symbol] if c in sums}
+        if self.running is not None:
+            out["beta"] = {str(g): str(v) for g, v in self.running.beta.items()}
+            out["running"] = self.running.to_json()
+        if self.notes:
+            out["notes"] = list(self.notes)
+        return out
 
-    def to_latex(self) -> str:
+    def to_latex(self, standalone: bool = False, diagrams: bool = False, title: str | None = None) -> str:
+        """LaTeX of the result (:func:`symrg.engine.latex.result_to_latex`): a body, or with
+        ``standalone=True`` a document that pdflatex compiles as it is; diagrams drawn only when asked."""
         from .latex import result_to_latex
-        return result_to_latex(self)
+        return result_to_latex(self, standalone=standalone, diagrams=diagrams, title=title)
+
+    def latex(self, **kw) -> str:
+        """Alias of :meth:`to_latex`."""
+        return self.to_latex(**kw)
+
+    def _repr_latex_(self) -> str:
+        """Jupyter display: the coefficients of ``S_eff`` (and the beta functions)."""
+        from .latex import result_display_math
+        return result_display_math(self)
 
 
 # (de)serialisation of results for the disk cache (symrg.engine.cache); expressions go through
@@ -153,7 +192,7 @@ def _dump_result(res) -> str:
     return json.dumps(d)
 
 
-def _load_result(text: str, action):
+def _load_result(text: str, action, max_degree=None, resum=False):
     d = json.loads(text)
 
     def pairs(lst):
@@ -164,130 +203,7 @@ def _load_result(text: str, action):
                      g["automorphisms"], g["channels"], g["contractions"], loads_expr(g["expression"]),
                      loads_expr(g["flow"])) for g in d["diagrams"]]
     return WilsonResult(action, d["order"], pairs(d["coefficients"]), [pairs(t) for t in d["by_order"]],
-                        diags, pairs(d["flow"]))
-
-
-# ----------------------------------------------------------------------------------------------
-# moments route (mode fields)
-
-def _active(action: Action) -> Action:
-    """The action restricted to the fields that appear in ``S_int`` (the others decouple: their
-    Gaussian integrals are the normalisation that ``S_eff`` drops, and kept fields outside ``S_int``
-    only enter ``S_0``).  Keeps the cost of a step independent of absent modes."""
-    free = action.interaction.free_symbols
-    kept = tuple(s for s in action.kept if s in free)
-    integ = tuple(s for s in action.integrated if s in free)
-    if len(kept) == len(action.kept) and len(integ) == len(action.integrated):
-        return action
-    props = tuple((s, g) for s, g in action.propagators if s in free)
-    return Action(kept=kept, integrated=integ, propagators=props, interaction=action.interaction,
-                  parameters=action.parameters, local=action.local, sums=action.sums, name=action.name,
-                  fields=action.fields)
-
-
-def _placeholders(action: Action):
-    props = action.propagator_map
-    out = []
-    for i, b in enumerate(action.integrated):
-        g = props[b]
-        out.append(g if isinstance(g, sp.Symbol) else sp.Symbol(f"_symrg_G{i}"))
-    return out
-
-
-def _coefficient_ring(action: Action, terms, gph):
-    """Ring for coefficients: flat QQ[kept, G, params] if possible, else QQ(...)/EX ground."""
-    kept = list(action.kept)
-    coeffs = [c for c, _, _ in terms]
-    params = sorted(set().union(*[c.free_symbols for c in coeffs]) - set(gph) - set(kept), key=str) \
-        if coeffs else []
-    gens = kept + [g for i, g in enumerate(gph) if g not in gph[:i]] + params
-    if all(c.is_polynomial(*params) for c in coeffs):
-        try:
-            R = ring(gens, QQ)[0]
-            return R, [R.from_expr(c) if c.free_symbols else R(QQ.from_sympy(c)) for c in coeffs]
-        except (sp.polys.polyerrors.PolynomialError, sp.CoercionFailed, ValueError, TypeError):
-            pass
-    K, elems = construct_domain(coeffs, field=True)
-    gens = kept + [g for i, g in enumerate(gph) if g not in gph[:i]]
-    R = ring(gens, K)[0]
-    return R, [R.ground_new(e) for e in elems]
-
-
-def cumulant_terms(action: Action, order: int, progress=None) -> list:
-    """``[T_1, ..., T_order]``, ``T_n = (-1)^{n+1} kappa_n / n!`` as dicts kept-monomial -> expr."""
-    action = _active(action)
-    terms = action.interaction_terms()
-    if not terms:
-        return [dict() for _ in range(order)]
-    gph = _placeholders(action)
-    R, celems = _coefficient_ring(action, terms, gph)
-    kept_gens = R.gens[:len(action.kept)]
-    gel = [R.gens[list(R.symbols).index(g)] for g in gph]
-    S = {}
-    for (c, kexp, bexp), ce in zip(terms, celems):
-        el = ce
-        for g, e in zip(kept_gens, kexp):
-            if e:
-                el = el * g ** e
-        S[bexp] = S.get(bexp, R.zero) + el
-    mom_cache = {}
-
-    def moment(bexp):
-        if bexp not in mom_cache:
-            out = R.one
-            for n, g in zip(bexp, gel):
-                if n % 2:
-                    out = R.zero
-                    break
-                if n:
-                    out = out * double_factorial(n - 1) * g ** (n // 2)
-            mom_cache[bexp] = out
-        return mom_cache[bexp]
-
-    nb = len(action.integrated)
-    P = {(0,) * nb: R.one}
-    mus = []
-    for k in range(order):
-        if progress is not None:
-            progress("moments", k + 1)
-        Q = {}
-        for e1, p1 in P.items():
-            for e2, s2 in S.items():
-                e = tuple(x + y for x, y in zip(e1, e2))
-                Q[e] = Q.get(e, R.zero) + p1 * s2
-        P = Q
-        mus.append(sum((p * moment(e) for e, p in P.items() if not any(x % 2 for x in e)), R.zero))
-    kappas = []
-    for n in range(1, order + 1):
-        k = mus[n - 1]
-        for m in range(1, n):
-            k = k - math.comb(n - 1, m - 1) * kappas[m - 1] * mus[n - m - 1]
-        kappas.append(k)
-    subs = {g: action.propagator_map[b] for g, b in zip(gph, action.integrated) if g.name.startswith("_symrg_G")}
-    out = []
-    nk = len(action.kept)
-    for n, k in enumerate(kappas, start=1):
-        T = k * QQ((-1) ** (n + 1), math.factorial(n))
-        out.append(_split_by_kept(T, R, nk, action.kept, subs))
-    return out
-
-
-def _split_by_kept(T, R, nk, kept, subs) -> dict:
-    groups = {}
-    dom = R.domain
-    rest_syms = R.symbols[nk:]
-    for monom, coeff in T.terms():
-        kmon = sp.Mul(*[s ** e for s, e in zip(kept, monom[:nk])])
-        rest = dom.to_sympy(coeff) * sp.Mul(*[s ** e for s, e in zip(rest_syms, monom[nk:])])
-        groups.setdefault(kmon, []).append(rest)
-    out = {}
-    for kmon, parts in groups.items():
-        expr = sp.Add(*parts)
-        if subs:
-            expr = expr.xreplace(subs)
-        if expr != 0:
-            out[kmon] = expr
-    return out
+                        diags, pairs(d["flow"]), max_degree=max_degree, resum=resum)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -368,7 +284,7 @@ def local_diagrams(action: Action, order: int, progress=None) -> list:
         vtypes = _local_vertex_types(cp)
         f_less, g_gr, phi = local_objects(cp)
         kappa = cp.cutoff
-        gk = sp.Symbol(f"{cp.propagator}_{kappa}", positive=True)
+        gk = cp.propagator_at(kappa)
         for n in range(1, order + 1):
             if progress is not None:
                 progress("local diagrams", n)
@@ -472,7 +388,17 @@ def _count_sym_matrices(deg, budget: list, cache: dict) -> int:
     return c
 
 
-def estimate_work(action: Action, order: int, diagrams: bool = True, limit: int | None = None) -> dict:
+MOMENT_STEP_SECONDS = 2e-5     # measured: one step of the moments estimate (mixed cubic/sextic, order 4)
+DIAGRAM_STEP_SECONDS = 3e-4    # measured: one step of the diagram estimate (the same action, 927k steps: 275 s)
+
+
+def estimate_seconds(work: dict) -> float:
+    """Rough wall time of a step estimated by :func:`estimate_work`, on the reference machine."""
+    return work.get("moments", 0) * MOMENT_STEP_SECONDS + work.get("diagrams", 0) * DIAGRAM_STEP_SECONDS
+
+
+def estimate_work(action: Action, order: int, diagrams: bool = True, limit: int | None = None,
+                  max_degree: int | None = None) -> dict:
     """A-priori cost of :func:`wilson_step` in abstract steps, without doing the work.
 
     ``moments`` (:func:`cumulant_terms`): sum over orders ``k`` of (terms of ``S_int^(k-1)``) x
@@ -483,7 +409,8 @@ def estimate_work(action: Action, order: int, diagrams: bool = True, limit: int 
     m_t!``) x (species) x (candidate edge matrices, :func:`_count_sym_matrices`).  The sums stop
     once they pass ``limit`` (the value is then ``limit + 1``), so refusing ``--order 50`` takes
     milliseconds.  On the reference machine one step takes 1-50 microseconds (see
-    ``WORK_LIMIT``).
+    ``WORK_LIMIT``).  ``max_degree`` bounds the kept exponents by the monomials of degree
+    ``<= max_degree`` (the pruning of :func:`cumulant_terms`).
     """
     cap = math.inf if limit is None else limit
     act = _active(action)
@@ -498,7 +425,10 @@ def estimate_work(action: Action, order: int, diagrams: bool = True, limit: int 
         total = 0
         for k in range(1, order + 1):
             products = math.comb(T + k - 2, k - 1)
-            exps = math.prod((k - 1) * d + 1 for d in dmax_b) * math.prod(k * d + 1 for d in dmax_k)
+            kept_exps = math.prod(k * d + 1 for d in dmax_k)
+            if max_degree is not None:
+                kept_exps = min(kept_exps, math.comb(max_degree + nk, nk))
+            exps = math.prod((k - 1) * d + 1 for d in dmax_b) * kept_exps
             total += min(products, exps) * T
             if total > cap:
                 total = int(cap) + 1
@@ -532,33 +462,73 @@ def estimate_work(action: Action, order: int, diagrams: bool = True, limit: int 
     return out
 
 
-def wilson_step(action: Action, order: int, *, diagrams: bool = True, use_cache: bool = True,
-                progress=None) -> WilsonResult:
+DIAGRAM_AUTO_LIMIT = 10_000   # steps of estimate_work["diagrams"] listed by default (a few seconds at most)
+
+
+def wilson_step(action: Action, order: int, *, diagrams="auto", use_cache: bool = True, progress=None,
+                max_degree: int | None = None, resum: bool = False) -> WilsonResult:
     """Integrate out the integrated fields of ``action`` to ``order`` in ``S_int`` (docs/theory.md section 3).
 
     See the module docstring for the normalisation of ``S_eff``. Results are memoised in memory
-    and on disk (:mod:`symrg.engine.cache`). ``diagrams=False`` skips the diagram list (faster);
-    mode-field coefficients always come from the moment route.  ``progress(stage, n)`` is called
-    as each order ``n`` of a stage (``moments``, ``diagrams``, ``local diagrams``) starts.  The
-    cost can be estimated first with :func:`estimate_work` (``symrg derive`` refuses past
-    ``WORK_LIMIT`` unless ``--allow-expensive``).
+    and on disk (:mod:`symrg.engine.cache`).  Mode-field coefficients always come from the moment
+    route; the diagram list is extra:
+
+    * ``diagrams``: ``True`` lists every connected diagram, ``False`` none, ``"auto"`` (default)
+      lists them when :func:`estimate_work` puts them under ``DIAGRAM_AUTO_LIMIT`` steps and
+      otherwise records in ``result.notes`` that they were skipped;
+    * ``max_degree``: keep only kept-field monomials of total degree ``<= max_degree``, pruned
+      during the cumulant computation (:func:`cumulant_terms`), which keeps high orders fast;
+    * ``resum``: integrate the part of ``S_int`` at most quadratic in the integrated fields exactly
+      (:func:`symrg.engine.resum.split_quadratic`); ``by_order[0]`` then holds ``S_0[kept]`` plus
+      that exact Gaussian part and ``by_order[n]`` the order-``n`` cumulant of the remainder;
+    * ``progress(stage, n)`` is called as each order ``n`` of a stage (``moments``, ``diagrams``,
+      ``local diagrams``) starts.
+
+    The cost can be estimated first with :func:`estimate_work` (``symrg derive`` refuses past
+    ``WORK_LIMIT`` unless ``--allow-expensive``).  When the action declares running couplings
+    (:class:`~symrg.engine.action.RunningSpec`) the result carries their flow
+    (:func:`symrg.engine.running.derive_flow`) as ``result.running`` / ``result.beta``.
     """
     if isinstance(order, bool) or not isinstance(order, int) or not 0 <= order <= MAX_ORDER:
         raise ParameterError("order", order, f"an integer in [0, {MAX_ORDER}]")
+    if max_degree is not None and (isinstance(max_degree, bool) or not isinstance(max_degree, int)
+                                   or max_degree < 0):
+        raise ParameterError("max_degree", max_degree, "an integer >= 0 (or None for every degree)")
+    if diagrams not in (True, False, "auto"):
+        raise ParameterError("diagrams", diagrams, "True, False or 'auto'")
+    notes = []
+    if resum and diagrams is True:
+        notes.append("diagrams are not listed with resummation (they describe the plain series)")
+    if resum:
+        diagrams = False
+    if diagrams == "auto":
+        est = estimate_work(action, order, True, limit=DIAGRAM_AUTO_LIMIT)["diagrams"]
+        diagrams = est <= DIAGRAM_AUTO_LIMIT
+        if not diagrams:
+            notes.append(f"diagram list skipped: it needs more than {DIAGRAM_AUTO_LIMIT} steps at order {order} "
+                         f"(ask for it explicitly: symrg derive --diagrams, or diagrams=True)")
     if use_cache:
-        return cached_wilson_step(action, order, diagrams, progress)
-    est = estimate_contractions(action, order)
-    if est > COST_WARN_THRESHOLD:
-        warnings.warn(f"order {order} needs about {est:.3g} Wick contractions; the derivation may be "
-                      f"slow (try a lower order or diagrams=False)", EngineCostWarning, stacklevel=2)
-    return _compute(action, order, diagrams, progress)
+        res = cached_wilson_step(action, order, diagrams, progress, max_degree=max_degree, resum=resum)
+    else:
+        est = estimate_contractions(action, order)
+        if est > COST_WARN_THRESHOLD and max_degree is None:
+            warnings.warn(f"order {order} needs about {est:.3g} Wick contractions; the derivation may be "
+                          f"slow (try a lower order, max_degree=, or diagrams=False)", EngineCostWarning, stacklevel=2)
+        res = _compute(action, order, diagrams, progress, max_degree=max_degree, resum=resum)
+    if notes or action.running is not None:
+        running = None
+        if action.running is not None:
+            from .running import derive_flow
+            running = derive_flow(action)
+        res = dataclasses.replace(res, running=running, notes=list(res.notes) + notes)
+    return res
 
 
-def cached_wilson_step(action, order: int, diagrams: bool, progress=None):
+def cached_wilson_step(action, order: int, diagrams: bool, progress=None, *, max_degree=None, resum=False):
     """:func:`wilson_step` with in-memory and on-disk memoisation (:mod:`symrg.engine.cache`)."""
-    return memoised(cache_key(action, order, diagrams),
-                    lambda: wilson_step(action, order, diagrams=diagrams, use_cache=False, progress=progress),
-                    _dump_result, lambda text: _load_result(text, action))
+    return memoised(cache_key(action, order, diagrams, max_degree=max_degree, resum=resum),
+                    lambda: _compute(action, order, diagrams, progress, max_degree=max_degree, resum=resum),
+                    _dump_result, lambda text: _load_result(text, action, max_degree, resum))
 
 
 def _mono_key(m):
@@ -568,16 +538,34 @@ def _mono_key(m):
     return (deg, str(m))
 
 
-def _compute(action: Action, order: int, want_diagrams: bool, progress=None) -> WilsonResult:
+def _degree(m) -> int:
+    return _mono_key(m)[0]
+
+
+def _compute(action: Action, order: int, want_diagrams: bool, progress=None, *, max_degree=None,
+             resum: bool = False) -> WilsonResult:
+    keep = (lambda m: True) if max_degree is None else (lambda m: _degree(m) <= max_degree)
     by_order = [dict() for _ in range(order + 1)]
     props = action.propagator_map
     for s in action.kept:
-        if s in props:
+        if s in props and keep(s ** 2):
             by_order[0][s ** 2] = 1 / (2 * props[s])
-    for n, T in enumerate(cumulant_terms(action, order, progress), start=1):
-        by_order[n] = T
+    series_action = action
+    if resum and action.integrated and action.interaction != 0:
+        from .resum import split_quadratic
+        split = split_quadratic(_active(action))
+        for m, v in split.gaussian.items():
+            if keep(m):
+                by_order[0][m] = by_order[0].get(m, 0) + v
+        series_action = split.remainder
+    if series_action is not None:
+        for n, T in enumerate(cumulant_terms(series_action, order, progress, max_degree), start=1):
+            by_order[n] = T
     diags = mode_diagrams(action, order, progress) if want_diagrams else []
     ldiags = local_diagrams(action, order, progress)
+    if max_degree is not None:
+        diags = [d for d in diags if keep(d.external)]
+        ldiags = [d for d in ldiags if keep(d.external)]
     for d in ldiags:
         by_order[d.order][d.external] = by_order[d.order].get(d.external, 0) + d.expression
     coefficients = {}
@@ -591,8 +579,9 @@ def _compute(action: Action, order: int, want_diagrams: bool, progress=None) -> 
         for k, v in coefficients.items():
             dv = sum((sp.diff(v, m.symbol) * m.derivative for m in action.sums), sp.Integer(0))
             if dv != 0:
-                flow[k] = sp.expand(dv)
+                flow[k] = sp.expand(dv) if not resum else sp.factor(dv)
     for d in ldiags:
         if d.flow != 0:
             flow[d.external] = flow.get(d.external, 0) + d.flow
-    return WilsonResult(action, order, coefficients, by_order, diags + ldiags, flow)
+    return WilsonResult(action, order, coefficients, by_order, diags + ldiags, flow, max_degree=max_degree,
+                        resum=resum)

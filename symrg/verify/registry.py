@@ -13,8 +13,13 @@ asserts the failure).  ``quick`` checks run by default; ``full`` ones (high-prec
 runs) run with ``symrg verify --full``.
 The checks live beside this module, grouped by subject (``checks_spectra``, ``checks_flow``,
 ``checks_reduced``, ``checks_engine``, ``checks_finite_width``, ``checks_input_ridge``,
-``checks_codegen``); they register with the
+``checks_codegen``, ``checks_running``); they register with the
 :func:`check` decorator and :func:`load_all` imports them.
+
+A user adds a check of their own by writing a module that registers it with :func:`check` (alias
+:func:`register_check`) and naming that module: ``symrg verify --plugin mypackage.mychecks`` or
+:func:`load_plugin` (docs/api.md).  Only a module the user names is imported, by its dotted name,
+with :func:`importlib.import_module`; nothing is evaluated.
 """
 from __future__ import annotations
 
@@ -27,8 +32,8 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["CATEGORIES", "Check", "CheckResult", "REGISTRY", "check", "load_all", "run_checks", "format_table",
-           "markdown_table", "category_counts"]
+__all__ = ["CATEGORIES", "Check", "CheckResult", "REGISTRY", "check", "register_check", "load_all", "load_plugin",
+           "run_checks", "format_table", "markdown_table", "category_counts"]
 
 CATEGORIES = {
     "two-route": "two routes that share no code for the quantity checked",
@@ -83,7 +88,7 @@ class CheckResult:
 
 REGISTRY: dict[str, Check] = {}
 _CHECK_MODULES = tuple(f"symrg.verify.checks_{s}" for s in ("spectra", "flow", "reduced", "engine", "finite_width",
-                                                                "input_ridge", "codegen"))
+                                                                "input_ridge", "codegen", "running"))
 
 
 def check(name: str, claim: str, route_a: str, route_b: str, tolerance: float, full: bool = False, *,
@@ -98,6 +103,34 @@ def check(name: str, claim: str, route_a: str, route_b: str, tolerance: float, f
         REGISTRY[name] = Check(name, category, claim, route_a, route_b, float(tolerance), full, func)
         return func
     return deco
+
+
+register_check = check   # the name docs/api.md uses for a user's own check
+
+
+def load_plugin(name: str) -> list[str]:
+    """Import the module ``name`` (a dotted Python module name on ``sys.path``) that registers checks with
+    :func:`check`; returns the names of the checks it added.  Raises ParameterError naming ``--plugin``
+    when the name is not a module name, the import fails, or the module registers no check."""
+    import importlib
+    import sys
+
+    from ..errors import ParameterError
+
+    if not isinstance(name, str) or not name or not all(part.isidentifier() for part in name.split(".")):
+        raise ParameterError("--plugin", name, "a dotted Python module name such as mypackage.mychecks (not a path)")
+    before = set(REGISTRY)
+    already = name in sys.modules
+    try:
+        importlib.import_module(name)
+    except ImportError as exc:
+        raise ParameterError("--plugin", name, "an importable module on the Python path",
+                             f"{type(exc).__name__}: {exc}") from None
+    added = [n for n in REGISTRY if n not in before]
+    if not added and not already:
+        raise ParameterError("--plugin", name, "a module that registers at least one check with "
+                             "symrg.verify.register_check (see docs/api.md)")
+    return added
 
 
 def load_all() -> dict[str, Check]:

@@ -190,7 +190,8 @@ def test_cost_warning_for_large_orders():
 
 def test_latex_export(tmp_path):
     res = wilson_step(parse_action(CONTRACT), 2, use_cache=False)
-    body = res.to_latex()
+    assert "symmetry factor" not in res.to_latex()          # diagrams only when asked for
+    body = res.to_latex(diagrams=True)
     assert r"\frac{G u}{4}" in body.replace(" ", " ") or "G u" in body
     assert "symmetry factor" in body
     for d in res.diagrams:

@@ -178,3 +178,40 @@ def test_selfconsistent_vs_eigenlearning(monkeypatch):
     monkeypatch.setattr(sc, "selfconsistent_ridge",
                         lambda *a: dataclasses.replace(orig(*a), sigma2=orig(*a).sigma2 * (1 + 1e-8)))
     _fails("flow.selfconsistent_vs_eigenlearning")
+
+
+@pytest.mark.parametrize("name", ["running.mode_by_mode", "running.small_u_quadrature"])
+@pytest.mark.parametrize("which", ["beta_sigma2", "beta_u"])
+def test_running_flow_checks(monkeypatch, name, which):
+    """Route A (the generated beta functions) 10% off: the flow no longer matches integrating the modes out one
+    at a time, nor the exact per-input integral."""
+    from symrg._generated import ridge_quartic_flow as g
+
+    _passes(name)
+    monkeypatch.setattr(g, which, _scaled(getattr(g, which)))
+    _fails(name)
+
+
+def test_running_flow_twin(monkeypatch):
+    from symrg._generated import ridge_quartic_flow as g
+
+    _passes("codegen.running_flow_twin")
+    monkeypatch.setattr(g, "beta_u", _scaled(g.beta_u))
+    _fails("codegen.running_flow_twin")
+
+
+def test_running_flow_regeneration(monkeypatch):
+    import sympy as sp
+
+    import symrg.codegen.flows as cf
+
+    _passes("codegen.regeneration_running_flow")
+    orig = cf.running_flow_functions
+
+    def off():
+        f = dict(orig())
+        args, expr, eq = f["beta_u"]
+        f["beta_u"] = (args, expr * sp.Rational(11, 10), eq)
+        return f
+    monkeypatch.setattr(cf, "running_flow_functions", off)
+    _fails("codegen.regeneration_running_flow")

@@ -19,6 +19,7 @@ PRODUCED_BY = {
     "engine_tensor": ("symrg/engine/wilson.py", "wilson_step"),
     "input_ridge": ("symrg/theory/feature_cumulants/derivation.py", "derive_input_ridge"),
     "finite_width": ("symrg/theory/finite_width.py", "derive_finite_width"),
+    "running_flow": ("symrg/engine/running.py", "derive_flow"),
 }
 
 
@@ -69,5 +70,31 @@ def run(out: Path, quick: bool, progress) -> dict:
             md += ["", f"Derived by `{PRODUCED_BY[stem][0]}::{PRODUCED_BY[stem][1]}` (lowered to "
                    f"`symrg/_generated/{stem}.py` with its mpmath twin):", ""]
             md += [f"- `{k}`: $`{d[k]['latex']}`$" for k in keys if isinstance(d.get(k), dict) and "latex" in d[k]]
+    md += _running_flow_md(dout / "running_flow.json")
     return {"numbers": {"scripts": ran, "latex_document": master.name, "pdf": bool(pdf)},
             "markdown": "\n".join(md), "failed": [x["script"] for x in ran if not x["ok"]]}
+
+
+def _running_flow_md(path: Path) -> list:
+    """The worked running-coupling flow: its beta functions and how the flow compares with the mode-by-mode and
+    exact routes (from derivations/running_flow.json)."""
+    if not path.exists():
+        return []
+    d = json.loads(path.read_text())
+    st = d["setup"]
+    md = ["", "Running couplings of the ridge with a local quartic coupling over a power-law spectrum "
+          "(`symrg/engine/running.py::derive_flow`, lowered to `symrg/_generated/ridge_quartic_flow.py`):", ""]
+    md += [f"- `d{g}/d{d['beta']['cutoff']} = {v}`" for g, v in d["beta"]["beta"].items()]
+    fps = d["scaled"]["fixed_points"]
+    if fps:
+        md.append("- scaled couplings " + ", ".join(d["scaled"]["couplings"]) + ": fixed points "
+                  + "; ".join(", ".join(f"{k} = {v}" for k, v in fp["values"].items()) + " (exponents "
+                              + ", ".join(fp["exponents"]) + ")" for fp in fps))
+    md += ["", f"From kappa = {st['kappa_uv']} to {st['kappa_ir']} (sigma2 = {st['sigma2_uv']}, A = {st['A']}, "
+           f"alpha = {st['alpha']}); discrepancies relative to the change of each coupling:", "",
+           "| u0 | sigma2 (flow) | u (flow) | u (modes one by one) | u (exact, all modes) | flow vs modes | "
+           "flow vs exact (u) |", "|---|---|---|---|---|---|---|"]
+    for r in d["flows"]:
+        md.append(f"| {r['u0']:g} | {r['sigma2_flow']:.6g} | {r['u_flow']:.5g} | {r['u_modes']:.5g} | "
+                  f"{r['u_exact']:.5g} | {max(r['flow_vs_modes']):.1e} | {r['flow_vs_exact'][1]:.1e} |")
+    return md

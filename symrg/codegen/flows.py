@@ -1,0 +1,143 @@
+"""Lowering of a user's derived flow to an importable NumPy module and its mpmath twin
+(docs/theory.md section 3; the printer is :mod:`symrg.codegen.printer`).
+
+* :func:`flow_functions` -- the running couplings of a :class:`~symrg.engine.running.FlowResult`:
+  ``beta_<g>(g..., parameters..., kappa)`` for every coupling and ``jac_<gi>__<gj>`` (its
+  derivatives, for stiff solvers and stability matrices);
+* :func:`step_functions` -- a Wilsonian step without running couplings
+  (:class:`~symrg.engine.wilson.WilsonResult`): ``coefficient_<monomial>`` and ``flow_<monomial>``
+  of every coefficient of ``S_eff`` and, for mode sums with an explicit summand, ``sum_<c>`` (closed
+  form) as functions of the parameters;
+* :func:`write_module` -- writes ``NAME.py`` and its twin ``NAME_mp.py`` (atomically);
+* :func:`regenerate_running_flow` -- the committed worked example
+  (``symrg/_generated/ridge_quartic_flow.py`` and ``_mp``), byte-identical on regeneration.
+
+A function's arguments are the symbols in a fixed order (couplings, then parameters sorted by name,
+then the cutoff); a name that is a Python keyword gets a trailing underscore (``lambda_``).
+"""
+from __future__ import annotations
+
+import keyword
+from pathlib import Path
+
+import sympy as sp
+
+from .._io import atomic_write_text
+from ..errors import ParameterError
+from .printer import CodegenError, render_module
+
+__all__ = ["flow_functions", "step_functions", "module_texts", "write_module", "python_name",
+           "running_flow_functions", "regenerate_running_flow", "WORKED_EXAMPLE"]
+
+WORKED_EXAMPLE = "ridge_quartic_flow"     # symrg/engine/examples/<this>.toml -> symrg/_generated/<this>.py
+
+
+def python_name(name: str) -> str:
+    """``name`` as a Python identifier for a generated argument or function (keywords get a ``_``)."""
+    return name + "_" if keyword.iskeyword(name) else name
+
+
+def _monomial_name(m) -> str:
+    if m == 1:
+        return "1"
+    parts = []
+    for f in sp.Mul.make_args(m):
+        base, e = f.as_base_exp()
+        parts.append(str(base) + (f"pow{e}" if e != 1 else ""))
+    name = "_".join(parts).replace("<", "less").replace(">", "greater")
+    if not name.replace("_", "a").isidentifier():
+        raise CodegenError(f"the monomial {m} has no Python name")
+    return name
+
+
+def flow_functions(flow) -> dict:
+    """Function table (name -> (args, expr, doc)) of the beta functions and their Jacobian."""
+    gs = list(flow.couplings)
+    args = [(python_name(g.name), g) for g in gs] + [(python_name(p.name), p) for p in flow.parameters] \
+        + [(python_name(flow.cutoff.name), flow.cutoff)]
+    kap = flow.cutoff.name
+    out = {}
+    for g in gs:
+        out[f"beta_{python_name(g.name)}"] = (args, flow.beta[g],
+                                              f"d {g}/d {kap} (running coupling read off {flow.operators[g]}; "
+                                              f"docs/theory.md section 3)")
+    for gi in gs:
+        for gj in gs:
+            out[f"jac_{python_name(gi.name)}__{python_name(gj.name)}"] = (
+                args, sp.factor(sp.diff(flow.beta[gi], gj)), f"d beta_{gi} / d {gj}")
+    return out
+
+
+def step_functions(res) -> dict:
+    """Function table of a Wilsonian step: coefficients, their flows and closed-form mode sums."""
+    syms = set()
+    exprs = list(res.coefficients.values()) + list(res.flow.values())
+    sums = res.sums_closed_form()
+    exprs += [c for c, _ in sums.values()]
+    for e in exprs:
+        syms |= e.free_symbols
+    if any(e.has(sp.Integral) for e in exprs):
+        raise CodegenError("the coefficients of local couplings are integrals over the data measure, which have "
+                           "no NumPy form; lower a mode-field action (or its per-input form) instead")
+    args = [(python_name(s.name), s) for s in sorted(syms, key=lambda s: s.name)]
+    out = {}
+    for m, c in res.coefficients.items():
+        out[f"coefficient_{_monomial_name(m)}"] = (args, c, f"coefficient of {m} in S_eff (order {res.order})")
+    for m, c in res.flow.items():
+        out[f"flow_{_monomial_name(m)}"] = (args, c, f"d/dkappa of the coefficient of {m}")
+    for c, (closed, _) in sums.items():
+        out[f"sum_{python_name(c.name)}"] = (args, closed, f"{c} = sum over the modes above the cutoff (closed form)")
+    if not out:
+        raise CodegenError("nothing to lower: the step has no coefficients")
+    return out
+
+
+def module_texts(functions: dict, name: str, doc: str, source: str) -> dict:
+    """``{name: NumPy module text, name_mp: mpmath twin text}``."""
+    return {name: render_module(functions, name, backend="numpy", doc=doc, source=source),
+            f"{name}_mp": render_module(functions, f"{name}_mp", backend="mpmath", doc=doc, source=source)}
+
+
+def write_module(result, path, *, source: str = "symrg codegen") -> tuple:
+    """Write the derived flow of ``result`` (a FlowResult, or a WilsonResult -- its running couplings when
+    it has them, else its coefficients) to ``path`` (``.../NAME.py``) and its mpmath twin
+    ``.../NAME_mp.py``; returns the two paths."""
+    path = Path(path)
+    name = path.stem
+    if path.suffix != ".py" or not name.isidentifier() or keyword.iskeyword(name):
+        raise ParameterError("output", str(path), "a path ending in NAME.py with NAME a Python identifier")
+    flow = getattr(result, "running", None) if hasattr(result, "coefficients") else result
+    if flow is not None:
+        funcs = flow_functions(flow)
+        doc = (f"Running couplings of {flow.name or 'an action'}: beta functions d g/d {flow.cutoff} and their "
+               f"Jacobian,\nderived by symrg.engine.running.derive_flow (docs/theory.md section 3).")
+    else:
+        funcs = step_functions(result)
+        doc = (f"Wilsonian step of {result.action.name or 'an action'} to order {result.order}: coefficients of "
+               f"S_eff and their flows,\nderived by symrg.engine.wilson_step (docs/theory.md section 3).")
+    texts = module_texts(funcs, name, doc, source)
+    return tuple(atomic_write_text(path.with_name(f"{n}.py"), t) for n, t in texts.items())
+
+
+# -- the committed worked example -------------------------------------------------------------------
+def running_flow_functions() -> dict:
+    """Function table of the worked example (ridge + local quartic over a power law)."""
+    from ..engine import example_path, load_action
+    from ..engine.running import derive_flow
+
+    return flow_functions(derive_flow(load_action(example_path(WORKED_EXAMPLE))))
+
+
+_RUNNING_DOC = ("Running couplings (sigma2, u) of the ridge with a local quartic coupling over a power-law spectrum\n"
+                "(docs/theory.md sections 3, 4 and 6), generated by symrg.codegen.flows.regenerate_running_flow from\n"
+                "symrg.engine.running.derive_flow of symrg/engine/examples/ridge_quartic_flow.toml.")
+
+
+def regenerate_running_flow(check: bool = False, out_dir=None) -> dict:
+    """(Re)write ``symrg/_generated/ridge_quartic_flow.py`` and its mpmath twin (``check=True``: compare only,
+    raising :class:`~symrg.errors.VerificationError` on drift)."""
+    from .modules import _write_or_check
+
+    texts = module_texts(running_flow_functions(), WORKED_EXAMPLE, _RUNNING_DOC,
+                         "symrg.codegen.flows.regenerate_running_flow")
+    return _write_or_check(texts, out_dir, check, "running_flow")

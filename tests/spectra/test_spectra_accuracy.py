@@ -154,17 +154,18 @@ def test_sphere_spectrum_raises_when_the_switch_is_too_expensive(monkeypatch):
 def test_mp_default_dps_is_a_floor_and_resolves_d784():
     # issue: at --dps 30, lambda_18 = -1.24e-40 (true 8.51e-41), lambda_40 = -1.01e-52 (true
     # 1.33e-73), sum-rule residual 1.9e16
+    # one mp computation (sphere_spectrum runs funk_hecke_mp and records its plan in meta)
     k = NNGPKernel("relu", 1)
-    info = funk_hecke_mp(k, 784, 40, dps=30, with_info=True)
+    spec = sphere_spectrum(k, 784, 40, precision="mp", dps=30)
     ref = reference(1, 784, (2, 18, 40), 90)
-    lam = [float(info.eigenvalues[l]) for l in (2, 18, 40)]
+    lam = [float(spec.eigenvalues[l]) for l in (2, 18, 40)]
     assert _rel(lam, ref).max() < 1e-12
     # the chosen precision covers the cancellation: lambda_40 / B_40 ~ 1e-39, plus the guard digits
+    dps = spec.meta["dps"]
     logB40 = -0.5 * float(np.log10(np.exp(1)) * _log_mult(784, 40))
-    assert info.dps >= logB40 - np.log10(ref[2]) + GUARD_DIGITS
-    assert info.dps_confirm == info.dps + CONFIRM_DIGITS
-    spec = sphere_spectrum(k, 784, 40, precision="mp", dps=30)
-    assert spec.precision == f"mp{info.dps}" and spec.meta["dps"] == info.dps
+    assert dps >= logB40 - np.log10(ref[2]) + GUARD_DIGITS
+    assert spec.meta["dps_confirm"] == dps + CONFIRM_DIGITS
+    assert spec.meta["dps_floor"] == 30 and spec.precision == f"mp{dps}"
     assert 0 < spec.sum_rule_residual() < 1e-3  # the power above l = 40, never 1e16
 
 

@@ -25,7 +25,7 @@ from ..._io import atomic_write_text, prepare_output_dir, swap_in, write_json
 from ...errors import ParameterError
 from . import (claims as claims_mod, sec_derivations, sec_finite_width, sec_flows, sec_input_ridge, sec_real,
                sec_scaling, sec_sphere, sec_spectra, sec_verify)
-from .latex import report_tex
+from .latex import LatexFailed, report_tex
 
 __all__ = ["SECTIONS", "SECTION_HELP", "reproduce", "prepare_output"]
 
@@ -122,11 +122,14 @@ def reproduce(out_dir="reports", quick: bool = False, show_progress: bool = True
                 evidence.setdefault(key, []).extend(recs)
             missing.update(results[name].get("missing", {}))
         claims = claims_mod.decide(evidence, missing)
-        atomic_write_text(tmp / "index.md", _index_md(results, claims, quick, timings))
+        _, pdf = report_tex(tmp, claims, results)
+        if isinstance(pdf, LatexFailed):
+            sys.stderr.write(f"warning: symrg_report.pdf not written: {pdf}\n")
+        atomic_write_text(tmp / "index.md", _index_md(results, claims, quick, timings,
+                                                      pdf if isinstance(pdf, LatexFailed) else None))
         payload = {name: {k: v for k, v in r.items() if k != "markdown"} for name, r in results.items()}
         write_json(tmp / "results.json", {"quick": quick, "timings_s": timings, "claims": claims, "sections": payload},
                    "symrg reproduce")
-        report_tex(tmp, claims, results)
         _swap_in(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -136,7 +139,7 @@ def reproduce(out_dir="reports", quick: bool = False, show_progress: bool = True
             "timings": timings, "out": str(out)}
 
 
-def _index_md(results, claims, quick, timings) -> str:
+def _index_md(results, claims, quick, timings, pdf_failed=None) -> str:
     from ... import __version__
 
     def holds(c):
@@ -158,6 +161,7 @@ def _index_md(results, claims, quick, timings) -> str:
     for name, _ in SECTIONS:
         if name in results:
             lines += [results[name]["markdown"], ""]
-    lines += ["Numbers: [results.json](results.json). LaTeX: [symrg_report.tex](symrg_report.tex), "
-              "[symrg_derivations.tex](symrg_derivations.tex)."]
+    lines += ["Numbers: [results.json](results.json). LaTeX: [symrg_report.tex](symrg_report.tex) "
+              + (f"(no PDF: {pdf_failed})" if pdf_failed else "([PDF](symrg_report.pdf))")
+              + ", [symrg_derivations.tex](symrg_derivations.tex)."]
     return "\n".join(lines) + "\n"

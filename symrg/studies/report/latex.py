@@ -14,13 +14,41 @@ from pathlib import Path
 
 from ..._io import atomic_write_bytes, atomic_write_text, provenance
 
-__all__ = ["combine_latex", "compile_latex", "report_tex", "tex_escape"]
+__all__ = ["LatexFailed", "combine_latex", "compile_latex", "report_tex", "tex_escape"]
+
+
+_TEX_ASCII = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
+              "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "<": r"$<$", ">": r"$>$"}
+# The non-ASCII characters the report's text uses, as math (pdflatex without inputenc extras reads none
+# of them); anything else becomes its code point, so the document always compiles.
+_TEX_MATH = {"∫": r"\int", "∑": r"\sum", "√": r"\surd", "∞": r"\infty", "≤": r"\le", "≥": r"\ge",
+             "≈": r"\approx", "≠": r"\neq", "±": r"\pm", "×": r"\times", "·": r"\cdot", "→": r"\to",
+             "←": r"\leftarrow", "↔": r"\leftrightarrow", "−": "-", "∈": r"\in", "∂": r"\partial",
+             "²": "^2", "³": "^3", "⁴": "^4", "¹": "^1", "⁻": "^-", "α": r"\alpha", "β": r"\beta",
+             "γ": r"\gamma", "δ": r"\delta", "Δ": r"\Delta", "ε": r"\epsilon", "η": r"\eta", "θ": r"\theta",
+             "κ": r"\kappa", "λ": r"\lambda", "μ": r"\mu", "ν": r"\nu", "π": r"\pi", "ρ": r"\rho",
+             "σ": r"\sigma", "τ": r"\tau", "φ": r"\phi", "ϕ": r"\phi", "χ": r"\chi", "ψ": r"\psi",
+             "ω": r"\omega", "Σ": r"\Sigma", "Φ": r"\Phi", "Ω": r"\Omega", "ζ": r"\zeta", "ξ": r"\xi"}
+_TEX_TEXT = {"–": "--", "—": "---", "…": r"\ldots{}", "‘": "`", "’": "'", "“": "``", "”": "''", "é": r"\'e",
+             "ö": r'\"o', "ü": r'\"u', "ä": r'\"a', "\u00a0": "~"}
 
 
 def tex_escape(s: str) -> str:
-    rep = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
-           "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "<": r"$<$", ">": r"$>$"}
-    return "".join(rep.get(ch, ch) for ch in str(s))
+    """``s`` as LaTeX text that pdflatex compiles: special characters escaped, the Greek letters and
+    mathematical symbols of the report's text as math, any other non-ASCII character as ``[U+XXXX]``."""
+    out = []
+    for ch in str(s):
+        if ch in _TEX_ASCII:
+            out.append(_TEX_ASCII[ch])
+        elif ch in _TEX_MATH:
+            out.append(f"\\ensuremath{{{_TEX_MATH[ch]}}}")
+        elif ch in _TEX_TEXT:
+            out.append(_TEX_TEXT[ch])
+        elif ord(ch) > 126 or (ord(ch) < 32 and ch not in "\n\t"):
+            out.append(f"[U+{ord(ch):04X}]")
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 def combine_latex(texs, path: Path) -> Path:
@@ -41,24 +69,31 @@ def combine_latex(texs, path: Path) -> Path:
     return atomic_write_text(path, "\n".join(doc))
 
 
+class LatexFailed(str):
+    """Why a compilation failed (a ``str``: pdflatex missing, or the first error of its log)."""
+
+
 def compile_latex(tex: Path):
-    """``pdflatex`` twice in a scratch folder; the PDF lands beside ``tex``.  None when pdflatex is
-    missing or fails (the ``.tex`` is still there)."""
+    """``pdflatex`` twice in a scratch folder; the PDF lands beside ``tex`` and its path is returned.
+    On failure a :class:`LatexFailed` (falsy is not enough: callers report it) says why; the ``.tex``
+    is still there."""
     if shutil.which("pdflatex") is None:
-        return None
+        return LatexFailed("pdflatex is not installed")
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "SOURCE_DATE_EPOCH": "0", "FORCE_SOURCE_DATE": "1"}  # reproducible PDF bytes
         for _ in range(2):
             r = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-output-directory", tmp,
                                 tex.name], capture_output=True, text=True, timeout=300, cwd=str(tex.parent), env=env)
             if r.returncode:
-                return None
+                err = [ln for ln in r.stdout.splitlines() if ln.startswith("!")]
+                return LatexFailed(f"pdflatex failed on {tex.name}: {err[0] if err else 'exit ' + str(r.returncode)}")
         atomic_write_bytes(tex.with_suffix(".pdf"), (Path(tmp) / (tex.stem + ".pdf")).read_bytes())
     return tex.with_suffix(".pdf")
 
 
 def report_tex(out: Path, claims, results) -> Path:
-    """``symrg_report.tex`` (and its PDF): the claims, the verification table, the figures."""
+    """``symrg_report.tex`` and the result of compiling it (the PDF's path or :class:`LatexFailed`):
+    the claims, the verification table, the figures."""
     def holds(c):
         return "n/a" if c["holds"] is None else ("yes" if c["holds"] else "no")
 
@@ -92,8 +127,7 @@ See \\texttt{{symrg\\_derivations.tex}}.
 \\end{{document}}
 """
     tex = atomic_write_text(out / "symrg_report.tex", doc)
-    compile_latex(tex)
-    return tex
+    return tex, compile_latex(tex)
 
 
 def _fmt(a) -> str:

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from ...errors import SymrgError
-from .latex import combine_latex, compile_latex
+from .latex import LatexFailed, combine_latex, compile_latex
 
 # module -> (the library module and function that produce the result)
 PRODUCED_BY = {
@@ -49,10 +49,12 @@ def run(out: Path, quick: bool, progress) -> dict:
         progress(i + 1, len(names), name)
     master = combine_latex(sorted(dout.glob("*.tex")), out / "symrg_derivations.tex")
     pdf = compile_latex(master)
+    pdf_note = f" (no PDF: {pdf})" if isinstance(pdf, LatexFailed) else ""
+    pdf = None if isinstance(pdf, LatexFailed) else pdf
     md = ["## Derivations", "",
           "Each result below was produced by SymPy and the engine from its action, not typed in; each module writes "
           "a standalone `.tex` and a `.json` into `derivations/`, and all of them are collected in "
-          f"[`symrg_derivations.tex`](symrg_derivations.tex){' ([PDF](symrg_derivations.pdf))' if pdf else ''}.", "",
+          f"[`symrg_derivations.tex`](symrg_derivations.tex){' ([PDF](symrg_derivations.pdf))' if pdf else pdf_note}.", "",
           "| module | produced by | output | status |", "|---|---|---|---|"]
     for x in ran:
         stem = Path(x["script"]).stem

@@ -1,0 +1,36 @@
+"""The report's LaTeX compiles whatever text the claims and checks carry, and a failed compile is said."""
+import shutil
+from pathlib import Path
+
+import pytest
+
+from symrg.studies.report.latex import LatexFailed, compile_latex, report_tex, tex_escape
+
+UNICODE_TEXT = ("exact effective potential -log ∫ dg N(g; 0, c) exp(-V(h+g)); σ²_κ ≤ η λ_κ, κ* → ∞, "
+                "α/(1+α) ± 0.02, Funk–Hecke, 50% & $5 #1 {x} ~y ^z <a> \\b, Schrödinger, ℏ")
+
+
+def test_escape_keeps_meaning_and_leaves_no_raw_unicode():
+    s = tex_escape(UNICODE_TEXT)
+    assert all(ord(ch) < 127 for ch in s)
+    assert r"\ensuremath{\int}" in s and r"\ensuremath{\sigma}\ensuremath{^2}" in s and r"\ensuremath{\le}" in s
+    assert r"50\% \& \$5 \#1 \{x\}" in s and "[U+210F]" in s         # an unknown symbol is named, not dropped
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed (.ci/run installs it)")
+def test_report_with_unicode_compiles(tmp_path):
+    claims = [{"claim": "IR scale σ²_κ", "criterion": UNICODE_TEXT, "measured": "κ* = 785 ± 3", "holds": True}]
+    results = {"verify": {"numbers": [{"name": "running.small_u", "category": "two-route", "route_a": UNICODE_TEXT,
+                                       "route_b": "quadrature ∫", "discrepancy": 1e-3, "passed": True}]}}
+    tex, pdf = report_tex(tmp_path, claims, results)
+    assert not isinstance(pdf, LatexFailed), pdf
+    assert Path(pdf).read_bytes()[:4] == b"%PDF"
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed (.ci/run installs it)")
+def test_failed_compile_says_why(tmp_path):
+    tex = tmp_path / "bad.tex"
+    tex.write_text("\\documentclass{article}\\begin{document}\\undefinedcommand\\end{document}\n")
+    res = compile_latex(tex)
+    assert isinstance(res, LatexFailed) and "Undefined control sequence" in res
+    assert not (tmp_path / "bad.pdf").exists()

@@ -99,7 +99,7 @@ def deep_recursion(activation: str, depth: int, sigma_w2: float = 2.0, sigma_b2:
         conv = mpmath.mpf
     else:
         raise ParameterError("backend", backend, "numpy or mpmath")
-    kern, jac, k1f, vert = (getattr(g, f"{activation}_{n}") for n in ("kernel", "jacobian", "k1", "vertex"))
+    kern, k1f, vert = (getattr(g, f"{activation}_{n}") for n in ("kernel", "k1", "vertex"))
     K, K1, V = [conv(q0)], [conv(0)], [conv(0)]
     for _ in range(L):
         q, k1, v = K[-1], K1[-1], V[-1]

@@ -1,5 +1,7 @@
 """``symrg finite-width``: excess kurtosis, quartic coupling and the O(1/width) posterior of a
-one-hidden-layer network against a Monte Carlo ensemble of finite-width networks.
+finite-width network against a Monte Carlo ensemble of finite-width networks.  ``--depth L`` (hidden layers)
+uses the derived deep recursion (docs/theory.md section 6x) for the kurtosis; the mode-space coupling and the
+posterior are computed for one hidden layer (ReLU, erf).
 
 JSON keys: ``excess_kurtosis`` (single-input excess kurtosis of the output), ``coupling`` (mode-space
 ``U``, its local approximation ``u_local``), ``posterior`` (``gp``, ``one_over_n``, ``monte_carlo``,
@@ -16,9 +18,9 @@ from ._common import _check_finite, _flag_named, _print_json, _progress, _seed
 
 __all__ = ["add_parser", "run", "JSON_KEYS", "JSON_KEYS_ALT"]
 
-DESCRIPTION = ("Excess kurtosis, quartic coupling and the O(1/width) posterior of a one-hidden-layer network "
-               "against a Monte Carlo ensemble of finite-width networks (docs/theory.md sections 2.4 and 6); "
-               "--study DIR runs the width sweep instead.")
+DESCRIPTION = ("Excess kurtosis, quartic coupling and the O(1/width) posterior of a finite-width network with L "
+               "hidden layers against a Monte Carlo ensemble of finite-width networks (docs/theory.md sections 2.4 "
+               "and 6); --study DIR runs the width sweep instead.")
 
 _POSTERIOR = {
     "width": "hidden width N",
@@ -38,22 +40,30 @@ _POSTERIOR = {
 }
 
 JSON_KEYS = {
-    "activation": "relu or erf",
-    "width": "hidden width N",
+    "activation": "relu, erf or step",
+    "depth": "hidden layers L",
+    "width": "hidden width N (every hidden layer)",
     "dim": "input dimension d (inputs on S^{d-1})",
     "n_train": "training points",
     "n_test": "test points",
     "ridge": "noise variance sigma^2",
     "seed": "random seed",
-    "excess_kurtosis": "single-input excess kurtosis of the network output (O(1/N))",
+    "excess_kurtosis": "single-input excess kurtosis of the network output, the O(1/N) theory c/N",
+    "excess_kurtosis_coefficient": "c in excess kurtosis = c/N + O(1/N^2) (the derived depth-L recursion)",
+    "excess_kurtosis_mc": "[with --mc] Monte Carlo excess kurtosis of --mc networks of width N and depth L "
+                          "(conditional estimator 3 Var(s2)/(E s2)^2)",
+    "excess_kurtosis_mc_se": "[with --mc] its standard error",
+    "note": "[depth > 1 or step] what is not computed at this depth or activation, and why",
     "coupling": "the quartic coupling in the Mercer modes of the training inputs",
-    "coupling.n_modes": "modes kept",
-    "coupling.eigenvalues": "their eigenvalues lambda_k",
-    "coupling.U": "mode-space quartic coupling U_klmn (n_modes^4 nested lists)",
-    "coupling.u_local": "least-squares local coupling u: U_klmn ~ u int dmu phi_k phi_l phi_m phi_n",
-    "coupling.local_residual": "relative residual of the local approximation",
+    "coupling.n_modes": "[depth 1] modes kept",
+    "coupling.eigenvalues": "[depth 1] their eigenvalues lambda_k",
+    "coupling.U": "[depth 1] mode-space quartic coupling U_klmn (n_modes^4 nested lists)",
+    "coupling.u_local": "[depth 1] least-squares local coupling u: U_klmn ~ u int dmu phi_k phi_l phi_m phi_n",
+    "coupling.local_residual": "[depth 1] relative residual of the local approximation",
+    "coupling.U_single_input": "[depth > 1 or step] the quartic coupling of the output field at one input, "
+                               "-c/(N K^2)",
     "coupling.convention": "the action convention, in words",
-    "posterior": "posterior means on the test inputs",
+    "posterior": "posterior means on the test inputs (null at depth > 1 or for step: not implemented)",
     **{f"posterior.{k}": v for k, v in _POSTERIOR.items()},
 }
 
@@ -64,15 +74,25 @@ JSON_KEYS_ALT = {"with --study DIR": {
 }}
 
 
+MAX_DEPTH = 10_000          # the recursion is O(L)
+MAX_MC_WIDTH = 8192         # the Monte Carlo holds one N x N weight matrix per network (8192: 0.5 GiB)
 MEMORY_LIMIT = 2 * 2**30     # bytes of Monte Carlo arrays accepted without --allow-expensive
 WORK_LIMIT = 10**11          # multiply-adds of the Monte Carlo (the default run needs 2.5e9)
 STUDY_FILES = ("finite_width_study.json", "finite_width_study.png")
 _FLAGS = {"width": "--width", "dim": "--dim", "n_train": "--n-train", "n_test": "--n-test", "ridge": "--ridge",
-          "n_draws": "--draws", "seed": "--seed", "activation": "--activation"}
+          "n_draws": "--draws", "seed": "--seed", "activation": "--activation", "depth": "--depth",
+          "draws": "--mc"}
 
 
 def _configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    p.add_argument("--activation", default="relu", help="hidden-unit activation: relu or erf (default relu)")
+    p.add_argument("--activation", default="relu",
+                   help="hidden-unit activation: relu, erf or step (default relu; the posterior: relu or erf)")
+    p.add_argument("--depth", type=int, default=1,
+                   help=f"hidden layers L, 1..{MAX_DEPTH} (default 1; the posterior and the mode-space coupling "
+                        "at L = 1 only)")
+    p.add_argument("--mc", type=int, default=None, metavar="DRAWS",
+                   help="also estimate the excess kurtosis from DRAWS >= 100 networks of width N and depth L "
+                        "(actual weight matrices)")
     p.add_argument("--width", type=int, default=16, help="hidden width N >= 1 (default 16)")
     p.add_argument("--dim", type=int, default=5, help="input dimension d (sphere S^{d-1}, default 5)")
     p.add_argument("--n-train", type=int, default=16, help="training points, 1..2000 (default 16)")
@@ -106,7 +126,20 @@ def check_cost(args) -> None:
     n_test = check_int(args.n_test, "--n-test", 1, 2000)
     draws = check_int(args.draws, "--draws", 40)
     check_ridge(args.ridge, "--ridge", allow_zero=False)
-    if args.allow_expensive:
+    L = check_int(args.depth, "--depth", 1, MAX_DEPTH)
+    if args.mc is not None:
+        from ..numerics.finite_width.deep_montecarlo import MC_WORK_LIMIT, deep_mc_cost
+
+        mc = check_int(args.mc, "--mc", 100)
+        if N > MAX_MC_WIDTH:
+            raise ParameterError("--width", N, f"a width <= {MAX_MC_WIDTH} with --mc (each Monte Carlo network "
+                                 f"holds an N x N weight matrix)", "lower --width or drop --mc")
+        c = deep_mc_cost(N, L, mc)
+        if c > MC_WORK_LIMIT and not args.allow_expensive:
+            raise ParameterError("--mc", mc, f"a Monte Carlo of at most {MC_WORK_LIMIT:.0e} random numbers "
+                                 f"(DRAWS x (N + (L-1)(N^2+N)) = {c:.3g} at width {N}, depth {L})",
+                                 "lower --mc, --width or --depth, or pass --allow-expensive")
+    if args.allow_expensive or L > 1 or args.activation == "step":
         return
     m = n_train + n_test
     cost = monte_carlo_cost(m, min(dim, m), N, draws)
@@ -149,26 +182,58 @@ def _run_study(args):
     return doc
 
 
+def _deep_doc(args) -> dict:
+    """The document at depth > 1 (or for step): the single-input kurtosis and coupling from the derived
+    recursion; the multi-input (posterior) route is implemented for one hidden layer only."""
+    from ..numerics.finite_width.deep import deep_recursion
+
+    r = deep_recursion(args.activation, args.depth)
+    K = float(r.K[-1])
+    return {"activation": args.activation, "depth": args.depth, "width": args.width, "dim": args.dim,
+            "n_train": args.n_train, "n_test": args.n_test, "ridge": args.ridge, "seed": args.seed,
+            "coupling": {"U_single_input": -r.coefficient / (args.width * K * K),
+                         "convention": "S = f^2/(2K) + U f^4/4! at one input; U = -kappa_4/K^4 (Edgeworth), "
+                                       "kappa_4 = (c/N) K^2"},
+            "posterior": None,
+            "note": "the mode-space coupling and the O(1/N) posterior need the multi-input four-point vertex; "
+                    "implemented for one hidden layer with relu or erf"}
+
+
 def run(args) -> int:
     from ..errors import ParameterError, SymrgError
     from ..numerics.finite_width import DegenerateWeightsWarning
+    from ..numerics.finite_width.deep import check_deep_activation, deep_kurtosis_coefficient
+    from ..numerics.finite_width.deep_montecarlo import deep_kurtosis_mc
     from ..numerics.finite_width.moments import _check_activation
     from ..studies.finite_width_study import finite_width_report
 
     try:
         try:
-            _check_activation(args.activation)
             if args.study:
+                _check_activation(args.activation)
                 doc = _run_study(args)
             else:
+                check_deep_activation(args.activation)
                 check_cost(args)
-                with warnings.catch_warnings(record=True) as caught:
-                    warnings.simplefilter("always", DegenerateWeightsWarning)
-                    doc = finite_width_report(args.activation, args.width, args.dim, args.n_train, args.seed,
-                                              n_test=args.n_test, ridge=args.ridge, n_draws=args.draws,
-                                              progress=None if args.json else _progress("Monte Carlo draws"))
-                for w in caught:
-                    print(f"symrg finite-width: warning: {w.message}", file=sys.stderr)
+                if args.depth == 1 and args.activation != "step":
+                    with warnings.catch_warnings(record=True) as caught:
+                        warnings.simplefilter("always", DegenerateWeightsWarning)
+                        doc = finite_width_report(args.activation, args.width, args.dim, args.n_train, args.seed,
+                                                  n_test=args.n_test, ridge=args.ridge, n_draws=args.draws,
+                                                  progress=None if args.json else _progress("Monte Carlo draws"))
+                    for w in caught:
+                        print(f"symrg finite-width: warning: {w.message}", file=sys.stderr)
+                    doc = {"activation": doc["activation"], "depth": 1, **{k: v for k, v in doc.items()
+                                                                           if k != "activation"}}
+                else:
+                    doc = _deep_doc(args)
+                c = deep_kurtosis_coefficient(args.activation, args.depth)
+                doc["excess_kurtosis"] = c / args.width
+                doc["excess_kurtosis_coefficient"] = c
+                if args.mc is not None:
+                    k, se = deep_kurtosis_mc(args.activation, args.depth, args.width, args.mc, args.seed,
+                                             method="weights", allow_expensive=args.allow_expensive)
+                    doc["excess_kurtosis_mc"], doc["excess_kurtosis_mc_se"] = k, se
                 _check_finite(doc)
         except ParameterError as exc:
             raise _flag_named(exc, _FLAGS) from None
@@ -190,9 +255,16 @@ def run(args) -> int:
         _print_json(doc)
         return 0
     post = doc["posterior"]
-    print(f"# {doc['activation']} network, width {doc['width']}, d={doc['dim']}, n={doc['n_train']}, "
-          f"ridge {doc['ridge']}")
-    print(f"excess kurtosis (single input): {doc['excess_kurtosis']:.6g}")
+    print(f"# {doc['activation']} network, depth {doc['depth']}, width {doc['width']}, d={doc['dim']}, "
+          f"n={doc['n_train']}, ridge {doc['ridge']}")
+    print(f"excess kurtosis (single input): {doc['excess_kurtosis']:.6g} = c/N, c = "
+          f"{doc['excess_kurtosis_coefficient']:.6g}")
+    if "excess_kurtosis_mc" in doc:
+        print(f"Monte Carlo ({args.mc} networks): {doc['excess_kurtosis_mc']:.6g} +- {doc['excess_kurtosis_mc_se']:.2g}")
+    if post is None:
+        print(f"quartic coupling at one input U: {doc['coupling']['U_single_input']:.6g}")
+        print(f"note: {doc['note']}")
+        return 0
     print(f"local quartic coupling u: {doc['coupling']['u_local']:.6g} "
           f"(relative residual {doc['coupling']['local_residual']:.3g})")
     print(f"{'x':>3} {'GP':>10} {'1/N':>10} {'MC':>10} {'MC sem':>9}")

@@ -98,3 +98,44 @@ def _fw_engine():
         worst = max(worst, _rel(a, b))
         det.append(f"{act}: {a.ravel()[0]:.12g} vs {b.ravel()[0]:.12g}")
     return worst, "; ".join(det)
+
+
+@check("finite_width.deep_kurtosis_mc",
+       "O(1/N) excess kurtosis c/N of a depth-L network (docs/theory.md section 6x): ReLU L = 2, erf L = 3",
+       "the derived layer recursion (symrg._generated.deep_finite_width): c = 3 V/K^2 at the output",
+       "Monte Carlo of deep networks (conditional estimator 3 Var(s2)/(E s2)^2, 60000 draws at each of "
+       "N = 16, 32, 64, 128), fitted by c/N + d/N^2; discrepancy max(|c_MC - c|/c, tolerance * z/4), so it "
+       "passes only within 4 standard errors; refuses if the fit's error exceeds 3% of c", _KURT_TOL,
+       category="two-route")
+def _fw_deep_kurtosis_mc():
+    from ..numerics.finite_width import deep as D
+    from ..numerics.finite_width.deep_montecarlo import deep_kurtosis_extrapolation
+
+    worst, det = 0.0, []
+    for act, L in (("relu", 2), ("erf", 3)):
+        c = D.deep_kurtosis_coefficient(act, L)
+        fit = deep_kurtosis_extrapolation(act, L, widths=(16, 32, 64, 128), draws=60_000, seed=7)
+        if not fit.c_se <= 0.03 * c:
+            return float("inf"), f"{act} L={L}: fit error {fit.c_se:.3g} exceeds 3% of c = {c:.4g}"
+        rel, z = abs(fit.c - c) / c, abs(fit.c - c) / fit.c_se
+        worst = max(worst, rel, _KURT_TOL * z / 4)
+        det.append(f"{act} L={L}: MC {fit.c:.3f} +- {fit.c_se:.3f} vs recursion {c:.4f} (z {z:.2f})")
+    return worst, "; ".join(det)
+
+
+@check("finite_width.deep_lowering",
+       "the generated deep recursion against its mpmath twin (docs/theory.md section 6x), L = 5",
+       "symrg._generated.deep_finite_width (NumPy, float64; erf E phi^4 by Gauss-Hermite)",
+       "symrg._generated.deep_finite_width_mp (mpmath, 30 digits; erf E phi^4 by mpmath quadrature)", 1e-9,
+       category="lowering")
+def _fw_deep_lowering():
+    from ..numerics.finite_width.deep import deep_recursion
+
+    worst, det = 0.0, []
+    for act in ("relu", "erf", "step"):
+        a = deep_recursion(act, 5, sigma_w2=1.7, sigma_b2=0.3)
+        b = deep_recursion(act, 5, sigma_w2=1.7, sigma_b2=0.3, backend="mpmath")
+        r = max(_rel(a.K, b.K), _rel(a.V[1:], b.V[1:]), _rel(a.K1[2:], b.K1[2:]))
+        worst = max(worst, r)
+        det.append(f"{act}: c {a.coefficient:.10g} vs {b.coefficient:.10g}")
+    return worst, "; ".join(det)

@@ -125,7 +125,11 @@ RUNS = {
     "reduced-gp": [["--data", "digits", "--pool", "100", "--n", "30", "--kappas", "5,10"]],
     "verify": [["--only", "engine.symmetry_factors", "--quiet"]],
     "derive": [[_example(f)] for f in ("phi4_0d.toml", "ridge_flow.toml", "local_quartic.toml", "tensor_2x2.toml")],
-    "finite-width": [["--width", "4", "--draws", "1000", "--n-train", "4", "--n-test", "2"]],
+    "finite-width": [["--width", "4", "--draws", "1000", "--n-train", "4", "--n-test", "2", "--mc", "200"],
+                     ["--depth", "2", "--activation", "step", "--width", "4", "--mc", "200"]],
+    "universality": [["--dim", "3", "--activations", "relu,erf", "--depths", "1"],
+                     ["--data", "digits", "--pool", "300", "--ns", "10,20,40", "--trials", "3", "--activations",
+                      "relu", "--depths", "1"]],
     "ridge-map": [["--data", "digits", "--pool", "100", "--n", "30", "--kappa", "10", "--c4", c4]
                   for c4 in ("none", "diag")],
 }

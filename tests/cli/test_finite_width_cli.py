@@ -27,3 +27,29 @@ def test_cli_errors(capsys):
     assert "width" in capsys.readouterr().err
     assert main(["--activation", "tanh", "--json"]) == 2
     assert "activation" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("activation,depth,c", [("relu", 2, 30.0), ("relu", 3, 45.0), ("step", 2, 3.0)])
+def test_cli_depth_contract(capsys, activation, depth, c):
+    from symrg.cli.finite_width import main
+    rc = main(["--activation", activation, "--depth", str(depth), "--width", "64", "--seed", "2",
+               "--mc", "20000", "--json"])
+    assert rc == 0
+    doc = json.loads(capsys.readouterr().out)
+    for k in ("excess_kurtosis", "coupling", "posterior", "excess_kurtosis_coefficient", "excess_kurtosis_mc",
+              "excess_kurtosis_mc_se"):
+        assert k in doc
+    assert doc["excess_kurtosis_coefficient"] == pytest.approx(c, rel=1e-12)      # ReLU sigma_w^2 = 2: 15 L
+    assert doc["excess_kurtosis"] == pytest.approx(c / 64, rel=1e-12)
+    # Monte Carlo of actual width-64 networks: O(1/N) theory within the MC error plus an O(1/N^2) allowance
+    assert abs(doc["excess_kurtosis_mc"] - doc["excess_kurtosis"]) < 4 * doc["excess_kurtosis_mc_se"] + 0.1 * c / 64
+
+
+def test_cli_depth_errors(capsys):
+    from symrg.cli.finite_width import main
+    assert main(["--depth", "0", "--json"]) == 2
+    assert "--depth" in capsys.readouterr().err
+    assert main(["--depth", "3", "--width", "100000", "--mc", "200", "--json"]) == 2
+    assert "8192" in capsys.readouterr().err
+    assert main(["--depth", "3", "--width", "1000", "--mc", "10000000", "--json"]) == 2
+    assert "--mc" in capsys.readouterr().err

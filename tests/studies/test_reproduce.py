@@ -88,3 +88,13 @@ def test_strict_exit_status(tmp_path, monkeypatch):
     assert main(["reproduce", "--out", str(tmp_path / "r1"), "--quiet"]) == 0
     assert main(["reproduce", "--out", str(tmp_path / "r2"), "--quiet", "--strict"]) == 1
     assert (tmp_path / "r2" / "index.md").exists()
+
+
+def test_universality_claim_rule():
+    from symrg.studies.report.claims import CLAIMS
+
+    c = CLAIMS["universality"]
+    good = [{"kind": "sphere", "ok": True, "text": "s"}, {"kind": "data", "ok": True, "text": "d"}]
+    assert c.rule(good)
+    assert not c.rule(good[:1])                                     # no data evidence: not decided "yes"
+    assert not c.rule([good[0], {**good[1], "ok": False}])

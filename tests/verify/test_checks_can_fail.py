@@ -215,3 +215,21 @@ def test_running_flow_regeneration(monkeypatch):
         return f
     monkeypatch.setattr(cf, "running_flow_functions", off)
     _fails("codegen.regeneration_running_flow")
+
+
+def test_deep_kurtosis_mc(monkeypatch):
+    import symrg.numerics.finite_width.deep as D
+
+    _passes("finite_width.deep_kurtosis_mc")
+    orig = D.deep_kurtosis_coefficient
+    monkeypatch.setattr(D, "deep_kurtosis_coefficient", lambda *a, **k: 1.1 * orig(*a, **k))
+    _fails("finite_width.deep_kurtosis_mc")
+
+
+def test_deep_lowering(monkeypatch):
+    from symrg._generated import deep_finite_width as g
+
+    _passes("finite_width.deep_lowering")
+    for act in ("relu", "erf", "step"):
+        monkeypatch.setattr(g, f"{act}_vertex", _scaled(getattr(g, f"{act}_vertex")))
+    _fails("finite_width.deep_lowering")

@@ -20,6 +20,7 @@ PRODUCED_BY = {
     "input_ridge": ("symrg/theory/feature_cumulants/derivation.py", "derive_input_ridge"),
     "finite_width": ("symrg/theory/finite_width.py", "derive_finite_width"),
     "running_flow": ("symrg/engine/running.py", "derive_flow"),
+    "deep_finite_width": ("symrg/theory/deep_finite_width.py", "derive_deep_finite_width"),
 }
 
 

@@ -1,0 +1,117 @@
+"""``symrg universality``: the universality table -- activation x depth on one data measure, each row with
+its spectral exponent alpha, the predicted (and, on data, measured) learning-curve exponent, the IR-stop
+exponent and the class (docs/theory.md sections 4c and 6x).  JSON: a list of rows."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ._common import _check_finite, _flag_named, _dask_args, _executor, _print_json, _progress, _seed
+
+__all__ = ["add_parser", "run", "JSON_KEYS", "DESCRIPTION"]
+
+DESCRIPTION = ("Universality classes of NNGP kernels: for each activation and depth, the spectral exponent alpha "
+               "(on the sphere from the order of the kernel's singularity at t = 1, on data fitted with an "
+               "interval), the predicted learning-curve exponent, the IR-stop exponent and the class "
+               "(docs/theory.md sections 4c and 6x).")
+
+JSON_KEYS = {
+    "data": "the data measure of the row (sphere d=D, or the data set)",
+    "activation": "relu, erf or step",
+    "depth": "hidden layers L",
+    "singularity_order": "s: the kernel's leading non-analytic term (1 - t)^s at t = +-1 (null: analytic)",
+    "alpha": "spectral exponent, lambda_k ~ k^-(1+alpha) (null for an analytic kernel)",
+    "alpha_ci": "its interval (on the sphere the exact asymptotic value, zero width)",
+    "alpha_funk_hecke": "[sphere] alpha from the slope of the Funk-Hecke eigenvalues on degrees lmax/4..lmax "
+                        "(pre-asymptotic check; null when too few degrees carry power)",
+    "predicted_slope": "predicted learning-curve exponent (on the sphere for the matched target beta = alpha)",
+    "measured_slope": "measured learning-curve exponent (held-out error on data; null on the sphere)",
+    "measured_slope_ci": "[data] its 95% bootstrap interval",
+    "ir_stop_exponent": "gamma = d log kappa*/d log n of the RG stop on the fitted power law",
+    "class": "the universality class: s=<singularity order>, or analytic",
+}
+
+_FLAGS = {"dim": "--dim", "activations": "--activations", "depths": "--depths", "ridge": "--ridge",
+          "pool": "--pool", "ns": "--ns", "trials": "--trials", "seed": "--seed"}
+
+
+def _configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    p.add_argument("--data", default="sphere", help="sphere, digits, mnist, fashion or a file (.npz/.npy/.csv/IDX); "
+                                                    "default sphere")
+    p.add_argument("--dim", type=int, default=5, help="with --data sphere: input dimension d (S^{d-1}), default 5")
+    p.add_argument("--activations", default="relu,erf,step", help="comma-separated subset of relu,erf,step")
+    p.add_argument("--depths", default="1,2,3", help="comma-separated depths, 1..8 (default 1,2,3)")
+    p.add_argument("--ridge", type=float, default=0.01, help="ridge sigma^2 > 0 (default 0.01)")
+    p.add_argument("--pool", type=int, default=1000, help="on data: pool size P, at most 2000 (default 1000)")
+    p.add_argument("--ns", default="25,50,100,200,400", help="on data: training-set sizes (default 25,...,400)")
+    p.add_argument("--trials", type=int, default=4, help="on data: trials per size (default 4)")
+    p.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
+    _dask_args(p)
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(func=run)
+    return p
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser("universality", help="universality classes: activation x depth x data measure",
+                              description=DESCRIPTION)
+    return _configure(p)
+
+
+def _ints(text, name):
+    from ..errors import ParameterError
+    try:
+        return [int(x) for x in str(text).split(",") if x.strip()]
+    except ValueError:
+        raise ParameterError(name, text, "comma-separated integers") from None
+
+
+def run(args) -> int:
+    from .._validate import check_int
+    from ..errors import ParameterError, SymrgError
+    from ..studies.universality import universality_table
+
+    try:
+        acts = [a.strip() for a in str(args.activations).split(",") if a.strip()]
+        if not acts:
+            raise ParameterError("--activations", args.activations, "a comma-separated subset of relu,erf,step")
+        depths = _ints(args.depths, "--depths")
+        if not depths:
+            raise ParameterError("--depths", args.depths, "comma-separated depths 1..8")
+        ns = _ints(args.ns, "--ns")
+        pool = check_int(args.pool, "--pool", 10, 2000)
+        with _executor(args) as ex:
+            doc = universality_table(args.data, acts, depths, dim=args.dim, ridge=args.ridge, pool=pool, ns=ns,
+                                     trials=args.trials, seed=args.seed, executor=ex,
+                                     progress=None if args.json else _progress("rows"))
+        _check_finite(doc["rows"])
+    except ParameterError as exc:
+        print(f"symrg universality: error: {_flag_named(exc, _FLAGS)}", file=sys.stderr)
+        return 2
+    except SymrgError as exc:
+        print(f"symrg universality: error: {exc}", file=sys.stderr)
+        return 2
+    if doc["note"]:
+        print(f"symrg universality: {doc['note']}", file=sys.stderr)
+    if args.json:
+        _print_json(doc["rows"])
+        return 0
+    f = lambda x: "null" if x is None else f"{x:.4g}"  # noqa: E731
+    print(f"{'data':>14} {'act':>5} {'L':>2} {'s':>5} {'alpha':>8} {'alpha_ci':>19} {'pred':>8} {'meas':>8} "
+          f"{'gamma':>7}  class")
+    for r in doc["rows"]:
+        ci = "null" if r["alpha_ci"] is None else f"[{r['alpha_ci'][0]:.3g}, {r['alpha_ci'][1]:.3g}]"
+        print(f"{r['data']:>14} {r['activation']:>5} {r['depth']:>2} {str(r['singularity_order']):>5} "
+              f"{f(r['alpha']):>8} {ci:>19} {f(r['predicted_slope']):>8} {f(r['measured_slope']):>8} "
+              f"{f(r['ir_stop_exponent']):>7}  {r['class']}")
+    if doc.get("classes_kept"):
+        print(f"classes kept on data: {doc['classes_kept']}")
+    return 0
+
+
+def main(argv=None) -> int:
+    return run(_configure(argparse.ArgumentParser(prog="symrg universality")).parse_args(argv))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

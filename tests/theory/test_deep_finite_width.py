@@ -1,0 +1,40 @@
+"""The derived deep recursion (symrg.theory.deep_finite_width): one-layer limits, the depth dependence of
+the kurtosis coefficient at the points where it is elementary, and the generated module."""
+import sympy as sp
+
+from symrg.codegen import regenerate_deep_finite_width
+from symrg.theory import deep_finite_width as D
+
+
+def test_one_layer_limits():
+    d = D.derive_deep_finite_width(pair=False)
+    sw, sb = D.SW, D.SB
+    # ReLU: 3 sigma_w^4 (E relu^4 - (E relu^2)^2)/K^2 with half-normal moments 3/2 and 1/2 (literature 15/N)
+    assert sp.simplify(d.one_layer["relu"].subs({sw: 2, sb: 0}) - 15) == 0
+    # step: E step^4 = E step^2 = 1/2, so 3 (1/2 - 1/4) sw^2/(sw/2)^2 = 3
+    assert sp.simplify(d.one_layer["step"].subs({sw: 2, sb: 0}) - 3) == 0
+
+
+def test_relu_vertex_grows_linearly_in_depth():
+    # sigma_w^2 = 2: F(q) = q, J = 1, so V' = V + 4 (3/2 - 1/4) q^2 = V + 5 at q = 1 -> c = 15 L
+    r = D.derive_layer_recursion("relu", pair=False)
+    m4 = D.fourth_moments("relu")["m4"]
+    v = sp.Integer(0)
+    for L in range(1, 4):
+        v = r.v_diag.subs({D.M4: m4}).subs({D.Q: 1, D.V: v, D.SW: 2, D.SB: 0})
+        assert sp.simplify(3 * v - 15 * L) == 0
+
+
+def test_erf_jacobian_is_derivative_of_williams_kernel():
+    r = D.derive_layer_recursion("erf", pair=False)
+    q = sp.Rational(7, 5)
+    k = 2 / sp.pi * sp.asin(2 * D.Q / (1 + 2 * D.Q))
+    # independent: finite difference of the literature kernel (Williams 1997)
+    fd = (k.subs(D.Q, q + sp.Rational(1, 10**8)) - k.subs(D.Q, q - sp.Rational(1, 10**8))) / (2 * sp.Rational(1, 10**8))
+    val = r.jac_diag.subs({D.Q: q, D.SW: 1, D.SB: 0})
+    assert abs(sp.N(val - fd, 30)) < 1e-10
+
+
+def test_generated_module_is_current():
+    status = regenerate_deep_finite_width(check=True)
+    assert set(status.values()) == {"unchanged"}

@@ -19,8 +19,9 @@ DESCRIPTION = (
     "{digits,mnist,fashion,PATH} --pool P --kappa K): the top K eigenvalues of (1/P) K on a pool of P rows (the "
     "first P rows of the training split after a shuffle seeded by --seed), the trace (1/P) sum_i K(x_i, x_i) and "
     "the tail power trace - sum_{k <= K} lambda_k (docs/theory.md section 4b); --method randomized (default) "
-    "streams K in tiles, exact is a dense eigendecomposition. With --workers or --scheduler the solve runs as one "
-    "task on a Dask worker (the tile products are not split across workers).")
+    "streams K in tiles, exact is a dense eigendecomposition. With --workers or --scheduler the products of K "
+    "with the block of vectors run by row blocks on the Dask workers (each pass re-forms the tiles there), the "
+    "iteration in this process; --method exact runs as one task on a worker.")
 
 JSON_KEYS = {
     "dim": "[sphere form] input dimension d (inputs on the sphere S^{d-1})",
@@ -140,11 +141,12 @@ def _run_sphere(args) -> int:
     return 0
 
 
-def _solve(X, kernel, kappa, method, memory_limit, seed, progress=None):
-    """One task: the top-kappa spectrum as plain data (what crosses to a Dask worker and back)."""
+def _solve(X, kernel, kappa, method, memory_limit, seed, progress=None, ex=None):
+    """The top-kappa spectrum as plain data; with a distributed ``ex`` the products K Q run on its workers."""
     from ..spectra.topk import topk_spectrum
 
-    s = topk_spectrum(X, kernel, kappa, method=method, seed=seed, memory_limit=memory_limit, progress=progress)
+    s = topk_spectrum(X, kernel, kappa, method=method, seed=seed, memory_limit=memory_limit, progress=progress,
+                      executor=ex)
     return {"eigenvalues": s.eigenvalues.tolist(), "trace": s.trace, "tail_power": s.tail_power,
             "error_estimate": s.error_estimate.bound.tolist(), "error_statement": s.error_estimate.statement,
             "iterations": s.iterations}
@@ -164,9 +166,12 @@ def data_spectrum(data, kernel, pool: int, kappa: int, method: str = "randomized
                              "(the top kappa modes of P points leave at least one for the tail)")
     if ex is None or not ex.distributed:
         out, where = _solve(X, kernel, kappa, method, memory_limit, seed, progress), "serial"
-    else:
+    elif method == "exact":
         out = ex.map(_solve, [seed], X, kernel, kappa, method, memory_limit, label="spectrum")[0]
-        where = "dask (one task; tile products not split across workers)"
+        where = "dask (the dense eigh as one task)"
+    else:
+        out = _solve(X, kernel, kappa, method, memory_limit, seed, progress, ex)
+        where = "dask (the products K Q by row blocks on the workers)"
     import math
 
     return {"data": ds.name, "pool": int(pool), "seed": int(seed), "kappa": int(kappa), "kernel": kernel.describe(),
@@ -194,7 +199,7 @@ def _run_data(args) -> int:
     flags = {"pool": "--pool", "kappa": "--kappa", "seed": "--seed", "workers": "--workers", "scheduler": "--scheduler"}
     try:
         progress = None if args.quiet else _progress("spectrum")
-        with _executor(args, progress) as ex:
+        with _executor(args, None if args.method == "exact" else progress) as ex:
             res = data_spectrum(args.data, kernel, args.pool, args.kappa, method, seed, limit, ex,
                                 None if ex.distributed else progress)
     except ParameterError as exc:

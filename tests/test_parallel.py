@@ -72,3 +72,15 @@ def test_reproduce_sections_on_the_cluster(cluster, tmp_path):
     b = reproduce(tmp_path / "dask", quick=True, show_progress=False, only=["flows"], executor=cluster)
     assert a["claims"] == b["claims"] and a["claims"]
     assert (tmp_path / "dask" / "flows.png").read_bytes() == (tmp_path / "serial" / "flows.png").read_bytes()
+
+
+def test_data_spectrum_identical_serial_and_distributed(capsys):
+    """``symrg spectrum --data --workers 2`` runs the solve as one task on a worker: same numbers."""
+    outs = []
+    for extra in ([], ["--workers", "2"]):
+        assert main(["spectrum", "--data", "digits", "--pool", "300", "--kappa", "20", "--seed", "2", "--json",
+                     "--quiet"] + extra) == 0
+        outs.append(json.loads(capsys.readouterr().out))
+    assert outs[0].pop("executor") == "serial" and outs[1].pop("executor").startswith("dask")
+    assert outs[0]["trace"] == outs[1]["trace"]
+    np.testing.assert_allclose(outs[0]["eigenvalues"], outs[1]["eigenvalues"], rtol=1e-12, atol=0)

@@ -35,7 +35,7 @@ from .selfconsistent import selfconsistent_ridge
 
 __all__ = ["Prediction", "rg_prediction", "selfconsistent_prediction", "eigenlearning_ridge",
            "eigenlearning_prediction", "predict_all", "learning_curve", "fit_exponent", "powerlaw_exponent_check",
-           "THEORIES"]
+           "tail_error_bound", "THEORIES"]
 
 THEORIES = ("rg", "rg_budget", "rg_selfconsistent", "eigenlearning")
 
@@ -156,6 +156,53 @@ def predict_all(spectrum, ridge, n, target_power=None, noise=None, *, target_tai
             "rg_budget": rg_prediction(spectrum, ridge, n, target_power, noise, budget=True, **kw, **stop_kw),
             "rg_selfconsistent": selfconsistent_prediction(spectrum, ridge, n, target_power, noise, **kw),
             "eigenlearning": eigenlearning_prediction(spectrum, ridge, n, target_power, noise, **kw)}
+
+
+def tail_error_bound(spectrum, ridge, n, target_power, noise=None, *, target_tail: float = 0.0,
+                     lam_tail_max: float | None = None, preds: dict | None = None) -> dict:
+    """Bound on what listing only the top modes (plus the tail power) changes in each prediction
+    (docs/theory.md section 4b).
+
+    The spectrum lists the top ``kappa`` modes; the rest are known only through their power ``T =
+    spectrum.tail`` (the trace minus the listed eigenvalues) and their target power ``Y_t =
+    target_tail`` (Parseval on the pool), and each of them has ``lambda_k <= lambda_max_tail``
+    (default: the smallest listed eigenvalue, ``lambda_kappa``).  The flows treat the tail as
+    modes of vanishing eigenvalue and fixed total power ``T``: it adds ``T`` to every running ridge
+    ``sigma_kappa'^2`` with ``kappa' <= kappa``, which is exact, and is counted as unlearned
+    (learnability 0) everywhere else.  What that neglects is first order in the tail's learnabilities
+    ``L_k ~ n lambda_k / sigma_eff^2``: the moments ``sum_{k>kappa} lambda_k^2 <= lambda_max_tail T``
+    and ``sum_{k>kappa} lambda_k y_k^2 <= lambda_max_tail Y_t`` (in the closures and in the bias),
+    and both are largest when the tail is concentrated in ``T / lambda_max_tail`` modes of
+    eigenvalue ``lambda_max_tail`` carrying all of ``Y_t``.  The bound of each theory is therefore
+
+        bound = | E(top modes + concentrated tail) - E(top modes + tail power) |,
+
+    exact to first order in ``lambda_max_tail / sigma_eff^2 * n`` (higher orders are not bounded; the
+    bound is small only when that ratio is).  For the sharp and budget stops it is 0 whenever the
+    stop lies inside the listed modes in both configurations (the running ridges there are exact).
+
+    Returns ``{theory: bound}`` (absolute, in test-error units) for :data:`THEORIES`, plus
+    ``"tail_ratio"``: ``n lambda_max_tail / sigma_eff^2`` with the eigenlearning ridge, the expansion
+    parameter (the learnability of the largest unlisted mode is ``ratio / (1 + ratio)``).
+    """
+    sh = _as_shells(spectrum)
+    tp, tp_tail = _target_power(sh, target_power, target_tail)
+    lam_c = float(sh.lam[-1]) if lam_tail_max is None else check_positive(lam_tail_max, "lam_tail_max")
+    if preds is None:
+        preds = predict_all(sh, ridge, n, tp, noise, target_tail=tp_tail)
+    if sh.tail <= 0 and tp_tail <= 0:
+        out = {t: 0.0 for t in THEORIES}
+        out["tail_ratio"] = 0.0
+        return out
+    if not lam_c > 0:
+        raise ParameterError("lam_tail_max", lam_c, "a positive bound on the unlisted eigenvalues (the smallest "
+                             "listed eigenvalue is 0: list fewer modes)")
+    conc = Shells(np.concatenate([sh.lam, [lam_c]]), np.concatenate([sh.mult, [sh.tail / lam_c]]), 0.0)
+    tp_c = np.concatenate([tp, [tp_tail]])
+    pc = predict_all(conc, ridge, n, tp_c, noise)
+    out = {t: abs(pc[t].test_error - preds[t].test_error) for t in THEORIES}
+    out["tail_ratio"] = float(n * lam_c / max(preds["eigenlearning"].effective_ridge * n, np.finfo(float).tiny))
+    return out
 
 
 def theory_row(preds: dict) -> dict:

@@ -230,8 +230,9 @@ def pool_trial(X_pool: np.ndarray, X_test: np.ndarray, Y_pool: np.ndarray, Y_tes
 
     One Cholesky factor of the largest training Gram serves every ``n``: the leading ``n x n`` block
     of ``L`` is the factor of the leading block of ``K + sigma^2 I``.  Only the kernel blocks the
-    trial needs are formed (``n_max`` columns, ``ROW_BLOCK`` rows at a time), so a worker needs the
-    inputs, not the pool's Gram matrix; memory is ``n_max^2`` plus one block.
+    trial needs are formed (``n_max`` columns, ``ROW_BLOCK`` rows at a time, the training Gram too
+    when ``n_max > ROW_BLOCK``), so a worker needs the inputs, not the pool's Gram matrix; memory is
+    ``n_max^2`` plus one block (n = 20000: 3.2 GB).
     """
     import scipy.linalg
 
@@ -242,7 +243,14 @@ def pool_trial(X_pool: np.ndarray, X_test: np.ndarray, Y_pool: np.ndarray, Y_tes
     perm = rng.permutation(P)
     n_max = max(ns)
     tr = perm[:n_max]
-    A = kernel.gram(X_pool[tr])
+    if n_max <= ROW_BLOCK:
+        A = kernel.gram(X_pool[tr])
+    else:   # large n: the training Gram filled by row blocks, so the kernel's temporaries stay one block
+        Xtr = X_pool[tr]
+        A = np.empty((n_max, n_max))
+        for start in range(0, n_max, ROW_BLOCK):
+            A[start:start + ROW_BLOCK] = kernel.gram(Xtr[start:start + ROW_BLOCK], Xtr)
+        # (cho_factor(lower=True) reads the lower triangle only)
     A[np.diag_indices_from(A)] += ridge
     try:
         L, lower = scipy.linalg.cho_factor(A, lower=True, overwrite_a=True, check_finite=False)

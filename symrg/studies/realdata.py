@@ -21,9 +21,10 @@ import numpy as np
 from .._validate import check_int, check_ridge
 from ..errors import ParameterError
 
-__all__ = ["PoolProblem", "pool_problem", "pool_spectrum", "data_learning_curve", "curve_on_pool", "exponent_ci", "real_data_study"]
+__all__ = ["PoolProblem", "pool_problem", "pool_spectrum", "pool_spectrum_topk", "data_learning_curve", "curve_on_pool", "exponent_ci", "real_data_study"]
 
 EXACT_SPECTRUM_MAX_POOL = 12_000   # above this the full eigendecomposition is refused (memory, time)
+DEFAULT_TOPK = 1000                # modes listed one by one on the top-kappa route (at most P/4)
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,29 @@ def pool_spectrum(K: np.ndarray, Y: np.ndarray):
     return Shells.from_modes(lam), np.mean(yk ** 2, axis=1), spec
 
 
+def pool_spectrum_topk(X: np.ndarray, kernel, Y: np.ndarray, kappa: int, seed: int = 0, method: str = "randomized",
+                       memory_limit=None):
+    """The pool measure from its top ``kappa`` modes and the trace (docs/theory.md section 4b).
+
+    Returns ``(shells, target_power, target_tail, topk)``: ``Shells.from_modes`` of the top
+    eigenvalues with ``tail`` = the trace minus their sum (the power of the unlisted modes), the
+    target power per listed mode (mean over outputs), the target power in the unlisted modes
+    (Parseval on the pool, :meth:`~symrg.spectra.topk.TopKSpectrum.target_power`; mean over
+    outputs) and the :class:`~symrg.spectra.topk.TopKSpectrum`.  Every prediction is then computed
+    with ``target_tail``; :func:`symrg.numerics.predictions.tail_error_bound` bounds what the
+    unresolved tail changes.
+    """
+    from ..numerics.flows import Shells
+    from ..spectra.topk import topk_spectrum
+
+    spec = topk_spectrum(X, kernel, kappa, method=method, seed=seed, memory_limit=memory_limit)
+    tpw = spec.target_power(Y)
+    coef = np.asarray(tpw.coefficients).reshape(spec.kappa, -1)
+    lam = np.clip(spec.eigenvalues, 0.0, None)
+    return (Shells.from_modes(lam, spec.tail_power), np.mean(coef ** 2, axis=1),
+            float(np.mean(np.atleast_1d(tpw.tail))), spec)
+
+
 def data_learning_curve(data, kernel, ridge: float, ns, pool: int = 1000, trials: int = 10, seed: int = 0,
                         n_test: int | None = None, target_class=None, pair=None, progress=None, problem=None,
                         executor=None) -> dict:
@@ -98,13 +122,20 @@ def data_learning_curve(data, kernel, ridge: float, ns, pool: int = 1000, trials
 
 
 def curve_on_pool(prob: PoolProblem, kernel, ridge: float, ns, trials: int, seed: int, progress=None,
-                  executor=None):
+                  executor=None, kappa: int | None = None):
     """:func:`data_learning_curve` on a drawn pool; also returns the pool shells and target power.
 
     Trials are independent tasks (:func:`symrg.numerics.simulate.pool_trial`, one seed each) run by
-    ``executor`` (serial by default): the same seed gives the same numbers on a cluster."""
+    ``executor`` (serial by default): the same seed gives the same numbers on a cluster.
+
+    The theories come from the full eigendecomposition of the pool kernel when ``P <=
+    EXACT_SPECTRUM_MAX_POOL`` and ``kappa`` is None; otherwise from the top ``kappa`` modes
+    (default ``min(DEFAULT_TOPK, P // 4)``) and the trace (:func:`pool_spectrum_topk`,
+    docs/theory.md section 4b).  Then ``res["tail"]`` carries, per ``n``, the bound of
+    :func:`~symrg.numerics.predictions.tail_error_bound` on what the unresolved tail changes in
+    each prediction, and ``res["target_tail"]`` the target power in the unlisted modes."""
     from .._parallel import Executor
-    from ..numerics.predictions import predict_all, theory_row
+    from ..numerics.predictions import predict_all, tail_error_bound, theory_row
     from ..numerics.simulate import pool_trial, summarise_trials, trial_seeds
 
     ridge = check_ridge(ridge)
@@ -114,17 +145,30 @@ def curve_on_pool(prob: PoolProblem, kernel, ridge: float, ns, trials: int, seed
     if max(ns) >= P:
         raise ParameterError("pool", P, f"a pool larger than the largest n = {max(ns)} (training sets are drawn "
                              "from the pool); use --pool > max(--ns)")
-    sh, tp, _ = pool_spectrum(kernel.gram(prob.X_pool), prob.Y_pool)
+    topk = kappa is not None or P > EXACT_SPECTRUM_MAX_POOL
+    if topk:
+        kappa = min(DEFAULT_TOPK, P // 4) if kappa is None else check_int(kappa, "kappa", 1, P - 1)
+        sh, tp, t_tail, _ = pool_spectrum_topk(prob.X_pool, kernel, prob.Y_pool, kappa, seed)
+    else:
+        sh, tp, _ = pool_spectrum(kernel.gram(prob.X_pool), prob.Y_pool)
+        t_tail = 0.0
     ex = executor or Executor(progress=progress)
     per = ex.map(pool_trial, trial_seeds(seed, trials), prob.X_pool, prob.X_test, prob.Y_pool, prob.Y_test,
                  kernel, ridge, ns)
     rows = summarise_trials(ns, per)
+    bounds = []
     for r in rows:
-        r.update(theory_row(predict_all(sh, ridge, r["n"], tp, noise=0.0)))
+        preds = predict_all(sh, ridge, r["n"], tp, noise=0.0, target_tail=t_tail)
+        r.update(theory_row(preds))
+        if topk:
+            b = tail_error_bound(sh, ridge, r["n"], tp, noise=0.0, target_tail=t_tail, preds=preds)
+            bounds.append({"n": r["n"], **b})
     res = {"dataset": prob.dataset, "target": prob.target, "pool": P, "n_test": int(prob.X_test.shape[0]),
            "ridge": ridge, "trials": trials, "seed": seed, "kernel": kernel.describe(), "rows": rows,
            "per_trial_heldout": [h for h, _ in per], "target_power": float(np.sum(tp)),
-           "spectrum_top": sh.lam[:5].tolist()}
+           "spectrum_top": sh.lam[:5].tolist(), "target_tail": t_tail}
+    if topk:
+        res["tail"] = {"kappa": kappa, "tail_power": sh.tail, "target_tail": t_tail, "bounds": bounds}
     return res, sh, tp
 
 

@@ -131,7 +131,7 @@ def _bootstrap_slope(ns, per_trial, seed: int) -> tuple[float, list]:
 
 def scaling_study(data, kernel, ridge: float, ns, pool: int, trials: int = 10, seed: int = 0,
                   target_class=None, pair=None, fit_window=None, n_test: int | None = None, progress=None,
-                  executor=None) -> dict:
+                  executor=None, kappa: int | None = None) -> dict:
     """Fit the exponents, predict the slope, measure it on held-out data (module doc).
 
     Returns the ``symrg scaling`` contract: ``alpha``, ``alpha_ci``, ``fit_window``,
@@ -146,10 +146,12 @@ def scaling_study(data, kernel, ridge: float, ns, pool: int, trials: int = 10, s
     ns = sorted({check_int(n, "ns", 1, None) for n in ns})
     if len(ns) < 3:
         raise ParameterError("ns", ns, "at least 3 distinct training-set sizes to fit a slope")
-    lc, sh, tp = curve_on_pool(prob, kernel, ridge, ns, trials, seed, progress, executor)
-    window = _check_window(fit_window or fit_window_default(sh, ridge, ns), P)
+    lc, sh, tp = curve_on_pool(prob, kernel, ridge, ns, trials, seed, progress, executor, kappa)
+    # on the top-kappa route only the listed modes are resolved one by one
+    window = _check_window(fit_window or fit_window_default(sh, ridge, ns), min(P, len(sh.lam) + 1))
     lam = sh.lam
-    tail = np.cumsum(tp[::-1])[::-1]                          # T(k) = sum_{k' >= k} y_k'^2
+    # T(k) = sum_{k' >= k} y_k'^2, with the power of the unlisted modes on the top-kappa route
+    tail = np.cumsum(tp[::-1])[::-1] + lc["target_tail"]
     a = window_exponent(lam, window, offset=1.0)
     b = window_exponent(tail, window)
     A = math.exp(a["log_amplitude"])

@@ -114,7 +114,8 @@ def _example(name: str) -> str:
 
 # command -> (forms to run, each an argv; the table the output is checked against)
 RUNS = {
-    "spectrum": [["--dim", "3", "--lmax", "4"], ["--dim", "4", "--lmax", "3", "--precision", "mp", "--dps", "20"]],
+    "spectrum": [["--dim", "3", "--lmax", "4"], ["--dim", "4", "--lmax", "3", "--precision", "mp", "--dps", "20"],
+                 ["--data", "digits", "--pool", "100", "--kappa", "5", "--quiet"]],
     "flow": [["--modes", "2000", "--show", "3"], ["--spectrum", "sphere", "--dim", "3", "--lmax", "10", "--show", "3"]],
     "learning-curve": [["--dim", "3", "--target", "1:1", "--ridge", "0.1", "--ns", "4,8", "--trials", "2",
                         "--n-test", "50", "--quiet"],

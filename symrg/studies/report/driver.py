@@ -24,20 +24,21 @@ from pathlib import Path
 from ..._io import atomic_write_text, prepare_output_dir, swap_in, write_json
 from ...errors import ParameterError
 from . import (claims as claims_mod, sec_derivations, sec_finite_width, sec_flows, sec_input_ridge, sec_real,
-               sec_scaling, sec_sphere, sec_spectra, sec_universality, sec_verify)
+               sec_scale, sec_scaling, sec_sphere, sec_spectra, sec_universality, sec_verify)
 from .latex import LatexFailed, report_tex
 
 __all__ = ["SECTIONS", "SECTION_HELP", "reproduce", "prepare_output"]
 
 SECTIONS = [("derivations", sec_derivations.run), ("spectra", sec_spectra.run), ("flows", sec_flows.run),
             ("sphere", sec_sphere.run), ("real_learning", sec_real.run), ("scaling", sec_scaling.run),
-            ("input_ridge", sec_input_ridge.run), ("finite_width", sec_finite_width.run),
+            ("scale", sec_scale.run), ("input_ridge", sec_input_ridge.run), ("finite_width", sec_finite_width.run),
             ("universality", sec_universality.run),
             ("verify", sec_verify.run)]
 SECTION_HELP = {
     "derivations": "run every derivation module, combined LaTeX", "spectra": "Funk-Hecke spectra on three spheres",
     "flows": "ridge flow, IR stop, self-consistent closure", "sphere": "learning curves and exponents on the sphere",
     "real_learning": "learning curves on digits and MNIST", "scaling": "the real-data scaling claim",
+    "scale": "Fashion-MNIST at scale (renders benchmarks/bench_scale.py's saved JSON)",
     "input_ridge": "feature statistics and the input-dependent ridge", "finite_width": "1/N posterior vs Monte Carlo",
     "universality": "universality classes: activation x depth x data measure",
     "verify": "the registry of two-route checks"}

@@ -1,0 +1,103 @@
+"""Report section: the RG at real scale on Fashion-MNIST (docs/theory.md sections 4b and 4c).
+
+Nothing is computed here: the numbers come from ``benchmarks/bench_scale.py`` (hours on two cores
+at full size), whose JSON this section renders when it is present -- at ``$SYMRG_SCALE_JSON``, else
+``reports/scale/fashion_scale.json`` under the working directory -- and copies into the new report
+(``scale/fashion_scale.json``), so that replacing the report keeps it.  Absent, the section says
+how to produce it, and the claim "scaling_at_scale" is reported as not measured.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+from .claims import SCALE_MIN_N, SCALE_MIN_POOL
+
+DEFAULT_JSON = Path("reports/scale/fashion_scale.json")
+HOW = ("PYTHONPATH=. python benchmarks/bench_scale.py --out reports/scale/fashion_scale.json "
+       "(full size: --max-p 60000 --max-n 20000; quick check: --max-p 10000 --max-n 5000)")
+
+
+def source_path() -> Path:
+    env = os.environ.get("SYMRG_SCALE_JSON")
+    return Path(env) if env else DEFAULT_JSON
+
+
+def _gb(b):
+    return f"{b / 1e9:.2f}"
+
+
+def run(out: Path, quick: bool, progress) -> dict:
+    src = source_path()
+    head = ["## Real scale: Fashion-MNIST spectra and learning curves", ""]
+    if not src.is_file():
+        msg = f"no benchmark results at `{src}`; produce them with `{HOW}`"
+        return {"markdown": "\n".join(head + [msg.capitalize() + "."]), "numbers": {"source": str(src)},
+                "missing": {"scaling_at_scale": msg}}
+    try:
+        data = json.loads(src.read_text())
+    except (OSError, ValueError) as exc:
+        msg = f"the benchmark results at `{src}` cannot be read ({exc}); produce them again with `{HOW}`"
+        return {"markdown": "\n".join(head + [msg[0].upper() + msg[1:] + "."]), "numbers": {"source": str(src)},
+                "missing": {"scaling_at_scale": msg}}
+    (out / "scale").mkdir(parents=True, exist_ok=True)
+    if src.resolve() != (out / "scale" / "fashion_scale.json").resolve():
+        shutil.copyfile(src, out / "scale" / "fashion_scale.json")
+    md = head + [f"From `{src}` ({data.get('_provenance', {}).get('source', 'benchmarks/bench_scale.py')}; "
+                 f"command `{data.get('command', '')}`); {data.get('kernel', '')}.", ""]
+    spec = data.get("spectrum")
+    max_pool = 0
+    if spec:
+        md += [f"**Spectrum** (top kappa = {spec['kappa']}, randomized block solver, {spec['dtype']} tiles): time and "
+               "peak traced memory against the pool size P.", "", "| P | time (s) | peak memory (GB) | passes |",
+               "|---|---|---|---|"]
+        for r in spec["measured"]:
+            md.append(f"| {r['P']} | {r['seconds']:.1f} | {_gb(r['peak_bytes'])} | {r['passes']} |")
+            max_pool = max(max_pool, r["P"])
+        for r in spec.get("projected", []):
+            md.append(f"| {r['P']} (projected) | {r['seconds_power_law']:.0f} (power law), "
+                      f"{r['seconds_component_model']:.0f} (P^2 model) | - | - |")
+        if "time_exponent" in spec:
+            md += ["", f"Fitted exponents: time ~ P^{spec['time_exponent']:.2f}, memory ~ P^{spec['memory_exponent']:.2f}."]
+        md.append("")
+    cmp_ = data.get("compare")
+    if cmp_:
+        md += [f"**Randomized against dense eigh** at P = {cmp_['P']} (reference: {cmp_['reference']}).", "",
+               "| kappa | time randomized / exact | memory ratio | max rel. error of top kappa | tail power rel. error |",
+               "|---|---|---|---|---|"]
+        for r in cmp_["rows"]:
+            md.append(f"| {r['kappa']} | {r['time_ratio_randomized_over_exact']:.2f} | "
+                      f"{r['memory_ratio_randomized_over_exact']:.2f} | {r['randomized_max_relative_error']:.1e} | "
+                      f"{r['randomized_tail_relative_error']:.1e} |")
+        md.append("")
+    curve = data.get("curve")
+    evidence, missing = {}, {}
+    if curve:
+        n_max = max(curve["ns"])
+        md += [f"**Learning curve** ({curve['target']}, pool {curve['pool']}, top {curve['kappa']} modes, ridge "
+               f"{curve['ridge']:g}, {curve['trials']} trials, held-out test error): predicted slope "
+               f"{curve['predicted_slope']:.3f} [{curve['predicted_slope_ci'][0]:.3f}, {curve['predicted_slope_ci'][1]:.3f}]"
+               f" (alpha {curve['alpha']:.2f}, beta {curve['beta']:.2f}; {curve['fit_window_rule']}), measured "
+               f"{curve['measured_slope']:.3f} [{curve['measured_slope_ci'][0]:.3f}, {curve['measured_slope_ci'][1]:.3f}].",
+               "", "| n | held-out MSE | RG | eigenlearning |", "|---|---|---|---|"]
+        for r in curve["rows"]:
+            md.append(f"| {r['n']} | {r['simulation_mse']:.4g} | {r['theory_rg']:.4g} | {r['theory_eigenlearning']:.4g} |")
+        rec = {"n_max": n_max, "pool": curve["pool"], "max_spectrum_pool": max_pool,
+               "predicted_slope": curve["predicted_slope"], "measured_slope": curve["measured_slope"],
+               "measured_slope_ci": curve["measured_slope_ci"], "consistent": curve["consistent"]}
+        if n_max >= SCALE_MIN_N and max_pool >= SCALE_MIN_POOL:
+            evidence["scaling_at_scale"] = [rec]
+        else:
+            missing["scaling_at_scale"] = (f"only a capped run is recorded (n <= {n_max}, spectra to P = {max_pool}; the "
+                                           f"claim needs n >= {SCALE_MIN_N} and P >= {SCALE_MIN_POOL}): predicted "
+                                           f"{rec['predicted_slope']:.3f}, measured {rec['measured_slope']:.3f}")
+            if "projected_seconds_n20000" in curve:
+                md += ["", f"Projected time of the learning curve to n = 20000: "
+                           f"{curve['projected_seconds_n20000'] / 3600:.1f} h."]
+    else:
+        missing["scaling_at_scale"] = "the benchmark results hold no learning curve (run without --skip-curve)"
+    return {"markdown": "\n".join(md), "numbers": {"source": str(src), **{k: v for k, v in data.items()
+                                                                          if k != "_provenance"}},
+            "evidence": evidence, "missing": missing}

@@ -5,7 +5,9 @@ sections of ``symrg reproduce``, blockwise kernel products -- is written as a *p
 its arguments, each task receiving its own ``numpy.random.SeedSequence`` child made up front.
 :func:`executor` then runs the tasks in this process, on a local Dask cluster
 (``workers=N``), or on an existing cluster (``scheduler="tcp://host:port"``).  The same seed gives
-the same bytes on every path, because the tasks and their seeds do not depend on where they run.
+the same bytes on every path, because the tasks and their seeds do not depend on where they run,
+and every task runs with one BLAS thread on both paths (:func:`_one_blas_thread`): a matrix product
+split over a different number of threads rounds differently in the last bit.
 
 Dask is an optional extra (``pip install "symrg[distributed]"``); asking for it without it
 installed, or naming a scheduler that cannot be reached, is a clear error.
@@ -47,18 +49,32 @@ class Executor:
         if self.client is None:
             out = []
             for i, item in enumerate(items):
-                out.append(fn(*shared, item))
+                out.append(_one_blas_thread(fn, *shared, item))
                 if self.progress:
                     self.progress(i + 1, total)
             return out
         from dask.distributed import as_completed
 
         refs = [self.client.scatter(x, broadcast=True) if _large(x) else x for x in shared]
-        futures = [self.client.submit(fn, *refs, item, pure=False) for item in items]
+        futures = [self.client.submit(_one_blas_thread, fn, *refs, item, pure=False) for item in items]
         for i, _ in enumerate(as_completed(futures)):
             if self.progress:
                 self.progress(i + 1, total)
         return self.client.gather(futures)
+
+
+def _one_blas_thread(fn, *args):
+    """``fn(*args)`` with BLAS limited to one thread (``threadpoolctl``, installed with the
+    ``[distributed]`` extra).  A product split over 2 threads rounds differently from one on 1 thread,
+    so without the limit a serial run (all cores) and a Dask worker (1 thread) differ in the last bit.
+    Without threadpoolctl the call runs as it is: Dask is then absent too, and there is nothing to
+    match."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl comes with the [distributed] and [test] extras
+        return fn(*args)
+    with threadpool_limits(limits=1, user_api="blas"):
+        return fn(*args)
 
 
 def _large(x) -> bool:

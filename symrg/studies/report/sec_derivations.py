@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from ...errors import SymrgError
+from ..._io import atomic_write_text
 from .latex import LatexFailed, combine_latex, compile_latex
 
 # module -> (the library module and function that produce the result)
@@ -74,8 +75,26 @@ def run(out: Path, quick: bool, progress) -> dict:
                    f"`symrg/_generated/{stem}.py` with its mpmath twin):", ""]
             md += [f"- `{k}`: $`{d[k]['latex']}`$" for k in keys if isinstance(d.get(k), dict) and "latex" in d[k]]
     md += _running_flow_md(dout / "running_flow.json")
+    md += _example_pdf(out)
     return {"numbers": {"scripts": ran, "latex_document": master.name, "pdf": bool(pdf)},
             "markdown": "\n".join(md), "failed": [x["script"] for x in ran if not x["ok"]]}
+
+
+EXAMPLE = "ridge_quartic_flow"   # the worked example of docs/theory.md section 3
+
+
+def _example_pdf(out: Path) -> list:
+    """``derivation_example.tex`` and its PDF: one derivation as ``symrg derive FILE --order 2 --latex
+    --standalone --diagrams`` writes it (the engine's standalone document, compiled by pdflatex)."""
+    from ...engine import example_path, load_action, wilson_step
+
+    res = wilson_step(load_action(example_path(EXAMPLE)), 2, diagrams=True)
+    tex = atomic_write_text(out / "derivation_example.tex", res.to_latex(standalone=True, diagrams=True))
+    pdf = compile_latex(tex)
+    got = "[PDF](derivation_example.pdf)" if not isinstance(pdf, LatexFailed) else f"no PDF: {pdf}"
+    return ["", f"One derivation as a paper would print it: `symrg derive symrg/engine/examples/{EXAMPLE}.toml "
+            f"--order 2 --latex --standalone --diagrams` gives [derivation_example.tex](derivation_example.tex) "
+            f"({got}), which pdflatex compiles as it is."]
 
 
 def _running_flow_md(path: Path) -> list:

@@ -164,7 +164,7 @@ def second_order_exact_fit(widths=(100, 200, 400, 800), seed: int = 3, sigma_b2:
 
 @check("finite_width.second_order_exact",
        "O(1/N) and O(1/N^2) coefficients of the finite-width posterior mean (docs/theory.md section 6)",
-       "SymPy cumulant and ratio expansion (second_order_expansion) with exact Taylor jets, averaged over a "
+       "SymPy cumulant and ratio expansion (derive_second_order_posterior, generated module) with exact Taylor jets, averaged over a "
        "three-state unit law (second_order_from_units)",
        "exact multinomial enumeration of the width-N ensemble at N = 100, 200, 400, 800, fitted by a polynomial "
        "in 1/N of degree 4", 2e-3, category="two-route")

@@ -9,11 +9,12 @@ from symrg.numerics.finite_width import kernel_fluctuation_cov, one_over_n_from_
 from symrg.numerics.finite_width.moments import _second_moments
 from symrg.numerics.finite_width.posterior import _sphere_problem
 from symrg.numerics.finite_width.second_order import (discrete_law_posterior_exact, second_order_coefficient,
-                                                      second_order_expansion, second_order_from_units)
+                                                      second_order_from_units)
+from symrg.theory.finite_width import derive_second_order_posterior
 
 
 def test_expansion_first_order_is_eq_p():
-    syms, c1, c2 = second_order_expansion()
+    syms, c1, c2 = derive_second_order_posterior()
     # O(1/N): E[t^2 coefficient of p m] - m0 E[t^2 coefficient of p] (eq. P); c2 involves the t^3 and pair terms
     assert sp.simplify(c1 - (syms["f2"] - syms["f0"] * syms["z2"])) == 0
     assert {syms[k] for k in ("f3", "f22", "z3", "z22")} <= c2.free_symbols
@@ -72,3 +73,21 @@ def test_discrete_law_bad_input():
         discrete_law_posterior_exact(np.ones((4, 3)), [0.25] * 4, [1.0], 1, 0.1, 10)
     with pytest.raises(ParameterError, match="width"):
         discrete_law_posterior_exact(np.ones((2, 3)), [0.5, 0.5], [1.0], 1, 0.1, 0)
+
+
+def test_generated_module_is_current_and_twin_agrees():
+    import mpmath
+
+    from symrg._generated import second_order_posterior as g
+    from symrg._generated import second_order_posterior_mp as gmp
+    from symrg.codegen import regenerate_second_order_posterior
+
+    assert set(regenerate_second_order_posterior(check=True).values()) == {"unchanged"}
+    rng = np.random.default_rng(0)
+    vals = dict(zip(g.ARGS_C2, rng.standard_normal(len(g.ARGS_C2))))
+    with mpmath.workdps(30):
+        ref = float(gmp.c2(*[mpmath.mpf(vals[k]) for k in gmp.ARGS_C2]))
+    assert abs(float(g.c2(*[vals[k] for k in g.ARGS_C2])) - ref) <= 1e-12 * max(1.0, abs(ref))
+    # the lowering of c2 is the derivation: evaluate the SymPy expression directly
+    syms, _, c2 = derive_second_order_posterior()
+    assert abs(float(c2.xreplace({syms[k]: v for k, v in vals.items()})) - ref) <= 1e-12 * max(1.0, abs(ref))

@@ -54,7 +54,7 @@ from .montecarlo import (DegenerateWeightsWarning, MonteCarloPosterior, Posterio
                          excess_kurtosis_mc, monte_carlo_cost, monte_carlo_posterior)
 from .posterior import gp_posterior_mean, one_over_n_coefficient, one_over_n_from_cov, posterior_one_over_n
 from .second_order import (SecondOrderCoefficient, discrete_law_posterior_exact, second_order_coefficient,
-                           second_order_expansion, second_order_from_units)
+                           second_order_from_units)
 
 __all__ = [
     "ACTIVATIONS", "DegenerateWeightsWarning", "activation_moment", "activation_moment_mc",
@@ -62,6 +62,6 @@ __all__ = [
     "four_point_function", "QuarticCoupling", "quartic_coupling", "one_over_n_from_cov",
     "one_over_n_coefficient", "PosteriorComparison", "gp_posterior_mean", "posterior_one_over_n",
     "MonteCarloPosterior", "monte_carlo_posterior", "monte_carlo_cost", "compare_posteriors",
-    "SecondOrderCoefficient", "second_order_coefficient", "second_order_expansion", "second_order_from_units",
+    "SecondOrderCoefficient", "second_order_coefficient", "second_order_from_units",
     "discrete_law_posterior_exact",
 ]

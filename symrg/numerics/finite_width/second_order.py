@@ -4,7 +4,8 @@ With ``g(K) = p(y|K) m_K`` (evidence times GP posterior mean) and ``K_W = K + de
 mean of ``N`` iid zero-mean unit matrices ``D = sigma_w^2 (phi phi^T - M)`` (eq. C of
 :mod:`symrg.numerics.finite_width`), the exact posterior mean is ``E[g(K + delta)] / E[p(y|K + delta)]``.
 
-What is derived (SymPy, :func:`second_order_expansion`, nothing typed in): the moments of ``delta``
+What is derived (SymPy, :func:`symrg.theory.finite_width.derive_second_order_posterior`, nothing typed in;
+lowered to ``symrg._generated.second_order_posterior`` with its mpmath twin): the moments of ``delta``
 from the cumulant generating function ``N log E exp(s D / N)`` of a mean of ``N`` iid units, the
 Taylor series ``E g(K + delta) = sum_k g_k E delta^k`` to O(1/N^2), and the series of the ratio
 ``E[g] / E[p]`` to O(1/N^2).  The result is written in terms of Taylor coefficients of ``g`` and ``p``
@@ -28,19 +29,17 @@ enumeration of the finite-N ensemble).
 """
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.special
-import sympy as sp
 
 from ..._validate import check_int, check_ridge
 from ...errors import ParameterError
 from .moments import _act, _input_factor
 from .posterior import _gp_parts, _validate_regression
 
-__all__ = ["second_order_expansion", "second_order_from_units", "second_order_coefficient", "SecondOrderCoefficient",
+__all__ = ["second_order_from_units", "second_order_coefficient", "SecondOrderCoefficient",
            "discrete_law_posterior_exact"]
 
 
@@ -55,49 +54,12 @@ class SecondOrderCoefficient:
     c2_sem: np.ndarray
 
 
-@functools.lru_cache(maxsize=None)
-def second_order_expansion():
-    """SymPy derivation of ``c_1`` and ``c_2`` (module doc).
-
-    Returns ``(symbols, c1, c2)``: ``symbols`` maps the names ``f2, f3, f22, z2, z3, z22, z1`` ... to
-    SymPy symbols, where ``fk`` (``zk``) is the unit average of the ``t^k`` coefficient of
-    ``g(K + tD) / p(y|K)`` (of ``p(y|K + tD) / p(y|K)``), ``f22``/``z22`` the pair average of the
-    ``t1^2 t2^2`` coefficient, and ``f0 = m_0`` (``z0 = 1``).
-    """
-    eps, s = sp.symbols("epsilon s", positive=True)                   # eps = 1/N
-    mu2, mu3, mu4 = sp.symbols("mu2 mu3 mu4", real=True)
-    # cumulant generating function of delta = (1/N) sum_i D_i, scalar moments mu_k of one unit, mu_1 = 0
-    unit_mgf = 1 + mu2 * (s * eps) ** 2 / 2 + mu3 * (s * eps) ** 3 / 6 + mu4 * (s * eps) ** 4 / 24
-    cgf = sp.series(sp.log(unit_mgf) / eps, s, 0, 5).removeO()
-    mgf = sp.series(sp.exp(cgf), s, 0, 5).removeO()
-    moments = {k: sp.expand(sp.diff(mgf, s, k).subs(s, 0)) for k in range(1, 5)}   # E delta^k
-    out = {}
-    for name in ("f", "z"):
-        gk = sp.symbols(f"{name}g0:5", real=True)                      # Taylor coefficients g^(k)/k!
-        Eg = gk[0] + sum(gk[k] * moments[k] for k in range(1, 5))
-        Eg = sp.expand(sp.series(Eg, eps, 0, 3).removeO())
-        # tensor reading: g_k mu_k -> (unit average of the t^k coefficient); g_4 mu_2^2 -> pair average / 6
-        a = {k: sp.Symbol(f"{name}{k}", real=True) for k in range(5)}
-        pair = sp.Symbol(f"{name}22", real=True)
-        Eg = Eg.subs(gk[4] * mu2 ** 2, pair / 6)
-        Eg = Eg.subs({gk[2] * mu2: a[2], gk[3] * mu3: a[3], gk[4] * mu4: a[4], gk[0]: a[0]})
-        if Eg.free_symbols & {mu2, mu3, mu4, *gk}:                     # pragma: no cover - derivation guard
-            raise RuntimeError(f"moment mapping incomplete: {Eg}")
-        out[name] = (Eg, a, pair)
-    (EF, fa, f22), (EZ, za, z22) = out["f"], out["z"]
-    ratio = sp.series((EF / EZ).subs(za[0], 1), eps, 0, 3).removeO()
-    c1 = sp.simplify(sp.expand(ratio).coeff(eps, 1))
-    c2 = sp.expand(sp.expand(ratio).coeff(eps, 2))
-    syms = {"f0": fa[0], "f2": fa[2], "f3": fa[3], "f22": f22, "z2": za[2], "z3": za[3], "z22": z22}
-    return syms, c1, c2
-
-
-@functools.lru_cache(maxsize=None)
-def _lowered():
-    syms, c1, c2 = second_order_expansion()
-    names = sorted(syms)
-    args = [syms[k] for k in names]
-    return names, sp.lambdify(args, c1, "numpy"), sp.lambdify(args, c2, "numpy")
+def _coefficients(avg: dict, m0):
+    """``(c1, c2)`` from the unit averages through the generated module (eq. P2)."""
+    from ..._generated import second_order_posterior as g
+    vals = {"f0": m0, **avg}
+    return (np.asarray(g.c1(*[vals[k] for k in g.ARGS_C1]), float),
+            np.asarray(g.c2(*[vals[k] for k in g.ARGS_C2]), float))
 
 
 class _Base:
@@ -161,13 +123,6 @@ def _unit_terms(base, s, Pa, Pb):
     z22 = 0.5 * (zp[4] + zm[4] - 2 * za[4] - 2 * zb[4])
     f22 = 0.5 * (fp[4] + fm[4] - 2 * fa[4] - 2 * fb[4])
     return {"z2": za[2], "z3": za[3], "f2": fa[2], "f3": fa[3]}, {"z22": z22, "f22": f22}
-
-
-def _coefficients(avg: dict, m0):
-    names, c1f, c2f = _lowered()
-    vals = {"f0": m0, **avg}
-    args = [vals[k] for k in names]
-    return np.asarray(c1f(*args), float), np.asarray(c2f(*args), float)
 
 
 def second_order_from_units(features, probs, y, n_train: int, ridge: float, *, sigma_w2=2.0, sigma_b2=0.0):

@@ -14,11 +14,11 @@ def run(out: Path, quick: bool, progress) -> dict:
           "against the width (claim \"Finite-width 1/N posterior\").*", "",
           "RMS difference from the Monte Carlo posterior mean (importance-weighted ensembles of width-N ReLU "
           "networks; no perturbation theory), with the Monte Carlo standard error and effective sample size.", "",
-          "The column 1/N + 1/N² adds the O(1/N²) term c₂/N² (derived by SymPy from the cumulant expansion of "
-          "the finite-width ensemble, `symrg.numerics.finite_width.second_order`; c₂ by Monte Carlo over single "
-          "units and pairs of units, its RMS standard error /N² in brackets; the quick report spends 20000 units on c₂, "
+          "The column 1/N + 1/N² adds the O(1/N²) term c2/N² (derived by SymPy from the cumulant expansion of "
+          "the finite-width ensemble, `symrg.numerics.finite_width.second_order`; c2 by Monte Carlo over single "
+          "units and pairs of units, its RMS standard error /N² in brackets; the quick report spends 20000 units on c2, "
           "the full one 400000, so in the quick report the term is mostly below its own noise).", "",
-          "| problem | N | GP limit | 1/N prediction | 1/N + 1/N² (c₂ s.e./N²) | MC s.e. | ESS | resolved |",
+          "| problem | N | GP limit | 1/N prediction | 1/N + 1/N² (c2 s.e./N²) | MC s.e. | ESS | resolved |",
           "|---|---|---|---|---|---|---|---|"]
     cells = []
     for name, rows in res["summary"].items():

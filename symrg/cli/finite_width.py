@@ -71,6 +71,10 @@ JSON_KEYS_ALT = {"with --study DIR": {
     "<problem>": "one list of rows per problem (sphere data and digits), one row per width",
     **{f"<problem>[].{k}": _POSTERIOR[k] for k in ("width", "error_gp", "error_one_over_n", "rms_sem", "ess",
                                                     "resolved")},
+    "<problem>[].error_second_order": "RMS difference (O(1/N) prediction + c2/N^2) - monte_carlo; c2 the "
+                                      "O(1/N^2) coefficient (symrg.numerics.finite_width.second_order)",
+    "<problem>[].c2_term_rms": "RMS over the test inputs of the O(1/N^2) term c2/N^2",
+    "<problem>[].c2_term_sem_rms": "RMS standard error of c2/N^2 (Monte Carlo over units and pairs of units)",
 }}
 
 
@@ -246,9 +250,10 @@ def run(args) -> int:
             return 0
         for name, rows in doc["summary"].items():
             print(f"# {name}")
-            print(f"{'N':>5} {'error_gp':>10} {'error_1/N':>10} {'MC sem':>9} {'ESS':>9}")
+            print(f"{'N':>5} {'error_gp':>10} {'error_1/N':>10} {'error_1/N^2':>11} {'MC sem':>9} {'ESS':>9}")
             for r in rows:
-                print(f"{r['width']:>5} {r['error_gp']:>10.4g} {r['error_one_over_n']:>10.4g} "
+                e2 = r.get("error_second_order", float("nan"))
+                print(f"{r['width']:>5} {r['error_gp']:>10.4g} {r['error_one_over_n']:>10.4g} {e2:>11.4g} "
                       f"{r['rms_sem']:>9.3g} {r['ess']:>9.0f}")
         return 0
     if args.json:

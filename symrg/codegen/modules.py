@@ -24,7 +24,8 @@ from .printer import generated_dir, render_module
 
 __all__ = ["gaussian_flow_functions", "regenerate_gaussian_flow", "selfconsistent_flow_functions",
            "regenerate_selfconsistent_flow", "regenerate_input_ridge",
-           "deep_finite_width_functions", "regenerate_deep_finite_width"]
+           "deep_finite_width_functions", "regenerate_deep_finite_width",
+           "second_order_posterior_functions", "regenerate_second_order_posterior"]
 
 
 def gaussian_flow_functions() -> dict:
@@ -162,3 +163,34 @@ def regenerate_deep_finite_width(check: bool = False, out_dir=None) -> dict:
     texts = _render_pair(deep_finite_width_functions(), "deep_finite_width", _DEEP_DOC,
                          "symrg.codegen.modules.regenerate_deep_finite_width")
     return _write_or_check(texts, out_dir, check, "deep_finite_width")
+
+
+def second_order_posterior_functions() -> dict:
+    """Function table of the O(1/N) and O(1/N^2) coefficients of the finite-width posterior mean (eq. P2 of
+    :mod:`symrg.numerics.finite_width.second_order`), lowered from
+    :func:`symrg.theory.finite_width.derive_second_order_posterior`; the argument order is in ``ARGS_C1``/``ARGS_C2``
+    of the generated module."""
+    from ..theory.finite_width import derive_second_order_posterior
+
+    syms, c1, c2 = derive_second_order_posterior()
+    names = sorted(syms)
+    a1 = [syms[k] for k in names if syms[k] in c1.free_symbols]
+    a2 = [syms[k] for k in names if syms[k] in c2.free_symbols]
+    return {"c1": (a1, c1, "c1 = f2 - m0 z2: O(1/N) posterior mean (eq. P, docs/theory.md section 6)"),
+            "c2": (a2, c2, "c2 = f3 + f22/2 - m0 (z3 + z22/2) - z2 c1: O(1/N^2) posterior mean (eq. P2, sec. 6)")}
+
+
+_SO_DOC = ("O(1/N) and O(1/N^2) coefficients of the finite-width posterior mean (docs/theory.md section 6), generated\n"
+           "by symrg.codegen.modules.regenerate_second_order_posterior from "
+           "symrg.theory.finite_width.derive_second_order_posterior.")
+
+
+def regenerate_second_order_posterior(check: bool = False, out_dir=None) -> dict:
+    """(Re)write ``second_order_posterior.py`` and its mpmath twin from the derivation (see
+    :func:`regenerate_gaussian_flow` for ``check``); the argument names are appended as ``ARGS_C1``, ``ARGS_C2``."""
+    funcs = second_order_posterior_functions()
+    texts = _render_pair(funcs, "second_order_posterior", _SO_DOC,
+                         "symrg.codegen.modules.regenerate_second_order_posterior")
+    tail = "".join(f"\nARGS_{name.upper()} = {tuple(str(a) for a in args)!r}\n" for name, (args, _, _) in funcs.items())
+    texts = {k: v + tail for k, v in texts.items()}
+    return _write_or_check(texts, out_dir, check, "second_order_posterior")

@@ -14,8 +14,55 @@ from ..numerics.finite_width import (DegenerateWeightsWarning, compare_posterior
                                      one_over_n_coefficient, quartic_coupling)
 from ..numerics.finite_width.moments import _check_activation, _check_width
 from ..numerics.finite_width.posterior import _sphere_problem
+from ..numerics.finite_width.second_order import second_order_coefficient
 
-__all__ = ["finite_width_report", "run_finite_width_study"]
+__all__ = ["finite_width_report", "run_finite_width_study", "second_order_verdict"]
+
+
+def _second_order_row(row: dict, c2, c2_sem) -> dict:
+    """Adds the 1/N + 1/N^2 prediction to one width row of the sweep (``c2`` from
+    :func:`~symrg.numerics.finite_width.second_order.second_order_coefficient`)."""
+    N = row["width"]
+    mc = np.asarray(row["monte_carlo"])
+    two = np.asarray(row["one_over_n"]) + np.asarray(c2) / N ** 2
+    return {"second_order": two.tolist(), "error_second_order": float(np.sqrt(np.mean((two - mc) ** 2))),
+            "c2_term_rms": float(np.sqrt(np.mean((np.asarray(c2) / N ** 2) ** 2))),
+            "c2_term_sem_rms": float(np.sqrt(np.mean((np.asarray(c2_sem) / N ** 2) ** 2)))}
+
+
+def second_order_verdict(summary: dict) -> dict:
+    """Do the O(1/N^2) terms explain the cells where the 1/N prediction loses?  Rule: a *failing cell* is a resolved cell whose 1/N error exceeds the GP error.  The
+    1/N^2 term is *resolved* there when its RMS exceeds twice the RMS of its own Monte Carlo error; the cell
+    is *explained* when the term is resolved and the 1/N + 1/N^2 prediction is closer to the Monte Carlo
+    truth than both the GP limit and the 1/N prediction.  Verdict ``yes``: every failing cell explained;
+    ``no``: some failing cell has a resolved term that does not explain it; ``unresolved`` otherwise
+    (including no failing cell: ``none failing``).  Also counts, over all resolved cells, where
+    1/N + 1/N^2 beats 1/N."""
+    failing, better = [], []
+    for name, rows in summary.items():
+        for r in rows:
+            if not r["resolved"] or "error_second_order" not in r:
+                continue
+            better.append(r["error_second_order"] < r["error_one_over_n"])
+            if r["error_one_over_n"] > r["error_gp"]:
+                res = r["c2_term_rms"] > 2 * r["c2_term_sem_rms"]
+                failing.append({"cell": f"{name} N={r['width']}", "error_gp": r["error_gp"],
+                                "error_one_over_n": r["error_one_over_n"],
+                                "error_second_order": r["error_second_order"], "rms_sem": r["rms_sem"],
+                                "c2_term_rms": r["c2_term_rms"], "c2_term_sem_rms": r["c2_term_sem_rms"],
+                                "term_resolved": bool(res),
+                                "explained": bool(res and r["error_second_order"] < min(r["error_gp"],
+                                                                                     r["error_one_over_n"]))})
+    if not failing:
+        verdict = "none failing"
+    elif all(f["explained"] for f in failing):
+        verdict = "yes"
+    elif any(f["term_resolved"] and not f["explained"] for f in failing):
+        verdict = "no"
+    else:
+        verdict = "unresolved"
+    return {"verdict": verdict, "failing_cells": failing, "second_order_beats_one_over_n": int(sum(better)),
+            "resolved_cells": len(better)}
 
 
 def _digits_problem(n_train: int, n_test: int, seed: int, cls: int = 0):
@@ -79,6 +126,9 @@ def _plot(path, results: dict) -> None:
         handles.setdefault("GP limit (infinite width)", h)
         (h,) = ax.loglog(Ns, one, "s-", color="C1")
         handles.setdefault(r"$\mathcal{O}(1/N)$ prediction", h)
+        if all("error_second_order" in r for r in rows):
+            (h,) = ax.loglog(Ns, [r["error_second_order"] for r in rows], "^--", color="C2")
+            handles.setdefault(r"$\mathcal{O}(1/N) + \mathcal{O}(1/N^2)$ prediction", h)
         (h,) = ax.loglog(Ns, gp[0] * Ns[0] / Ns, ":", color="C0", lw=1)
         handles.setdefault(r"guide $\propto 1/N$", h)
         (h,) = ax.loglog(Ns, one[0] * (Ns[0] / Ns) ** 2, ":", color="C1", lw=1)
@@ -88,7 +138,8 @@ def _plot(path, results: dict) -> None:
         ax.xaxis.set_minor_locator(NullLocator())
         ax.set_xlabel(r"hidden width $N$")
         ax.set_title(_PROBLEM_TITLES.get(name, name), fontsize=10)
-        ax.set_ylim(0.5 * min(one.min(), sem.min()), 2 * max(gp.max(), one.max()))
+        two = [r["error_second_order"] for r in rows if "error_second_order" in r]
+        ax.set_ylim(0.5 * min(one.min(), sem.min(), *two), 2 * max(gp.max(), one.max(), *two))
     axes[0][0].set_ylabel(r"RMS$_x\,|m(x) - m_{\rm MC}(x)|$ over the test inputs")
     fig.legend(list(handles.values()), list(handles.keys()), loc="outside lower center", ncol=3, fontsize=8,
                frameon=False)
@@ -107,6 +158,7 @@ def run_finite_width_study(out_dir, quick: bool = True, progress=None, *, activa
     widths = [8, 16, 32, 64, 128]
     n_draws = 40_000 if quick else 300_000
     n_unit = 200_000 if quick else 1_000_000
+    n_pairs = 20_000 if quick else 400_000
     ridge = 0.1
     problems = {
         "sphere (d=5, n=16)": (_sphere_problem(5, 16, 8, 0), ridge),
@@ -118,24 +170,30 @@ def run_finite_width_study(out_dir, quick: bool = True, progress=None, *, activa
     for name, ((X, y, Xt), rdg) in problems.items():
         rows = []
         coef = one_over_n_coefficient(activation, X, y, Xt, rdg, n_samples=n_unit, seed=1)
+        so = second_order_coefficient(activation, X, y, Xt, rdg, n_samples=n_pairs, seed=3)
         for N in widths:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DegenerateWeightsWarning)
                 comp = compare_posteriors(activation, X, y, Xt, N, rdg, n_draws=n_draws, seed=N,
                                           coefficient=coef)
-            rows.append(comp.to_dict())
+            row = comp.to_dict()
+            row.update(_second_order_row(row, so.c2, so.c2_sem))
+            rows.append(row)
             step += 1
             if progress is not None:
                 progress(step, total)
         results[name] = rows
         meta[name] = {"n_train": int(X.shape[0]), "n_test": int(Xt.shape[0]), "dim": int(X.shape[1]),
-                      "ridge": rdg}
+                      "ridge": rdg, "c2": so.c2.tolist(), "c2_sem": so.c2_sem.tolist()}
     doc = {"activation": activation, "quick": quick, "widths": widths, "n_draws": n_draws,
-           "n_unit_samples": n_unit, "problems": meta, "results": results,
+           "n_unit_samples": n_unit, "n_unit_pairs": n_pairs, "problems": meta, "results": results,
            "summary": {name: [{"width": r["width"], "error_gp": r["error_gp"],
                                "error_one_over_n": r["error_one_over_n"], "rms_sem": r["rms_sem"],
-                               "ess": r["ess"], "resolved": r["resolved"]} for r in rows]
+                               "ess": r["ess"], "resolved": r["resolved"],
+                               "error_second_order": r["error_second_order"], "c2_term_rms": r["c2_term_rms"],
+                               "c2_term_sem_rms": r["c2_term_sem_rms"]} for r in rows]
                        for name, rows in results.items()}}
+    doc["second_order"] = second_order_verdict(doc["summary"])
     write_json(out / "finite_width_study.json", doc, "symrg.studies.finite_width_study.run_finite_width_study")
     _plot(out / "finite_width_study.png", results)
     return doc

@@ -33,7 +33,8 @@ from ..engine import LocalCoupling, make_action, parse_action, wilson_step
 from ..errors import ParameterError
 
 __all__ = ["tensor_action", "local_action", "FiniteWidthDerivation", "derive_finite_width",
-           "ridge_reading", "one_loop_quadratic", "edgeworth_posterior_shift", "posterior_shift_formula"]
+           "ridge_reading", "one_loop_quadratic", "edgeworth_posterior_shift", "posterior_shift_formula",
+           "derive_second_order_posterior"]
 
 ETA = sp.Symbol("eta", positive=True)
 SIGMA2 = sp.Symbol("sigma2", positive=True)
@@ -198,3 +199,43 @@ def edgeworth_posterior_shift(K, kappa4, y, n_train: int, ridge: float) -> np.nd
     subs.update({gs: float(gv) for gs, gv in zip(g_sym, g)})
     dc = np.array([float(s.xreplace(subs)) for s in shifts])
     return (R @ dc)[n:]
+
+
+# ------------------------------------------------------------------ O(1/N^2) posterior mean --
+@functools.lru_cache(maxsize=None)
+def derive_second_order_posterior():
+    """O(1/N^2) posterior mean of the width-N network (:mod:`symrg.numerics.finite_width.second_order`, eq. P2):
+    SymPy derives the moments of ``delta K`` from the cumulant generating function of a mean of ``N`` iid
+    units, the Taylor series of ``E g(K + delta K)`` and the series of the ratio ``E[p m]/E[p]`` in ``1/N``.
+
+    Returns ``(symbols, c1, c2)``: ``symbols`` maps the names ``f2, f3, f22, z2, z3, z22, z1`` ... to
+    SymPy symbols, where ``fk`` (``zk``) is the unit average of the ``t^k`` coefficient of
+    ``g(K + tD) / p(y|K)`` (of ``p(y|K + tD) / p(y|K)``), ``f22``/``z22`` the pair average of the
+    ``t1^2 t2^2`` coefficient, and ``f0 = m_0`` (``z0 = 1``).
+    """
+    eps, s = sp.symbols("epsilon s", positive=True)                   # eps = 1/N
+    mu2, mu3, mu4 = sp.symbols("mu2 mu3 mu4", real=True)
+    # cumulant generating function of delta = (1/N) sum_i D_i, scalar moments mu_k of one unit, mu_1 = 0
+    unit_mgf = 1 + mu2 * (s * eps) ** 2 / 2 + mu3 * (s * eps) ** 3 / 6 + mu4 * (s * eps) ** 4 / 24
+    cgf = sp.series(sp.log(unit_mgf) / eps, s, 0, 5).removeO()
+    mgf = sp.series(sp.exp(cgf), s, 0, 5).removeO()
+    moments = {k: sp.expand(sp.diff(mgf, s, k).subs(s, 0)) for k in range(1, 5)}   # E delta^k
+    out = {}
+    for name in ("f", "z"):
+        gk = sp.symbols(f"{name}g0:5", real=True)                      # Taylor coefficients g^(k)/k!
+        Eg = gk[0] + sum(gk[k] * moments[k] for k in range(1, 5))
+        Eg = sp.expand(sp.series(Eg, eps, 0, 3).removeO())
+        # tensor reading: g_k mu_k -> (unit average of the t^k coefficient); g_4 mu_2^2 -> pair average / 6
+        a = {k: sp.Symbol(f"{name}{k}", real=True) for k in range(5)}
+        pair = sp.Symbol(f"{name}22", real=True)
+        Eg = Eg.subs(gk[4] * mu2 ** 2, pair / 6)
+        Eg = Eg.subs({gk[2] * mu2: a[2], gk[3] * mu3: a[3], gk[4] * mu4: a[4], gk[0]: a[0]})
+        if Eg.free_symbols & {mu2, mu3, mu4, *gk}:                     # pragma: no cover - derivation guard
+            raise RuntimeError(f"moment mapping incomplete: {Eg}")
+        out[name] = (Eg, a, pair)
+    (EF, fa, f22), (EZ, za, z22) = out["f"], out["z"]
+    ratio = sp.series((EF / EZ).subs(za[0], 1), eps, 0, 3).removeO()
+    c1 = sp.simplify(sp.expand(ratio).coeff(eps, 1))
+    c2 = sp.expand(sp.expand(ratio).coeff(eps, 2))
+    syms = {"f0": fa[0], "f2": fa[2], "f3": fa[3], "f22": f22, "z2": za[2], "z3": za[3], "z22": z22}
+    return syms, c1, c2

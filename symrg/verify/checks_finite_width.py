@@ -139,3 +139,43 @@ def _fw_deep_lowering():
         worst = max(worst, r)
         det.append(f"{act}: c {a.coefficient:.10g} vs {b.coefficient:.10g}")
     return worst, "; ".join(det)
+
+
+def _second_order_case(seed: int = 3, sigma_b2: float = 0.2):
+    rng = np.random.default_rng(seed)
+    n, t = 3, 2
+    return rng.standard_normal((3, n + t)), np.array([0.5, 0.3, 0.2]), rng.standard_normal(n), n, 0.3, sigma_b2
+
+
+def second_order_exact_fit(widths=(100, 200, 400, 800), seed: int = 3, sigma_b2: float = 0.2):
+    """Route B of ``finite_width.second_order_exact``: the exact posterior mean of the width-N ensemble of a
+    three-state unit law (multinomial enumeration, no expansion) at several N, fitted by
+    ``m_GP + a/N + b/N^2 + c/N^3 + d/N^4`` (``m_GP`` from the kernel alone).  Returns ``(a, b)``."""
+    from ..numerics.finite_width.second_order import discrete_law_posterior_exact
+    Phi, p, y, n, ridge, sb2 = _second_order_case(seed, sigma_b2)
+    K = 2.0 * np.einsum("j,ja,jb->ab", p, Phi, Phi) + sb2
+    m_gp = K[n:, :n] @ np.linalg.solve(K[:n, :n] + ridge * np.eye(n), y)
+    inv = 1.0 / np.asarray(widths, float)
+    V = np.stack([inv ** k for k in range(1, len(widths) + 1)], axis=1)
+    R = np.stack([discrete_law_posterior_exact(Phi, p, y, n, ridge, N, sigma_b2=sb2) - m_gp for N in widths])
+    coef = np.linalg.solve(V, R)
+    return coef[0], coef[1]
+
+
+@check("finite_width.second_order_exact",
+       "O(1/N) and O(1/N^2) coefficients of the finite-width posterior mean (docs/theory.md section 6)",
+       "SymPy cumulant and ratio expansion (derive_second_order_posterior, generated module) with exact Taylor jets, averaged over a "
+       "three-state unit law (second_order_from_units)",
+       "exact multinomial enumeration of the width-N ensemble at N = 100, 200, 400, 800, fitted by a polynomial "
+       "in 1/N of degree 4", 2e-3, category="two-route")
+def _fw_second_order():
+    from ..numerics.finite_width import second_order as so
+
+    worst, det = 0.0, []
+    for sb2 in (0.0, 0.2):
+        Phi, p, y, n, ridge, _ = _second_order_case(3, sb2)
+        _, c1, c2 = so.second_order_from_units(Phi, p, y, n, ridge, sigma_b2=sb2)
+        a, b = second_order_exact_fit(sigma_b2=sb2)
+        worst = max(worst, _rel(c1, a), _rel(c2, b))
+        det.append(f"sigma_b2={sb2}: c2 {c2[0]:.6g} vs {b[0]:.6g}, c1 {c1[0]:.6g} vs {a[0]:.6g}")
+    return worst, "; ".join(det)

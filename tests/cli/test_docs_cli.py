@@ -180,6 +180,8 @@ def test_finite_width_study_json_keys_are_documented(capsys, monkeypatch, tmp_pa
     comp, coef = fws.compare_posteriors, fws.one_over_n_coefficient
     monkeypatch.setattr(fws, "compare_posteriors", lambda *a, **k: comp(*a, **{**k, "n_draws": 200}))
     monkeypatch.setattr(fws, "one_over_n_coefficient", lambda *a, **k: coef(*a, **{**k, "n_samples": 2000}))
+    so = fws.second_order_coefficient
+    monkeypatch.setattr(fws, "second_order_coefficient", lambda *a, **k: so(*a, **{**k, "n_samples": 400}))
     _, module, _ = command_modules()["finite-width"]
     out = _run_json(capsys, ["finite-width", "--study", str(tmp_path)])
     _check("finite-width --study", module.JSON_KEYS_ALT["with --study DIR"], [out])

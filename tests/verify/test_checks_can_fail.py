@@ -233,3 +233,16 @@ def test_deep_lowering(monkeypatch):
     for act in ("relu", "erf", "step"):
         monkeypatch.setattr(g, f"{act}_vertex", _scaled(getattr(g, f"{act}_vertex")))
     _fails("finite_width.deep_lowering")
+
+
+def test_second_order_exact(monkeypatch):
+    import symrg.numerics.finite_width.second_order as so
+
+    _passes("finite_width.second_order_exact")
+    orig = so.second_order_from_units
+
+    def off(*a, **k):
+        m0, c1, c2 = orig(*a, **k)
+        return m0, c1, 1.1 * c2
+    monkeypatch.setattr(so, "second_order_from_units", off)
+    _fails("finite_width.second_order_exact")

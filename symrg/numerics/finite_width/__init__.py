@@ -41,6 +41,9 @@ where ``E_w`` is over ONE hidden unit ``w ~ N(0, I)``.  Equivalently it is a con
 tensor ``C`` of eq. C (:func:`one_over_n_from_cov`), and it equals the first-order shift of the
 posterior mean under the Edgeworth action (checked against the Wilsonian engine in
 :func:`symrg.verify.checks_finite_width.engine_cross_check`).
+
+Posterior mean to O(1/N^2): :mod:`.second_order` (the expansion derived by SymPy, checked against exact
+enumeration of the width-N ensemble of a discrete unit law).
 """
 from __future__ import annotations
 
@@ -50,6 +53,8 @@ from .moments import (ACTIVATIONS, activation_moment, activation_moment_mc, exce
 from .montecarlo import (DegenerateWeightsWarning, MonteCarloPosterior, PosteriorComparison, compare_posteriors,
                          excess_kurtosis_mc, monte_carlo_cost, monte_carlo_posterior)
 from .posterior import gp_posterior_mean, one_over_n_coefficient, one_over_n_from_cov, posterior_one_over_n
+from .second_order import (SecondOrderCoefficient, discrete_law_posterior_exact, second_order_coefficient,
+                           second_order_from_units)
 
 __all__ = [
     "ACTIVATIONS", "DegenerateWeightsWarning", "activation_moment", "activation_moment_mc",
@@ -57,4 +62,6 @@ __all__ = [
     "four_point_function", "QuarticCoupling", "quartic_coupling", "one_over_n_from_cov",
     "one_over_n_coefficient", "PosteriorComparison", "gp_posterior_mean", "posterior_one_over_n",
     "MonteCarloPosterior", "monte_carlo_posterior", "monte_carlo_cost", "compare_posteriors",
+    "SecondOrderCoefficient", "second_order_coefficient", "second_order_from_units",
+    "discrete_law_posterior_exact",
 ]

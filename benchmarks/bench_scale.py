@@ -33,7 +33,7 @@ import numpy as np
 import scipy.linalg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_topk import k_product_seconds, project  # noqa: E402
+from bench_topk import k_product_seconds, measured, project  # noqa: E402
 
 from symrg._io import write_json  # noqa: E402
 from symrg.data import normalize_rows, resolve_dataset, select_pool  # noqa: E402
@@ -41,18 +41,6 @@ from symrg.spectra import NNGPKernel, topk_spectrum  # noqa: E402
 from symrg.spectra.topk import physical_memory  # noqa: E402
 
 DEFAULT_OUT = "reports/scale/fashion_scale.json"
-
-
-def measured(fn):
-    """(result, seconds, peak traced bytes) of ``fn()``."""
-    tracemalloc.start()
-    tracemalloc.reset_peak()
-    t0 = time.perf_counter()
-    out = fn()
-    dt = time.perf_counter() - t0
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return out, dt, peak
 
 
 def pool(ds, P, seed):

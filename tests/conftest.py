@@ -24,3 +24,18 @@ def _single_blas_thread():
 @pytest.fixture
 def rng():
     return np.random.default_rng(12345)
+
+
+@pytest.fixture
+def without_dask(monkeypatch):
+    """Imports of ``dask`` fail, as on a machine without the ``[distributed]`` extra."""
+    import builtins
+
+    real = builtins.__import__
+
+    def fake(name, *a, **k):
+        if name.startswith("dask"):
+            raise ImportError(name)
+        return real(name, *a, **k)
+
+    monkeypatch.setattr(builtins, "__import__", fake)

@@ -62,17 +62,7 @@ def test_bad_scheduler_is_a_clear_error():
             pass
 
 
-def test_missing_dask_names_the_extra(monkeypatch):
-    import builtins
-
-    real = builtins.__import__
-
-    def fake(name, *a, **k):
-        if name.startswith("dask"):
-            raise ImportError(name)
-        return real(name, *a, **k)
-
-    monkeypatch.setattr(builtins, "__import__", fake)
+def test_missing_dask_names_the_extra(without_dask):
     with pytest.raises(ParameterError, match="distributed"):
         with executor(workers=2, announce=None):
             pass

@@ -3,7 +3,6 @@
 The reference is an independent dense ``numpy.linalg.eigvalsh`` of ``(1/P) K`` on the same pool
 (drawn here with ``symrg.data.select_pool`` as ``pool_problem`` draws it), not the code under test.
 """
-import builtins
 import json
 
 import numpy as np
@@ -95,15 +94,7 @@ def test_bad_input_is_one_line(capsys, argv, words, monkeypatch):
         assert w in err, (w, err)
 
 
-def test_missing_dask_names_the_extra(capsys, monkeypatch):
-    real = builtins.__import__
-
-    def fake(name, *a, **k):
-        if name.startswith("dask"):
-            raise ImportError(name)
-        return real(name, *a, **k)
-
-    monkeypatch.setattr(builtins, "__import__", fake)
+def test_missing_dask_names_the_extra(capsys, without_dask):
     assert main(["spectrum", "--data", "digits", "--pool", "100", "--kappa", "5", "--workers", "2"]) == 2
     err = capsys.readouterr().err
     assert "symrg[distributed]" in err and len(err.strip().splitlines()) == 1

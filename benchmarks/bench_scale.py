@@ -26,7 +26,6 @@ import os
 import resource
 import sys
 import time
-import tracemalloc
 from pathlib import Path
 
 import numpy as np

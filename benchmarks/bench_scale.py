@@ -21,7 +21,6 @@ Usage: python benchmarks/bench_scale.py [--max-p 60000] [--max-n 20000] [--skip-
 The full run (--max-p 60000 --max-n 20000) takes hours on 2 cores; see "projected" in the output.
 """
 import argparse
-import math
 import os
 import resource
 import sys

@@ -4,7 +4,6 @@ References: the eigenlearning effective ridge (Canatar, Bordelon & Pehlevan 2021
 independent root finder in :func:`eigenlearning_ridge`; the mode budget ``sum_k L_k <= n`` of
 kernel regression (exactly ``sum_k L_k = n - sigma^2/kappa_eff``, Simon et al. 2021).
 """
-import math
 
 import numpy as np
 import pytest

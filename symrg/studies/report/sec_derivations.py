@@ -22,6 +22,7 @@ PRODUCED_BY = {
     "finite_width": ("symrg/theory/finite_width.py", "derive_finite_width"),
     "running_flow": ("symrg/engine/running.py", "derive_flow"),
     "deep_finite_width": ("symrg/theory/deep_finite_width.py", "derive_deep_finite_width"),
+    "second_order_posterior": ("symrg/theory/finite_width.py", "derive_second_order_posterior"),
 }
 
 

@@ -351,10 +351,12 @@ _CHUNK = 4096
 
 def _eigh_desc(G, top=None):
     """Eigenpairs of a small symmetric matrix, descending (only the ``top`` largest if given)."""
+    # the divide-and-conquer driver computes all pairs about twice as fast as the subset drivers
+    # (evr/evx) compute the top third (measured: 5.0 s against 10.0 s at size 3600, top 1200)
     m = G.shape[0]
-    sub = None if top is None or top >= m else [m - top, m - 1]
-    w, C = scipy.linalg.eigh(0.5 * (G + G.T), subset_by_index=sub, check_finite=False)
-    return w[::-1].copy(), C[:, ::-1].copy()
+    w, C = scipy.linalg.eigh(0.5 * (G + G.T), driver="evd", check_finite=False)
+    k = m if top is None else min(top, m)
+    return w[::-1][:k].copy(), C[:, ::-1][:, :k].copy()
 
 
 def _rotate_rows(W, M):

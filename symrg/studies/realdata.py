@@ -104,7 +104,12 @@ def pool_spectrum_topk(X: np.ndarray, kernel, Y: np.ndarray, kappa: int, seed: i
     from ..numerics.flows import Shells
     from ..spectra.topk import topk_spectrum
 
-    spec = topk_spectrum(X, kernel, kappa, method=method, seed=seed, memory_limit=memory_limit)
+    # above EXACT_SPECTRUM_MAX_POOL the kernel tiles are stored in float32: half the memory, so that K of a
+    # 60,000-point pool is formed once and kept (float64 would re-form it every pass), at an eigenvalue
+    # error of about 1e-5 relative at kappa = 1000 (module doc of symrg.spectra.topk), which the spectrum's
+    # ErrorEstimate states and which is far below the scatter of any learning-curve measurement
+    dtype = np.float32 if X.shape[0] > EXACT_SPECTRUM_MAX_POOL else np.float64
+    spec = topk_spectrum(X, kernel, kappa, method=method, seed=seed, memory_limit=memory_limit, dtype=dtype)
     tpw = spec.target_power(Y)
     coef = np.asarray(tpw.coefficients).reshape(spec.kappa, -1)
     lam = np.clip(spec.eigenvalues, 0.0, None)

@@ -23,9 +23,9 @@ def erf_jacobian(q, sigma_b2, sigma_w2):
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    q = numpy.asarray(q, dtype=numpy.float64)
-    sigma_b2 = numpy.asarray(sigma_b2, dtype=numpy.float64)
-    sigma_w2 = numpy.asarray(sigma_w2, dtype=numpy.float64)
+    q = numpy.float64(q)
+    sigma_b2 = numpy.float64(sigma_b2)
+    sigma_w2 = numpy.float64(sigma_w2)
     return 4*sigma_w2/(numpy.pi*numpy.sqrt(16*q**3 + 20*q**2 + 8*q + 1))
 
 
@@ -38,11 +38,11 @@ def erf_k1(q, k1, v, sigma_b2, sigma_w2):
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    q = numpy.asarray(q, dtype=numpy.float64)
-    k1 = numpy.asarray(k1, dtype=numpy.float64)
-    v = numpy.asarray(v, dtype=numpy.float64)
-    sigma_b2 = numpy.asarray(sigma_b2, dtype=numpy.float64)
-    sigma_w2 = numpy.asarray(sigma_w2, dtype=numpy.float64)
+    q = numpy.float64(q)
+    k1 = numpy.float64(k1)
+    v = numpy.float64(v)
+    sigma_b2 = numpy.float64(sigma_b2)
+    sigma_w2 = numpy.float64(sigma_w2)
     _x0 = 6*q
     _x1 = q**2
     _x2 = 8*_x1
@@ -58,9 +58,9 @@ def erf_kernel(q, sigma_b2, sigma_w2):
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    q = numpy.asarray(q, dtype=numpy.float64)
-    sigma_b2 = numpy.asarray(sigma_b2, dtype=numpy.float64)
-    sigma_w2 = numpy.asarray(sigma_w2, dtype=numpy.float64)
+    q = numpy.float64(q)
+    sigma_b2 = numpy.float64(sigma_b2)
+    sigma_w2 = numpy.float64(sigma_w2)
     _x0 = 2*q
     return sigma_b2 + 2*sigma_w2*numpy.arcsin(_x0/(_x0 + 1))/numpy.pi
 
@@ -74,11 +74,11 @@ def erf_vertex(q, v, m4, sigma_b2, sigma_w2):
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    q = numpy.asarray(q, dtype=numpy.float64)
-    v = numpy.asarray(v, dtype=numpy.float64)
-    m4 = numpy.asarray(m4, dtype=numpy.float64)
-    sigma_b2 = numpy.asarray(sigma_b2, dtype=numpy.float64)
-    sigma_w2 = numpy.asarray(sigma_w2, dtype=numpy.float64)
+    q = numpy.float64(q)
+    v = numpy.float64(v)
+    m4 = numpy.float64(m4)
+    sigma_b2 = numpy.float64(sigma_b2)
+    sigma_w2 = numpy.float64(sigma_w2)
     _x0 = numpy.pi**2
     _x1 = 8*q
     _x2 = q**2
@@ -100,8 +100,8 @@ def kurtosis_coefficient(q, v):
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    q = numpy.asarray(q, dtype=numpy.float64)
-    v = numpy.asarray(v, dtype=numpy.float64)
+    q = numpy.float64(q)
+    v = numpy.float64(v)
     return 3*v/(q**2)
 
 
@@ -114,9 +114,9 @@ def relu_jacobian(q, sigma_b2, sigma_w2):
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    q = numpy.asarray(q, dtype=numpy.float64)
-    sigma_b2 = numpy.asarray(sigma_b2, dtype=numpy.float64)
-    sigma_w2 = numpy.asarray(sigma_w2, dtype=numpy.float64)
+    q = numpy.float64(q)
+    sigma_b2 = numpy.float64(sigma_b2)
+    sigma_w2 = numpy.float64(sigma_w2)
     return sigma_w2/2
 
 
@@ -129,11 +129,11 @@ def relu_k1(q, k1, v, sigma_b2, sigma_w2):
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    q = numpy.asarray(q, dtype=numpy.float64)
-    k1 = numpy.asarray(k1, dtype=numpy.float64)
-    v = numpy.asarray(v, dtype=numpy.float64)
-    sigma_b2 = numpy.asarray(sigma_b2, dtype=numpy.float64)
-    sigma_w2 = numpy.asarray(sigma_w2, dtype=numpy.float64)
+    q = numpy.float64(q)
+    k1 = numpy.float64(k1)
+    v = numpy.float64(v)
+    sigma_b2 = numpy.float64(sigma_b2)
+    sigma_w2 = numpy.float64(sigma_w2)
     return k1*sigma_w2/2
 
 
@@ -146,9 +146,9 @@ def relu_kernel(q, sigma_b2, sigma_w2):
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    q = numpy.asarray(q, dtype=numpy.float64)
-    sigma_b2 = numpy.asarray(sigma_b2, dtype=numpy.float64)
-    sigma_w2 = numpy.asarray(sigma_w2, dtype=numpy.float64)
+    q = numpy.float64(q)
+    sigma_b2 = numpy.float64(sigma_b2)
+    sigma_w2 = numpy.float64(sigma_w2)
     return q*sigma_w2/2 + sigma_b2
 
 
@@ -161,7 +161,7 @@ def relu_m4(q):
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    q = numpy.asarray(q, dtype=numpy.float64)
+    q = numpy.float64(q)
     return 3*q**2/2
 
 
@@ -174,11 +174,11 @@ def relu_vertex(q, v, m4, sigma_b2, sigma_w2):
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    q = numpy.asarray(q, dtype=numpy.float64)
-    v = numpy.asarray(v, dtype=numpy.float64)
-    m4 = numpy.asarray(m4, dtype=numpy.float64)
-    sigma_b2 = numpy.asarray(sigma_b2, dtype=numpy.float64)
-    sigma_w2 = numpy.asarray(sigma_w2, dtype=numpy.float64)
+    q = numpy.float64(q)
+    v = numpy.float64(v)
+    m4 = numpy.float64(m4)
+    sigma_b2 = numpy.float64(sigma_b2)
+    sigma_w2 = numpy.float64(sigma_w2)
     return sigma_w2**2*(4*m4 - q**2 + v)/4
 
 
@@ -191,9 +191,9 @@ def step_jacobian(q, sigma_b2, sigma_w2):
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    q = numpy.asarray(q, dtype=numpy.float64)
-    sigma_b2 = numpy.asarray(sigma_b2, dtype=numpy.float64)
-    sigma_w2 = numpy.asarray(sigma_w2, dtype=numpy.float64)
+    q = numpy.float64(q)
+    sigma_b2 = numpy.float64(sigma_b2)
+    sigma_w2 = numpy.float64(sigma_w2)
     return 0
 
 
@@ -206,11 +206,11 @@ def step_k1(q, k1, v, sigma_b2, sigma_w2):
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    q = numpy.asarray(q, dtype=numpy.float64)
-    k1 = numpy.asarray(k1, dtype=numpy.float64)
-    v = numpy.asarray(v, dtype=numpy.float64)
-    sigma_b2 = numpy.asarray(sigma_b2, dtype=numpy.float64)
-    sigma_w2 = numpy.asarray(sigma_w2, dtype=numpy.float64)
+    q = numpy.float64(q)
+    k1 = numpy.float64(k1)
+    v = numpy.float64(v)
+    sigma_b2 = numpy.float64(sigma_b2)
+    sigma_w2 = numpy.float64(sigma_w2)
     return 0
 
 
@@ -223,9 +223,9 @@ def step_kernel(q, sigma_b2, sigma_w2):
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    q = numpy.asarray(q, dtype=numpy.float64)
-    sigma_b2 = numpy.asarray(sigma_b2, dtype=numpy.float64)
-    sigma_w2 = numpy.asarray(sigma_w2, dtype=numpy.float64)
+    q = numpy.float64(q)
+    sigma_b2 = numpy.float64(sigma_b2)
+    sigma_w2 = numpy.float64(sigma_w2)
     return sigma_b2 + sigma_w2/2
 
 
@@ -238,7 +238,7 @@ def step_m4(q):
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    q = numpy.asarray(q, dtype=numpy.float64)
+    q = numpy.float64(q)
     return 1/2
 
 
@@ -251,9 +251,9 @@ def step_vertex(q, v, m4, sigma_b2, sigma_w2):
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    q = numpy.asarray(q, dtype=numpy.float64)
-    v = numpy.asarray(v, dtype=numpy.float64)
-    m4 = numpy.asarray(m4, dtype=numpy.float64)
-    sigma_b2 = numpy.asarray(sigma_b2, dtype=numpy.float64)
-    sigma_w2 = numpy.asarray(sigma_w2, dtype=numpy.float64)
+    q = numpy.float64(q)
+    v = numpy.float64(v)
+    m4 = numpy.float64(m4)
+    sigma_b2 = numpy.float64(sigma_b2)
+    sigma_w2 = numpy.float64(sigma_w2)
     return sigma_w2**2*(m4 - 1/4)

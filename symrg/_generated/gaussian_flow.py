@@ -31,9 +31,9 @@ def flow_powerlaw(A, alpha, kappa):
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    A = numpy.asarray(A, dtype=numpy.float64)
-    alpha = numpy.asarray(alpha, dtype=numpy.float64)
-    kappa = numpy.asarray(kappa, dtype=numpy.float64)
+    A = numpy.float64(A)
+    alpha = numpy.float64(alpha)
+    kappa = numpy.float64(kappa)
     return -(A*kappa**(-alpha - 1))
 
 
@@ -46,10 +46,10 @@ def sigma2_powerlaw(sigma2, A, alpha, kappa):
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    sigma2 = numpy.asarray(sigma2, dtype=numpy.float64)
-    A = numpy.asarray(A, dtype=numpy.float64)
-    alpha = numpy.asarray(alpha, dtype=numpy.float64)
-    kappa = numpy.asarray(kappa, dtype=numpy.float64)
+    sigma2 = numpy.float64(sigma2)
+    A = numpy.float64(A)
+    alpha = numpy.float64(alpha)
+    kappa = numpy.float64(kappa)
     return A*scipy.special.zeta(alpha + 1, kappa + 1) + sigma2
 
 
@@ -62,10 +62,10 @@ def sigma2_powerlaw_asymptotic(sigma2, A, alpha, kappa):
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    sigma2 = numpy.asarray(sigma2, dtype=numpy.float64)
-    A = numpy.asarray(A, dtype=numpy.float64)
-    alpha = numpy.asarray(alpha, dtype=numpy.float64)
-    kappa = numpy.asarray(kappa, dtype=numpy.float64)
+    sigma2 = numpy.float64(sigma2)
+    A = numpy.float64(A)
+    alpha = numpy.float64(alpha)
+    kappa = numpy.float64(kappa)
     return A*kappa**(-alpha)/alpha + sigma2
 
 
@@ -80,7 +80,7 @@ def sigma2_tail(sigma2, lam):
     Array arguments (lam) hold lambda_1, lambda_2, ...;
     the result has one entry per cutoff kappa = 0..len(array).
     """
-    sigma2 = numpy.asarray(sigma2, dtype=numpy.float64)
+    sigma2 = numpy.float64(sigma2)
     lam = numpy.asarray(lam, dtype=numpy.float64)
     _tail0 = _tail_sums(lam)
     return _tail0 + sigma2

@@ -24,11 +24,11 @@ def beta_sigma2(sigma2, u, A, alpha, kappa):
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    sigma2 = numpy.asarray(sigma2, dtype=numpy.float64)
-    u = numpy.asarray(u, dtype=numpy.float64)
-    A = numpy.asarray(A, dtype=numpy.float64)
-    alpha = numpy.asarray(alpha, dtype=numpy.float64)
-    kappa = numpy.asarray(kappa, dtype=numpy.float64)
+    sigma2 = numpy.float64(sigma2)
+    u = numpy.float64(u)
+    A = numpy.float64(A)
+    alpha = numpy.float64(alpha)
+    kappa = numpy.float64(kappa)
     return A*kappa**(-alpha - 1)*(sigma2**2*u - 2)/2
 
 
@@ -41,11 +41,11 @@ def beta_u(sigma2, u, A, alpha, kappa):
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    sigma2 = numpy.asarray(sigma2, dtype=numpy.float64)
-    u = numpy.asarray(u, dtype=numpy.float64)
-    A = numpy.asarray(A, dtype=numpy.float64)
-    alpha = numpy.asarray(alpha, dtype=numpy.float64)
-    kappa = numpy.asarray(kappa, dtype=numpy.float64)
+    sigma2 = numpy.float64(sigma2)
+    u = numpy.float64(u)
+    A = numpy.float64(A)
+    alpha = numpy.float64(alpha)
+    kappa = numpy.float64(kappa)
     return 4*A*kappa**(-alpha - 1)*u/sigma2
 
 
@@ -58,11 +58,11 @@ def jac_sigma2__sigma2(sigma2, u, A, alpha, kappa):
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    sigma2 = numpy.asarray(sigma2, dtype=numpy.float64)
-    u = numpy.asarray(u, dtype=numpy.float64)
-    A = numpy.asarray(A, dtype=numpy.float64)
-    alpha = numpy.asarray(alpha, dtype=numpy.float64)
-    kappa = numpy.asarray(kappa, dtype=numpy.float64)
+    sigma2 = numpy.float64(sigma2)
+    u = numpy.float64(u)
+    A = numpy.float64(A)
+    alpha = numpy.float64(alpha)
+    kappa = numpy.float64(kappa)
     return A*kappa**(-alpha - 1)*sigma2*u
 
 
@@ -75,11 +75,11 @@ def jac_sigma2__u(sigma2, u, A, alpha, kappa):
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    sigma2 = numpy.asarray(sigma2, dtype=numpy.float64)
-    u = numpy.asarray(u, dtype=numpy.float64)
-    A = numpy.asarray(A, dtype=numpy.float64)
-    alpha = numpy.asarray(alpha, dtype=numpy.float64)
-    kappa = numpy.asarray(kappa, dtype=numpy.float64)
+    sigma2 = numpy.float64(sigma2)
+    u = numpy.float64(u)
+    A = numpy.float64(A)
+    alpha = numpy.float64(alpha)
+    kappa = numpy.float64(kappa)
     return A*kappa**(-alpha - 1)*sigma2**2/2
 
 
@@ -92,11 +92,11 @@ def jac_u__sigma2(sigma2, u, A, alpha, kappa):
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    sigma2 = numpy.asarray(sigma2, dtype=numpy.float64)
-    u = numpy.asarray(u, dtype=numpy.float64)
-    A = numpy.asarray(A, dtype=numpy.float64)
-    alpha = numpy.asarray(alpha, dtype=numpy.float64)
-    kappa = numpy.asarray(kappa, dtype=numpy.float64)
+    sigma2 = numpy.float64(sigma2)
+    u = numpy.float64(u)
+    A = numpy.float64(A)
+    alpha = numpy.float64(alpha)
+    kappa = numpy.float64(kappa)
     return -(4*A*kappa**(-alpha - 1)*u/(sigma2**2))
 
 
@@ -109,9 +109,9 @@ def jac_u__u(sigma2, u, A, alpha, kappa):
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    sigma2 = numpy.asarray(sigma2, dtype=numpy.float64)
-    u = numpy.asarray(u, dtype=numpy.float64)
-    A = numpy.asarray(A, dtype=numpy.float64)
-    alpha = numpy.asarray(alpha, dtype=numpy.float64)
-    kappa = numpy.asarray(kappa, dtype=numpy.float64)
+    sigma2 = numpy.float64(sigma2)
+    u = numpy.float64(u)
+    A = numpy.float64(A)
+    alpha = numpy.float64(alpha)
+    kappa = numpy.float64(kappa)
     return 4*A*kappa**(-alpha - 1)/sigma2

@@ -23,9 +23,9 @@ def c1(f0, f2, z2):
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    f0 = numpy.asarray(f0, dtype=numpy.float64)
-    f2 = numpy.asarray(f2, dtype=numpy.float64)
-    z2 = numpy.asarray(z2, dtype=numpy.float64)
+    f0 = numpy.float64(f0)
+    f2 = numpy.float64(f2)
+    z2 = numpy.float64(z2)
     return -(f0*z2) + f2
 
 
@@ -38,13 +38,13 @@ def c2(f0, f2, f22, f3, z2, z22, z3):
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    f0 = numpy.asarray(f0, dtype=numpy.float64)
-    f2 = numpy.asarray(f2, dtype=numpy.float64)
-    f22 = numpy.asarray(f22, dtype=numpy.float64)
-    f3 = numpy.asarray(f3, dtype=numpy.float64)
-    z2 = numpy.asarray(z2, dtype=numpy.float64)
-    z22 = numpy.asarray(z22, dtype=numpy.float64)
-    z3 = numpy.asarray(z3, dtype=numpy.float64)
+    f0 = numpy.float64(f0)
+    f2 = numpy.float64(f2)
+    f22 = numpy.float64(f22)
+    f3 = numpy.float64(f3)
+    z2 = numpy.float64(z2)
+    z22 = numpy.float64(z22)
+    z3 = numpy.float64(z3)
     return f0*z2**2 - f0*z22/2 - f0*z3 - f2*z2 + f22/2 + f3
 
 ARGS_C1 = ('f0', 'f2', 'z2')

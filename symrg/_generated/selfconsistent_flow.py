@@ -24,10 +24,10 @@ def shift_residual(delta, sigma2, eta, tail, lam, m):
     Vectorised: array arguments broadcast (NumPy rules).
     Array arguments (lam, m) list the modes (last axis); sums run over every listed mode.
     """
-    delta = numpy.asarray(delta, dtype=numpy.float64)
-    sigma2 = numpy.asarray(sigma2, dtype=numpy.float64)
-    eta = numpy.asarray(eta, dtype=numpy.float64)
-    tail = numpy.asarray(tail, dtype=numpy.float64)
+    delta = numpy.float64(delta)
+    sigma2 = numpy.float64(sigma2)
+    eta = numpy.float64(eta)
+    tail = numpy.float64(tail)
     lam = numpy.asarray(lam, dtype=numpy.float64)
     m = numpy.asarray(m, dtype=numpy.float64)
     _sum0 = numpy.sum(lam*m*(delta + sigma2)/(lam*eta + delta + sigma2), axis=-1)
@@ -44,10 +44,10 @@ def shift_residual_derivative(delta, sigma2, eta, tail, lam, m):
     Vectorised: array arguments broadcast (NumPy rules).
     Array arguments (lam, m) list the modes (last axis); sums run over every listed mode.
     """
-    delta = numpy.asarray(delta, dtype=numpy.float64)
-    sigma2 = numpy.asarray(sigma2, dtype=numpy.float64)
-    eta = numpy.asarray(eta, dtype=numpy.float64)
-    tail = numpy.asarray(tail, dtype=numpy.float64)
+    delta = numpy.float64(delta)
+    sigma2 = numpy.float64(sigma2)
+    eta = numpy.float64(eta)
+    tail = numpy.float64(tail)
     lam = numpy.asarray(lam, dtype=numpy.float64)
     m = numpy.asarray(m, dtype=numpy.float64)
     _sum0 = numpy.sum(lam**2*m*eta/(lam*eta + delta + sigma2)**2, axis=-1)

@@ -25,13 +25,15 @@ JSON_KEYS = {
     "alpha_funk_hecke": "[sphere] alpha from the slope of the Funk-Hecke eigenvalues on degrees lmax/4..lmax "
                         "(pre-asymptotic check; null when too few degrees carry power)",
     "predicted_slope": "predicted learning-curve exponent (on the sphere for the matched target beta = alpha)",
-    "measured_slope": "measured learning-curve exponent (held-out error on data; null on the sphere)",
-    "measured_slope_ci": "[data] its 95% bootstrap interval",
+    "measured_slope": "measured learning-curve exponent (held-out error on data; on the sphere with --simulate, "
+                      "exact GP regression of a target drawn from the kernel's prior; else null)",
+    "measured_slope_ci": "its 95% bootstrap interval over trials (null when not measured)",
+    "consistent": "[sphere, --simulate, power-law rows] the predicted slope lies inside the measured interval",
     "ir_stop_exponent": "gamma = d log kappa*/d log n of the RG stop on the fitted power law",
     "class": "the universality class: s=<singularity order>, or analytic",
 }
 
-_FLAGS = {"dim": "--dim", "activations": "--activations", "depths": "--depths", "ridge": "--ridge",
+_FLAGS = {"simulate": "--simulate", "dim": "--dim", "activations": "--activations", "depths": "--depths", "ridge": "--ridge",
           "pool": "--pool", "ns": "--ns", "trials": "--trials", "seed": "--seed"}
 
 
@@ -43,8 +45,12 @@ def _configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("--depths", default="1,2,3", help="comma-separated depths, 1..8 (default 1,2,3)")
     p.add_argument("--ridge", type=float, default=0.01, help="ridge sigma^2 > 0 (default 0.01)")
     p.add_argument("--pool", type=int, default=1000, help="on data: pool size P, at most 2000 (default 1000)")
-    p.add_argument("--ns", default="25,50,100,200,400", help="on data: training-set sizes (default 25,...,400)")
-    p.add_argument("--trials", type=int, default=4, help="on data: trials per size (default 4)")
+    p.add_argument("--ns", default=None, help="training-set sizes (default 25,...,400 on data; 100,...,1600 on the "
+                                              "sphere, where they also set gamma)")
+    p.add_argument("--trials", type=int, default=4, help="trials per size (default 4)")
+    p.add_argument("--simulate", action="store_true", help="with --data sphere: measure the learning-curve slope by "
+                                                           "exact GP regression of a target drawn from the kernel's "
+                                                           "prior (--ns, --trials)")
     p.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
     _dask_args(p)
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -78,11 +84,14 @@ def run(args) -> int:
         depths = _ints(args.depths, "--depths")
         if not depths:
             raise ParameterError("--depths", args.depths, "comma-separated depths 1..8")
-        ns = _ints(args.ns, "--ns")
+        ns = _ints(args.ns, "--ns") if args.ns is not None else None
+        if args.simulate and args.data != "sphere":
+            raise ParameterError("--simulate", "given", "only with --data sphere (on data the slope is always "
+                                 "measured)")
         pool = check_int(args.pool, "--pool", 10, 2000)
         with _executor(args) as ex:
             doc = universality_table(args.data, acts, depths, dim=args.dim, ridge=args.ridge, pool=pool, ns=ns,
-                                     trials=args.trials, seed=args.seed, executor=ex,
+                                     trials=args.trials, seed=args.seed, simulate=args.simulate, executor=ex,
                                      progress=None if args.json else _progress("rows"))
         _check_finite(doc["rows"])
     except ParameterError as exc:

@@ -104,6 +104,29 @@ def sphere_trial(kernel, dim: int, ridge: float, ns, target: dict[int, float], n
     return out
 
 
+def sphere_prior_trial(kernel, dim: int, ridge: float, ns, n_test: int, seed_seq) -> list:
+    """One trial with a target drawn from the kernel's own GP prior (the matched target: the power of the
+    target in mode ``k`` is ``lambda_k``, ``beta = alpha``, docs/theory.md section 4c): ``max(ns)`` nested
+    training inputs and ``n_test`` test inputs on ``S^{dim-1}``, ``y ~ N(0, K + 1e-9 k(1) I)`` jointly (the
+    jitter adds white power 1e-9 k(1), far below the ridge), labels with noise of variance ``ridge``; returns
+    the test MSE against the clean target for each ``n`` (the first ``n`` training inputs).  Pure: everything
+    random comes from ``seed_seq``."""
+    import scipy.linalg
+
+    rng = np.random.default_rng(seed_seq)
+    m = max(ns)
+    Z = sample_sphere(m + n_test, dim, rng)
+    K = kernel.gram(Z)
+    K[np.diag_indices_from(K)] += 1e-9 * kernel.k1
+    f = scipy.linalg.cholesky(K, lower=True, check_finite=False) @ rng.standard_normal(m + n_test)
+    y = f[:m] + math.sqrt(ridge) * rng.standard_normal(m)
+    out = []
+    for n in ns:
+        alpha = ridge_solve(K[:n, :n], y[:n], ridge)
+        out.append(float(np.mean((K[m:, :n] @ alpha - f[m:]) ** 2)))
+    return out
+
+
 def simulate_learning_curve(kernel, dim: int, ridge: float, ns, target: dict[int, float], trials: int = 10,
                             seed: int = 0, n_test: int = 2000, progress=None, executor=None) -> list[dict]:
     """Test MSE of exact GP regression on the sphere, mean and standard error over trials.

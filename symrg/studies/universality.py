@@ -89,8 +89,25 @@ def _funk_hecke_alpha(kernel, dim: int, lmax: int) -> float | None:
     return None if best is None else -best / (dim - 1) - 1.0
 
 
-def sphere_row(activation: str, depth: int, dim: int, *, ridge: float = 0.01, lmax: int = 80) -> dict:
-    """One row on ``S^{dim-1}`` (module doc)."""
+def sphere_measured_slope(kernel, dim: int, ridge: float, ns=_SPHERE_NS, *, trials: int = 8, seed: int = 0,
+                          n_test: int = 500, executor=None) -> tuple[float, list]:
+    """The learning-curve slope measured by exact GP regression on ``S^{dim-1}`` with a target drawn from the
+    kernel's own prior (the matched target the predicted slope assumes;
+    :func:`symrg.numerics.simulate.sphere_prior_trial`), and its 95% bootstrap interval over trials (the
+    resampling of :func:`symrg.studies.scaling.scaling_study`)."""
+    from .._parallel import Executor
+    from ..numerics.simulate import sphere_prior_trial, trial_seeds
+    from .scaling import _bootstrap_slope
+
+    ex = executor or Executor()
+    per = ex.map(sphere_prior_trial, trial_seeds(seed, trials), kernel, dim, ridge, list(ns), n_test)
+    return _bootstrap_slope(list(ns), per, seed)
+
+
+def sphere_row(activation: str, depth: int, dim: int, *, ridge: float = 0.01, lmax: int = 80, simulate: bool = False,
+               ns=_SPHERE_NS, trials: int = 8, seed: int = 0, executor=None) -> dict:
+    """One row on ``S^{dim-1}`` (module doc).  With ``simulate`` the row also holds the slope measured on the
+    sphere (:func:`sphere_measured_slope`, over ``ns``), its interval and whether it holds the prediction."""
     from .scaling import ir_stop_exponent
 
     dim = check_int(dim, "dim", 3, 1000)
@@ -98,16 +115,22 @@ def sphere_row(activation: str, depth: int, dim: int, *, ridge: float = 0.01, lm
     k = _kernel(activation, depth)
     s = singularity_order(activation, depth)
     row = {"data": f"sphere d={dim}", "activation": activation, "depth": int(depth),
-           "singularity_order": None if s is None else str(s)}
+           "singularity_order": None if s is None else str(s), "measured_slope": None, "measured_slope_ci": None}
+    if simulate:
+        ns = [check_int(n, "ns", 2, 20_000) for n in ns]
+        row["measured_slope"], row["measured_slope_ci"] = sphere_measured_slope(
+            k, dim, ridge, ns, trials=check_int(trials, "trials", 3, 10_000), seed=seed, executor=executor)
     if s is None:
-        row.update(alpha=None, alpha_ci=None, alpha_funk_hecke=None, predicted_slope=None, measured_slope=None,
+        row.update(alpha=None, alpha_ci=None, alpha_funk_hecke=None, predicted_slope=None,
                    ir_stop_exponent=None, **{"class": "analytic"})
         return row
     alpha = 2 * float(s) / (dim - 1)
-    gamma = ir_stop_exponent(1.0, alpha, ridge, _SPHERE_NS)
+    gamma = ir_stop_exponent(1.0, alpha, ridge, list(ns))
     row.update(alpha=alpha, alpha_ci=[alpha, alpha], alpha_funk_hecke=_funk_hecke_alpha(k, dim, lmax),
-               predicted_slope=-alpha * gamma, measured_slope=None, ir_stop_exponent=gamma,
-               **{"class": f"s={s}"})
+               predicted_slope=-alpha * gamma, ir_stop_exponent=gamma, **{"class": f"s={s}"})
+    if simulate:
+        lo, hi = row["measured_slope_ci"]
+        row["consistent"] = bool(lo <= row["predicted_slope"] <= hi)
     return row
 
 
@@ -145,10 +168,18 @@ def classes_kept_on_data(rows: list) -> dict:
     return {"same_class_overlap": same, "order_kept": order}
 
 
+_DATA_NS = (25, 50, 100, 200, 400)
+
+
 def universality_table(data, activations=UNIVERSALITY_ACTIVATIONS, depths=(1, 2, 3), *, dim: int = 5,
-                       ridge: float = 0.01, pool: int = 1000, ns=(25, 50, 100, 200, 400), trials: int = 4,
-                       seed: int = 0, executor=None, progress=None) -> dict:
-    """Rows for every activation and depth on ``data`` (``"sphere"`` or a data set name/path)."""
+                       ridge: float = 0.01, pool: int = 1000, ns=None, trials: int = 4, seed: int = 0,
+                       simulate: bool = False, executor=None, progress=None) -> dict:
+    """Rows for every activation and depth on ``data`` (``"sphere"`` or a data set name/path).
+
+    ``ns`` defaults to 100..1600 on the sphere and 25..400 on data; ``simulate`` (sphere only) adds the
+    measured slope of exact GP regression with a prior-drawn target (:func:`sphere_measured_slope`, ``trials``
+    trials)."""
+    ns = tuple(ns) if ns else (_SPHERE_NS if data == "sphere" else _DATA_NS)
     for a in activations:
         _kernel(a, 1)
     for d in depths:
@@ -163,7 +194,8 @@ def universality_table(data, activations=UNIVERSALITY_ACTIVATIONS, depths=(1, 2,
             return {"rows": [], "note": FASHION_NOTE}
     for i, (a, d) in enumerate(grid):
         if data == "sphere":
-            rows.append(sphere_row(a, d, dim, ridge=ridge))
+            rows.append(sphere_row(a, d, dim, ridge=ridge, simulate=simulate, ns=ns, trials=trials, seed=seed,
+                                   executor=executor))
         else:
             rows.append(data_row(data, a, d, ridge=ridge, pool=pool, ns=ns, trials=trials, seed=seed,
                                  executor=executor))

@@ -1,0 +1,255 @@
+"""Monte Carlo ground truth for the posterior mean of deep finite-width networks (docs/theory.md section 6x,
+"Deep posterior"), with no perturbation theory.
+
+Actual depth-``L`` networks of width ``N`` (the conventions of :mod:`symrg.theory.deep_finite_width`):
+``z^(1) = W^(1) x`` (``N(0, 1)`` entries), ``z^(l+1) = sqrt(sigma_w^2/N) W^(l+1) phi(z^(l)) + b^(l+1)`` with ``N x N``
+Gaussian matrices.  Given the hidden layers the output is a GP with kernel
+``K_W = sigma_b^2 + (sigma_w^2/N) phi(z^(L))^T phi(z^(L))`` on the training and test inputs, computed exactly;
+each network is weighted by its GP evidence ``p(y|K_W)`` and the posterior mean is the self-normalised
+importance-sampling average of ``m(K_W)`` (eq. W of :mod:`symrg.numerics.finite_width`), with the effective
+sample size of the weights reported.
+
+Draws are split into tasks of fixed size seeded by ``SeedSequence(seed).spawn`` and run through
+:func:`symrg._parallel.executor`, so a seed gives the same numbers serially or on Dask.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..._validate import check_finite_array, check_int, check_positive, check_ridge
+from ...errors import ParameterError, SymrgError
+from .deep import check_deep_activation, check_depth
+from .deep_posterior import _phi, _validate, deep_one_over_n_coefficient
+from .montecarlo import DegenerateWeightsWarning
+
+__all__ = ["POSTERIOR_TASK_DRAWS", "deep_network_kernels", "DeepMonteCarloPosterior", "deep_monte_carlo_posterior",
+           "deep_posterior_mc_cost", "DeepWidthRow", "DeepPosteriorStudy", "deep_posterior_study"]
+
+POSTERIOR_TASK_DRAWS = 2_000      # networks per task (fixed: the result depends on the seed and the draws only)
+_BLOCK = 2 ** 21                  # numbers per block inside a task
+
+
+def deep_posterior_mc_cost(n_inputs: int, dim: int, width: int, depth: int, draws: int) -> float:
+    """Multiply-adds of :func:`deep_monte_carlo_posterior`: ``draws (N m d + (L-1) N^2 m + N m^2 + m^3)``."""
+    m, d, N, L = int(n_inputs), int(dim), int(width), int(depth)
+    return float(draws) * (N * m * d + (L - 1) * N * N * m + N * m * m + m ** 3)
+
+
+def _kernels_task(activation, depth, width, sigma_w2, sigma_b2, Z, item) -> np.ndarray:
+    """``K_W`` of ``item = (seed sequence, draws)`` networks on the inputs ``Z`` (pure, seeded)."""
+    ss, draws = item
+    rng = np.random.default_rng(ss)
+    act = _phi(activation)
+    N, (m, d) = width, Z.shape
+    rows = max(1, _BLOCK // (N * max(N, d, m)))
+    out = np.empty((draws, m, m))
+    for start in range(0, draws, rows):
+        b = min(rows, draws - start)
+        z = rng.standard_normal((b, N, d)) @ Z.T                    # (b, N, m): W^(1) x
+        for _ in range(depth - 1):
+            h = act(z)
+            z = math.sqrt(sigma_w2 / N) * (rng.standard_normal((b, N, N)) @ h)
+            if sigma_b2 > 0:
+                z += math.sqrt(sigma_b2) * rng.standard_normal((b, N, 1))
+        h = act(z)
+        out[start:start + b] = sigma_b2 + (sigma_w2 / N) * np.einsum("bia,bic->bac", h, h)
+    return out
+
+
+def _items(draws: int, seed: int, task: int):
+    sizes = [task] * (draws // task) + ([draws % task] if draws % task else [])
+    return list(zip(np.random.SeedSequence(seed).spawn(len(sizes)), sizes))
+
+
+def deep_network_kernels(activation: str, Z, depth: int, width: int, draws: int, seed: int = 0, *,
+                         sigma_w2: float = 2.0, sigma_b2: float = 0.0, executor=None) -> np.ndarray:
+    """The output kernels ``K_W`` (``(draws, m, m)``) of ``draws`` actual depth-``L`` width-``N`` networks on the
+    inputs ``Z`` (rows) -- the brute-force ground truth of the kernel recursion (its mean and covariance)."""
+    act = check_deep_activation(activation)
+    L = check_depth(depth)
+    N = check_int(width, "width", 1, None)
+    Z = check_finite_array(Z, "Z", ndim=2)
+    draws = check_int(draws, "draws", 2, None)
+    items = _items(draws, check_int(seed, "seed", 0, None), POSTERIOR_TASK_DRAWS)
+    sw, sb = check_positive(sigma_w2, "sigma_w2"), check_ridge(sigma_b2, "sigma_b2")
+    if executor is None:
+        parts = [_kernels_task(act, L, N, sw, sb, Z, it) for it in items]
+    else:
+        parts = executor.map(_kernels_task, items, act, L, N, sw, sb, Z, label="networks")
+    return np.concatenate(parts)
+
+
+def _posterior_task(activation, depth, width, sigma_w2, sigma_b2, Z, y, n, ridge, item):
+    """``(log evidence, m(K_W) on the test inputs)`` of one task's networks."""
+    KW = _kernels_task(activation, depth, width, sigma_w2, sigma_b2, Z, item)
+    A = KW[:, :n, :n] + ridge * np.eye(n)
+    try:
+        Lc = np.linalg.cholesky(A)
+    except np.linalg.LinAlgError as err:  # pragma: no cover - PD for ridge > 0
+        raise SymrgError(f"Cholesky of K_W + sigma^2 I failed ({err}); increase the ridge") from err
+    al = np.linalg.solve(A, np.broadcast_to(y, (A.shape[0], n))[..., None])[..., 0]
+    logp = -0.5 * al @ y - np.sum(np.log(np.diagonal(Lc, axis1=1, axis2=2)), axis=1)
+    return logp, np.einsum("bji,bi->bj", KW[:, n:, :n], al)
+
+
+@dataclass(frozen=True)
+class DeepMonteCarloPosterior:
+    """Self-normalised importance-sampling estimate of ``E[p(y|K_W) m(K_W)] / E[p(y|K_W)]``: ``mean``, ``sem``
+    (delta method), ``sem_tasks`` (spread of the per-task estimates), ``ess`` = ``(sum w)^2 / sum w^2``."""
+
+    mean: np.ndarray
+    sem: np.ndarray
+    sem_tasks: np.ndarray
+    ess: float
+    n_draws: int
+    degenerate: bool
+
+
+def deep_monte_carlo_posterior(activation, X, y, X_test, depth, width, ridge, *, sigma_w2=2.0, sigma_b2=0.0,
+                               n_draws: int = 20_000, seed: int = 0, min_ess: float = 200.0,
+                               executor=None) -> DeepMonteCarloPosterior:
+    """Ground truth: Bayesian regression with ``n_draws`` actual depth-``L`` networks of width ``N`` (module
+    docstring).  Warns with :class:`DegenerateWeightsWarning` when the effective sample size is below ``min_ess``."""
+    act, X, y, X_test, ridge, L = _validate(activation, X, y, X_test, ridge, depth)
+    N = check_int(width, "width", 1, None)
+    S = check_int(n_draws, "n_draws", 40, None)
+    n = X.shape[0]
+    Z = np.vstack([X, X_test])
+    items = _items(S, check_int(seed, "seed", 0, None), POSTERIOR_TASK_DRAWS)
+    sw, sb = check_positive(sigma_w2, "sigma_w2"), check_ridge(sigma_b2, "sigma_b2")
+    args = (act, L, N, sw, sb, Z, y, n, ridge)
+    if executor is None:
+        parts = [_posterior_task(*args, it) for it in items]
+    else:
+        parts = executor.map(_posterior_task, items, *args, label="networks")
+    logp = np.concatenate([p[0] for p in parts])
+    mW = np.concatenate([p[1] for p in parts])
+    w = np.exp(logp - logp.max())
+    W1, W2 = w.sum(), (w * w).sum()
+    mean = w @ mW / W1
+    sem = np.sqrt(np.maximum((w * w) @ ((mW - mean) ** 2), 0)) / W1
+    per = []
+    for lp, mw in parts:
+        wt = np.exp(lp - lp.max())
+        per.append(wt @ mw / wt.sum())
+    per = np.array(per)
+    sem_t = per.std(axis=0, ddof=1) / math.sqrt(len(per)) if len(per) > 1 else np.full(mean.shape, np.nan)
+    ess = float(W1 * W1 / W2)
+    degenerate = ess < min_ess
+    if degenerate:
+        warnings.warn(f"importance weights degenerated: effective sample size {ess:.1f} of {S} draws "
+                      f"(< {min_ess:g}); the Monte Carlo posterior is unreliable -- increase n_draws or the "
+                      f"ridge", DegenerateWeightsWarning, stacklevel=2)
+    return DeepMonteCarloPosterior(mean, sem, sem_t, ess, S, bool(degenerate))
+
+
+# ---------------------------------------------------------------------------------- width sweep --
+@dataclass(frozen=True)
+class DeepWidthRow:
+    """One width: GP limit, O(1/N) prediction and Monte Carlo (as :class:`PosteriorComparison` at depth 1)."""
+
+    width: int
+    gp: np.ndarray
+    one_over_n: np.ndarray
+    one_over_n_sem: np.ndarray
+    monte_carlo: np.ndarray
+    monte_carlo_sem: np.ndarray
+    ess: float
+    n_draws: int
+    degenerate: bool
+
+    @property
+    def error_gp(self) -> float:
+        return float(np.sqrt(np.mean((self.gp - self.monte_carlo) ** 2)))
+
+    @property
+    def error_one_over_n(self) -> float:
+        return float(np.sqrt(np.mean((self.one_over_n - self.monte_carlo) ** 2)))
+
+    @property
+    def rms_sem(self) -> float:
+        return float(np.sqrt(np.mean(self.monte_carlo_sem ** 2)))
+
+    @property
+    def resolved(self) -> bool:
+        """The MC error resolves the GP-vs-1/N difference (RMS difference > 3 RMS sem)."""
+        return float(np.sqrt(np.mean((self.gp - self.one_over_n) ** 2))) > 3 * self.rms_sem
+
+    def to_dict(self) -> dict:
+        return {"width": self.width, "gp": self.gp.tolist(), "one_over_n": self.one_over_n.tolist(),
+                "one_over_n_sem": self.one_over_n_sem.tolist(), "monte_carlo": self.monte_carlo.tolist(),
+                "monte_carlo_sem": self.monte_carlo_sem.tolist(), "error_gp": self.error_gp,
+                "error_one_over_n": self.error_one_over_n, "rms_sem": self.rms_sem, "resolved": self.resolved,
+                "one_over_n_beats_gp": self.error_one_over_n < self.error_gp, "ess": self.ess,
+                "n_draws": self.n_draws, "degenerate_weights": self.degenerate}
+
+
+@dataclass(frozen=True)
+class DeepPosteriorStudy:
+    """Theory ``c`` (with its unit-Monte-Carlo error) against the coefficient extrapolated from the Monte Carlo
+    at several widths: per test input, ``N (m_MC - m_GP) = c_mc + d/N`` fitted by weighted least squares
+    (``c_mc_se`` inflated by ``sqrt(chi2/dof)`` when that exceeds 1); ``z`` = ``|c_mc - c| / sqrt(se^2 + se_mc^2)``."""
+
+    activation: str
+    depth: int
+    c: np.ndarray
+    c_sem: np.ndarray
+    c_mc: np.ndarray
+    c_mc_se: np.ndarray
+    rows: list
+
+    @property
+    def z(self) -> np.ndarray:
+        return np.abs(self.c_mc - self.c) / np.sqrt(self.c_sem ** 2 + self.c_mc_se ** 2)
+
+    def to_dict(self) -> dict:
+        return {"activation": self.activation, "depth": self.depth, "c": self.c.tolist(),
+                "c_sem": self.c_sem.tolist(), "c_mc": self.c_mc.tolist(), "c_mc_se": self.c_mc_se.tolist(),
+                "z": self.z.tolist(), "widths": [r.to_dict() for r in self.rows]}
+
+
+def fit_coefficient(widths, delta, delta_se):
+    """Weighted fit ``delta(N) = c + d/N`` per column (``delta = N (m_MC - m_GP)``): ``(c, se_c)``."""
+    N = np.asarray(widths, float)
+    if N.size < 2:
+        raise ParameterError("widths", list(widths), "at least two widths")
+    c, se = [], []
+    for k in range(np.shape(delta)[1]):
+        s = np.asarray(delta_se)[:, k]
+        A = np.stack([np.ones_like(N), 1 / N], axis=1) / s[:, None]
+        b = np.asarray(delta)[:, k] / s
+        coef, *_ = np.linalg.lstsq(A, b, rcond=None)
+        cov = np.linalg.inv(A.T @ A)
+        dof = N.size - 2
+        chi2 = float(np.sum((A @ coef - b) ** 2))
+        infl = max(1.0, math.sqrt(chi2 / dof)) if dof > 0 else 1.0
+        c.append(coef[0])
+        se.append(math.sqrt(cov[0, 0]) * infl)
+    return np.array(c), np.array(se)
+
+
+def deep_posterior_study(activation, X, y, X_test, depth, ridge, widths=(16, 32, 64, 128), *, sigma_w2=2.0,
+                         sigma_b2=0.0, n_draws: int = 20_000, n_unit_samples: int = 200_000, seed: int = 0,
+                         executor=None) -> DeepPosteriorStudy:
+    """The deep O(1/N) posterior against the Monte Carlo at several widths (one seed per width)."""
+    coef = deep_one_over_n_coefficient(activation, X, y, X_test, ridge, depth, sigma_w2=sigma_w2,
+                                       sigma_b2=sigma_b2, n_samples=n_unit_samples, seed=seed)
+    gp = coef.m_gp
+    seeds = np.random.SeedSequence(check_int(seed, "seed", 0, None)).generate_state(len(widths))
+    rows = []
+    for N, s in zip(widths, seeds):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DegenerateWeightsWarning)
+            mc = deep_monte_carlo_posterior(activation, X, y, X_test, depth, N, ridge, sigma_w2=sigma_w2,
+                                            sigma_b2=sigma_b2, n_draws=n_draws, seed=int(s), executor=executor)
+        rows.append(DeepWidthRow(int(N), gp, gp + coef.c / N, coef.sem / N, mc.mean, mc.sem, mc.ess, mc.n_draws,
+                                 mc.degenerate))
+    delta = np.array([r.width * (r.monte_carlo - r.gp) for r in rows])
+    dse = np.array([r.width * np.maximum(r.monte_carlo_sem, 1e-300) for r in rows])
+    c_mc, c_mc_se = fit_coefficient(widths, delta, dse)
+    return DeepPosteriorStudy(activation, int(depth), coef.c, coef.sem, c_mc, c_mc_se, rows)
+

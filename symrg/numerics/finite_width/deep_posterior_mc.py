@@ -27,7 +27,8 @@ from .deep_posterior import _phi, _validate, deep_one_over_n_coefficient
 from .montecarlo import DegenerateWeightsWarning
 
 __all__ = ["POSTERIOR_TASK_DRAWS", "deep_network_kernels", "DeepMonteCarloPosterior", "deep_monte_carlo_posterior",
-           "deep_posterior_mc_cost", "DeepWidthRow", "DeepPosteriorStudy", "deep_posterior_study"]
+           "deep_posterior_mc_cost", "DeepWidthRow", "DeepPosteriorStudy", "deep_posterior_study", "fit_coefficient",
+           "compare_deep_posteriors"]
 
 POSTERIOR_TASK_DRAWS = 2_000      # networks per task (fixed: the result depends on the seed and the draws only)
 _BLOCK = 2 ** 21                  # numbers per block inside a task
@@ -39,19 +40,30 @@ def deep_posterior_mc_cost(n_inputs: int, dim: int, width: int, depth: int, draw
     return float(draws) * (N * m * d + (L - 1) * N * N * m + N * m * m + m ** 3)
 
 
-def _kernels_task(activation, depth, width, sigma_w2, sigma_b2, Z, item) -> np.ndarray:
-    """``K_W`` of ``item = (seed sequence, draws)`` networks on the inputs ``Z`` (pure, seeded)."""
+def _kernels_task(activation, depth, width, sigma_w2, sigma_b2, Z, method, item) -> np.ndarray:
+    """``K_W`` of ``item = (seed sequence, draws)`` networks on the inputs ``Z`` (pure, seeded).
+
+    ``method="weights"``: ``N x N`` Gaussian weight matrices.  ``method="chain"``: the same law drawn through the
+    metric -- given layer ``l`` the rows of ``z^(l+1)`` are iid ``N(0, G^(l+1))``, ``G^(l+1) = sigma_b^2 +
+    (sigma_w^2/N) phi^T phi`` (``m x m``), so ``z^(l+1) = xi F^T`` with ``F F^T = G^(l+1)`` (eigendecomposition) and
+    ``xi ~ N(0, I)``: ``O(N m^2)`` instead of ``O(N^2 m)`` per layer."""
     ss, draws = item
     rng = np.random.default_rng(ss)
     act = _phi(activation)
     N, (m, d) = width, Z.shape
-    rows = max(1, _BLOCK // (N * max(N, d, m)))
+    rows = max(1, _BLOCK // (N * max(N if method == "weights" else m, d, m)))
     out = np.empty((draws, m, m))
     for start in range(0, draws, rows):
         b = min(rows, draws - start)
         z = rng.standard_normal((b, N, d)) @ Z.T                    # (b, N, m): W^(1) x
         for _ in range(depth - 1):
             h = act(z)
+            if method == "chain":
+                G = sigma_b2 + (sigma_w2 / N) * np.einsum("bia,bic->bac", h, h)
+                lam, Q = np.linalg.eigh(G)
+                F = Q * np.sqrt(np.maximum(lam, 0.0))[:, None, :]
+                z = rng.standard_normal((b, N, m)) @ np.swapaxes(F, 1, 2)
+                continue
             z = math.sqrt(sigma_w2 / N) * (rng.standard_normal((b, N, N)) @ h)
             if sigma_b2 > 0:
                 z += math.sqrt(sigma_b2) * rng.standard_normal((b, N, 1))
@@ -65,8 +77,15 @@ def _items(draws: int, seed: int, task: int):
     return list(zip(np.random.SeedSequence(seed).spawn(len(sizes)), sizes))
 
 
+def _check_method(method):
+    if method not in ("weights", "chain"):
+        raise ParameterError("method", method, "weights (N x N weight matrices) or chain (the same law via the metric)")
+    return method
+
+
 def deep_network_kernels(activation: str, Z, depth: int, width: int, draws: int, seed: int = 0, *,
-                         sigma_w2: float = 2.0, sigma_b2: float = 0.0, executor=None) -> np.ndarray:
+                         sigma_w2: float = 2.0, sigma_b2: float = 0.0, method: str = "weights",
+                         executor=None) -> np.ndarray:
     """The output kernels ``K_W`` (``(draws, m, m)``) of ``draws`` actual depth-``L`` width-``N`` networks on the
     inputs ``Z`` (rows) -- the brute-force ground truth of the kernel recursion (its mean and covariance)."""
     act = check_deep_activation(activation)
@@ -76,16 +95,17 @@ def deep_network_kernels(activation: str, Z, depth: int, width: int, draws: int,
     draws = check_int(draws, "draws", 2, None)
     items = _items(draws, check_int(seed, "seed", 0, None), POSTERIOR_TASK_DRAWS)
     sw, sb = check_positive(sigma_w2, "sigma_w2"), check_ridge(sigma_b2, "sigma_b2")
+    method = _check_method(method)
     if executor is None:
-        parts = [_kernels_task(act, L, N, sw, sb, Z, it) for it in items]
+        parts = [_kernels_task(act, L, N, sw, sb, Z, method, it) for it in items]
     else:
-        parts = executor.map(_kernels_task, items, act, L, N, sw, sb, Z, label="networks")
+        parts = executor.map(_kernels_task, items, act, L, N, sw, sb, Z, method, label="networks")
     return np.concatenate(parts)
 
 
-def _posterior_task(activation, depth, width, sigma_w2, sigma_b2, Z, y, n, ridge, item):
+def _posterior_task(activation, depth, width, sigma_w2, sigma_b2, Z, method, y, n, ridge, item):
     """``(log evidence, m(K_W) on the test inputs)`` of one task's networks."""
-    KW = _kernels_task(activation, depth, width, sigma_w2, sigma_b2, Z, item)
+    KW = _kernels_task(activation, depth, width, sigma_w2, sigma_b2, Z, method, item)
     A = KW[:, :n, :n] + ridge * np.eye(n)
     try:
         Lc = np.linalg.cholesky(A)
@@ -111,7 +131,7 @@ class DeepMonteCarloPosterior:
 
 def deep_monte_carlo_posterior(activation, X, y, X_test, depth, width, ridge, *, sigma_w2=2.0, sigma_b2=0.0,
                                n_draws: int = 20_000, seed: int = 0, min_ess: float = 200.0,
-                               executor=None) -> DeepMonteCarloPosterior:
+                               method: str = "weights", executor=None) -> DeepMonteCarloPosterior:
     """Ground truth: Bayesian regression with ``n_draws`` actual depth-``L`` networks of width ``N`` (module
     docstring).  Warns with :class:`DegenerateWeightsWarning` when the effective sample size is below ``min_ess``."""
     act, X, y, X_test, ridge, L = _validate(activation, X, y, X_test, ridge, depth)
@@ -121,7 +141,7 @@ def deep_monte_carlo_posterior(activation, X, y, X_test, depth, width, ridge, *,
     Z = np.vstack([X, X_test])
     items = _items(S, check_int(seed, "seed", 0, None), POSTERIOR_TASK_DRAWS)
     sw, sb = check_positive(sigma_w2, "sigma_w2"), check_ridge(sigma_b2, "sigma_b2")
-    args = (act, L, N, sw, sb, Z, y, n, ridge)
+    args = (act, L, N, sw, sb, Z, _check_method(method), y, n, ridge)
     if executor is None:
         parts = [_posterior_task(*args, it) for it in items]
     else:
@@ -212,19 +232,21 @@ class DeepPosteriorStudy:
                 "z": self.z.tolist(), "widths": [r.to_dict() for r in self.rows]}
 
 
-def fit_coefficient(widths, delta, delta_se):
-    """Weighted fit ``delta(N) = c + d/N`` per column (``delta = N (m_MC - m_GP)``): ``(c, se_c)``."""
+def fit_coefficient(widths, delta, delta_se, quadratic: bool = False):
+    """Weighted fit ``delta(N) = c + d/N`` (``+ e/N^2`` with ``quadratic``) per column (``delta = N (m_MC - m_GP)``):
+    ``(c, se_c)``."""
     N = np.asarray(widths, float)
-    if N.size < 2:
-        raise ParameterError("widths", list(widths), "at least two widths")
+    p = 3 if quadratic else 2
+    if N.size < p:
+        raise ParameterError("widths", list(widths), f"at least {p} widths")
     c, se = [], []
     for k in range(np.shape(delta)[1]):
         s = np.asarray(delta_se)[:, k]
-        A = np.stack([np.ones_like(N), 1 / N], axis=1) / s[:, None]
+        A = np.stack([N ** -j for j in range(p)], axis=1) / s[:, None]
         b = np.asarray(delta)[:, k] / s
         coef, *_ = np.linalg.lstsq(A, b, rcond=None)
         cov = np.linalg.inv(A.T @ A)
-        dof = N.size - 2
+        dof = N.size - p
         chi2 = float(np.sum((A @ coef - b) ** 2))
         infl = max(1.0, math.sqrt(chi2 / dof)) if dof > 0 else 1.0
         c.append(coef[0])
@@ -234,8 +256,9 @@ def fit_coefficient(widths, delta, delta_se):
 
 def deep_posterior_study(activation, X, y, X_test, depth, ridge, widths=(16, 32, 64, 128), *, sigma_w2=2.0,
                          sigma_b2=0.0, n_draws: int = 20_000, n_unit_samples: int = 200_000, seed: int = 0,
-                         executor=None) -> DeepPosteriorStudy:
-    """The deep O(1/N) posterior against the Monte Carlo at several widths (one seed per width)."""
+                         method: str = "weights", quadratic: bool = False, executor=None) -> DeepPosteriorStudy:
+    """The deep O(1/N) posterior against the Monte Carlo at several widths (one seed per width); ``quadratic``
+    adds an ``e/N^2`` term to the extrapolation ``N (m_MC - m_GP) = c + d/N``."""
     coef = deep_one_over_n_coefficient(activation, X, y, X_test, ridge, depth, sigma_w2=sigma_w2,
                                        sigma_b2=sigma_b2, n_samples=n_unit_samples, seed=seed)
     gp = coef.m_gp
@@ -245,11 +268,26 @@ def deep_posterior_study(activation, X, y, X_test, depth, ridge, widths=(16, 32,
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DegenerateWeightsWarning)
             mc = deep_monte_carlo_posterior(activation, X, y, X_test, depth, N, ridge, sigma_w2=sigma_w2,
-                                            sigma_b2=sigma_b2, n_draws=n_draws, seed=int(s), executor=executor)
+                                            sigma_b2=sigma_b2, n_draws=n_draws, seed=int(s), method=method,
+                                            executor=executor)
         rows.append(DeepWidthRow(int(N), gp, gp + coef.c / N, coef.sem / N, mc.mean, mc.sem, mc.ess, mc.n_draws,
                                  mc.degenerate))
     delta = np.array([r.width * (r.monte_carlo - r.gp) for r in rows])
     dse = np.array([r.width * np.maximum(r.monte_carlo_sem, 1e-300) for r in rows])
-    c_mc, c_mc_se = fit_coefficient(widths, delta, dse)
+    c_mc, c_mc_se = fit_coefficient(widths, delta, dse, quadratic=quadratic)
     return DeepPosteriorStudy(activation, int(depth), coef.c, coef.sem, c_mc, c_mc_se, rows)
 
+
+
+def compare_deep_posteriors(activation, X, y, X_test, depth, width, ridge, *, sigma_w2=2.0, sigma_b2=0.0,
+                            n_draws=20_000, n_unit_samples=200_000, seed=0, method="weights",
+                            executor=None) -> DeepWidthRow:
+    """GP limit, O(1/N) prediction and Monte Carlo ground truth of a depth-``L`` network at one width (the deep
+    counterpart of :func:`symrg.numerics.finite_width.compare_posteriors`; the same keys in ``to_dict``)."""
+    N = check_int(width, "width", 1, None)
+    coef = deep_one_over_n_coefficient(activation, X, y, X_test, ridge, depth, sigma_w2=sigma_w2, sigma_b2=sigma_b2,
+                                       n_samples=n_unit_samples, seed=seed + 1)
+    mc = deep_monte_carlo_posterior(activation, X, y, X_test, depth, N, ridge, sigma_w2=sigma_w2, sigma_b2=sigma_b2,
+                                    n_draws=n_draws, seed=seed + 2, method=method, executor=executor)
+    return DeepWidthRow(N, coef.m_gp, coef.m_gp + coef.c / N, coef.sem / N, mc.mean, mc.sem, mc.ess, mc.n_draws,
+                        mc.degenerate)

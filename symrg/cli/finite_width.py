@@ -243,6 +243,9 @@ def run(args) -> int:
         try:
             if args.study:
                 _check_activation(args.activation)
+                if args.depth != 1:
+                    raise ParameterError("--depth", args.depth, "1 with --study (the width sweep is for one hidden "
+                                         "layer)", "drop --study to compare the deep posterior at one width")
                 doc = _run_study(args)
             else:
                 check_deep_activation(args.activation)

@@ -78,7 +78,7 @@ def _m4(activation, q):
     if activation == "erf":
         return np.array([activation_m4("erf", float(v)) for v in np.ravel(q)]).reshape(np.shape(q))
     g1, _ = _gen()
-    return np.asarray(getattr(g1, f"{activation}_m4")(q), float)
+    return np.broadcast_to(np.asarray(getattr(g1, f"{activation}_m4")(q), float), np.shape(q))
 
 
 def _pair_moments(activation, qa, qb, c):
@@ -89,9 +89,10 @@ def _pair_moments(activation, qa, qb, c):
         _, m13 = _erf_pair_moments(qb, qa, c)
     else:
         _, g = _gen()
-        m22 = getattr(g, f"{activation}_m22")(qa, qb, c)
-        m31 = getattr(g, f"{activation}_m31")(qa, qb, c)
-        m13 = getattr(g, f"{activation}_m31")(qb, qa, c)
+        shape = np.shape(c)
+        m22 = np.broadcast_to(getattr(g, f"{activation}_m22")(qa, qb, c), shape)
+        m31 = np.broadcast_to(getattr(g, f"{activation}_m31")(qa, qb, c), shape)
+        m13 = np.broadcast_to(getattr(g, f"{activation}_m31")(qb, qa, c), shape)
     return m4a, m4b, m22, m31, m13
 
 
@@ -140,8 +141,16 @@ def deep_metric_recursion(activation: str, Z, depth: int, sigma_w2: float = 2.0,
     sb = check_ridge(sigma_b2, "sigma_b2")
     Z = check_finite_array(Z, "Z", ndim=2)
     g1, g2 = _gen()
-    fn = lambda name: getattr(g2, f"{act}_pair_{name}")  # noqa: E731
     m = Z.shape[0]
+    npairs = m * (m - 1)
+
+    def fn(name):                    # a generated pair function, its value broadcast over the pairs
+        f = getattr(g2, f"{act}_pair_{name}")
+        return lambda *a: np.broadcast_to(np.asarray(f(*a), float), (npairs,))
+
+    def diag(name, *a):              # a generated single-input function over the m inputs
+        return np.broadcast_to(np.asarray(getattr(g1, f"{act}_{name}")(*a), float), (m,))
+
     K = Z @ Z.T
     q0 = np.diag(K).copy()
     if np.any(q0 <= 0):
@@ -165,20 +174,20 @@ def deep_metric_recursion(activation: str, Z, depth: int, sigma_w2: float = 2.0,
         # Jacobian at K^(l)
         Ja, Jb, Jc = np.zeros((m, m)), np.zeros((m, m)), np.zeros((m, m))
         Ja[i, j], Jb[i, j], Jc[i, j] = fn("jac_qa")(*pq), fn("jac_qb")(*pq), fn("jac_c")(*pq)
-        Ja[np.diag_indices(m)] = getattr(g1, f"{act}_jacobian")(q, sb, sw)
+        Ja[np.diag_indices(m)] = diag("jacobian", q, sb, sw)
         jacs.append((Ja, Jb, Jc))
         # the six pair-level vertex entries of the pair (a, b) = (i, j)
         vs = (Vd[i], Vd[j], Vabab[i, j], Vaabb[i, j], Waab[i, j], Waab[j, i])
         mom = _pair_moments(act, qa, qb, c)
         Kn = np.empty((m, m))
         Kn[i, j] = fn("kernel")(*pq[:3], sb, sw)
-        Kn[np.diag_indices(m)] = getattr(g1, f"{act}_kernel")(q, sb, sw)
+        Kn[np.diag_indices(m)] = diag("kernel", q, sb, sw)
         K1n = np.empty((m, m))
         K1n[i, j] = fn("k1")(qa, qb, c, K1[i, i], K1[j, j], K1[i, j], *vs, sb, sw)
-        k1d = getattr(g1, f"{act}_k1")(q, np.diag(K1), Vd, sb, sw)
+        k1d = diag("k1", q, np.diag(K1), Vd, sb, sw)
         K1n[np.diag_indices(m)] = k1d
         m4d = _m4(act, q)
-        Vdn = np.asarray(getattr(g1, f"{act}_vertex")(q, Vd, m4d, sb, sw), float)
+        Vdn = diag("vertex", q, Vd, m4d, sb, sw)
         Vaabbn, Waabn, Vababn = (np.empty((m, m)) for _ in range(3))
         Vaabbn[i, j] = fn("v_aa_bb")(qa, qb, c, *vs, *mom, sb, sw)
         Waabn[i, j] = fn("v_aa_ab")(qa, qb, c, *vs, *mom, sb, sw)

@@ -23,12 +23,12 @@ import numpy as np
 from ..._validate import check_finite_array, check_int, check_positive, check_ridge
 from ...errors import ParameterError, SymrgError
 from .deep import check_deep_activation, check_depth
-from .deep_posterior import _phi, _validate, deep_one_over_n_coefficient
+from .deep_posterior import _phi, _validate, deep_gp_posterior_mean, deep_one_over_n_coefficient
 from .montecarlo import DegenerateWeightsWarning
 
 __all__ = ["POSTERIOR_TASK_DRAWS", "deep_network_kernels", "DeepMonteCarloPosterior", "deep_monte_carlo_posterior",
            "deep_posterior_mc_cost", "DeepWidthRow", "DeepPosteriorStudy", "deep_posterior_study", "fit_coefficient",
-           "compare_deep_posteriors"]
+           "compare_deep_posteriors", "deep_posterior_mc_fit"]
 
 POSTERIOR_TASK_DRAWS = 2_000      # networks per task (fixed: the result depends on the seed and the draws only)
 _BLOCK = 2 ** 21                  # numbers per block inside a task
@@ -254,29 +254,40 @@ def fit_coefficient(widths, delta, delta_se, quadratic: bool = False):
     return np.array(c), np.array(se)
 
 
-def deep_posterior_study(activation, X, y, X_test, depth, ridge, widths=(16, 32, 64, 128), *, sigma_w2=2.0,
-                         sigma_b2=0.0, n_draws: int = 20_000, n_unit_samples: int = 200_000, seed: int = 0,
-                         method: str = "weights", quadratic: bool = False, executor=None) -> DeepPosteriorStudy:
-    """The deep O(1/N) posterior against the Monte Carlo at several widths (one seed per width); ``quadratic``
-    adds an ``e/N^2`` term to the extrapolation ``N (m_MC - m_GP) = c + d/N``."""
-    coef = deep_one_over_n_coefficient(activation, X, y, X_test, ridge, depth, sigma_w2=sigma_w2,
-                                       sigma_b2=sigma_b2, n_samples=n_unit_samples, seed=seed)
-    gp = coef.m_gp
+def deep_posterior_mc_fit(activation, X, y, X_test, depth, ridge, widths=(16, 32, 64, 128), *, sigma_w2=2.0,
+                          sigma_b2=0.0, n_draws: int = 20_000, seed: int = 0, method: str = "weights",
+                          quadratic: bool = False, executor=None):
+    """The O(1/N) coefficient from the Monte Carlo alone: importance-sampled posteriors of actual networks at
+    several widths (one seed per width), ``N (m_MC - m_GP) = c + d/N (+ e/N^2)`` fitted per test input
+    (:func:`fit_coefficient`).  Returns ``(c_mc, c_mc_se, m_gp, [DeepMonteCarloPosterior per width])``."""
+    gp = deep_gp_posterior_mean(activation, X, y, X_test, ridge, depth, sigma_w2, sigma_b2)
     seeds = np.random.SeedSequence(check_int(seed, "seed", 0, None)).generate_state(len(widths))
-    rows = []
+    mcs = []
     for N, s in zip(widths, seeds):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DegenerateWeightsWarning)
-            mc = deep_monte_carlo_posterior(activation, X, y, X_test, depth, N, ridge, sigma_w2=sigma_w2,
-                                            sigma_b2=sigma_b2, n_draws=n_draws, seed=int(s), method=method,
-                                            executor=executor)
-        rows.append(DeepWidthRow(int(N), gp, gp + coef.c / N, coef.sem / N, mc.mean, mc.sem, mc.ess, mc.n_draws,
-                                 mc.degenerate))
-    delta = np.array([r.width * (r.monte_carlo - r.gp) for r in rows])
-    dse = np.array([r.width * np.maximum(r.monte_carlo_sem, 1e-300) for r in rows])
+            mcs.append(deep_monte_carlo_posterior(activation, X, y, X_test, depth, N, ridge, sigma_w2=sigma_w2,
+                                                  sigma_b2=sigma_b2, n_draws=n_draws, seed=int(s), method=method,
+                                                  executor=executor))
+    delta = np.array([N * (mc.mean - gp) for N, mc in zip(widths, mcs)])
+    dse = np.array([N * np.maximum(mc.sem, 1e-300) for N, mc in zip(widths, mcs)])
     c_mc, c_mc_se = fit_coefficient(widths, delta, dse, quadratic=quadratic)
-    return DeepPosteriorStudy(activation, int(depth), coef.c, coef.sem, c_mc, c_mc_se, rows)
+    return c_mc, c_mc_se, gp, mcs
 
+
+def deep_posterior_study(activation, X, y, X_test, depth, ridge, widths=(16, 32, 64, 128), *, sigma_w2=2.0,
+                         sigma_b2=0.0, n_draws: int = 20_000, n_unit_samples: int = 200_000, seed: int = 0,
+                         method: str = "weights", quadratic: bool = False, executor=None) -> DeepPosteriorStudy:
+    """The deep O(1/N) posterior against the Monte Carlo at several widths (:func:`deep_posterior_mc_fit`);
+    ``quadratic`` adds an ``e/N^2`` term to the extrapolation ``N (m_MC - m_GP) = c + d/N``."""
+    coef = deep_one_over_n_coefficient(activation, X, y, X_test, ridge, depth, sigma_w2=sigma_w2,
+                                       sigma_b2=sigma_b2, n_samples=n_unit_samples, seed=seed)
+    c_mc, c_mc_se, gp, mcs = deep_posterior_mc_fit(activation, X, y, X_test, depth, ridge, widths,
+                                                   sigma_w2=sigma_w2, sigma_b2=sigma_b2, n_draws=n_draws, seed=seed,
+                                                   method=method, quadratic=quadratic, executor=executor)
+    rows = [DeepWidthRow(int(N), gp, gp + coef.c / N, coef.sem / N, mc.mean, mc.sem, mc.ess, mc.n_draws,
+                         mc.degenerate) for N, mc in zip(widths, mcs)]
+    return DeepPosteriorStudy(activation, int(depth), coef.c, coef.sem, c_mc, c_mc_se, rows)
 
 
 def compare_deep_posteriors(activation, X, y, X_test, depth, width, ridge, *, sigma_w2=2.0, sigma_b2=0.0,

@@ -41,8 +41,8 @@ from ..._validate import check_finite_array, check_int, check_positive, check_ri
 from ...errors import ParameterError, SymrgError
 from .deep import activation_m4, check_deep_activation, check_depth
 
-__all__ = ["MAX_POSTERIOR_DEPTH", "DeepMetrics", "deep_metric_recursion", "deep_vertex_tensor",
-           "deep_one_over_n_coefficient", "deep_gp_posterior_mean", "dm_dk_contraction"]
+__all__ = ["MAX_POSTERIOR_DEPTH", "DeepMetrics", "DeepPosteriorCoefficient", "deep_metric_recursion",
+           "deep_vertex_tensor", "deep_one_over_n_coefficient", "deep_gp_posterior_mean", "dm_dk_contraction"]
 
 MAX_POSTERIOR_DEPTH = 10       # the unit Monte Carlo propagates through L Jacobians; the O(1/N) term grows ~ L
 _RHO_MAX = 1.0 - 1e-7          # correlations closer to +-1 make the pair Jacobians singular (coincident inputs)

@@ -152,3 +152,17 @@ def test_erf_and_step_run_at_depth_two():
     for act in ("erf", "step"):
         r = deep_one_over_n_coefficient(act, X, y, Xt, 0.1, 2, n_samples=20_000, seed=1)
         assert np.all(np.isfinite(r.c)) and np.all(r.sem < 0.2 * np.max(np.abs(r.c)) + 1e-3)
+
+
+def test_control_variates_keep_the_mean_and_cut_the_noise():
+    """The controls of deep_monte_carlo_posterior have zero mean by construction (E[G^(l+1) | G^(l)] = F(G^(l))): on
+    the same networks the estimate moves by less than its error, and the error shrinks."""
+    X, y, Xt = _sphere_problem(3, 8, 3, 0)
+    kw = dict(n_draws=8_000, seed=5, method="chain")
+    plain = deep_monte_carlo_posterior("relu", X, y, Xt, 2, 256, 0.1, **kw)
+    cv = deep_monte_carlo_posterior("relu", X, y, Xt, 2, 256, 0.1, control_variates=True, **kw)
+    assert np.all(np.abs(cv.mean - plain.mean) < 2 * plain.sem)
+    assert np.all(cv.sem < 0.75 * plain.sem)
+    from symrg.numerics.finite_width.deep_posterior import layer_map
+    G = np.stack([deep_metric_recursion("relu", sample_sphere(3, 3, np.random.default_rng(k)), 1).K[0] for k in range(2)])
+    np.testing.assert_allclose(layer_map("relu", G), _cho_saul(G), rtol=1e-12, atol=1e-14)

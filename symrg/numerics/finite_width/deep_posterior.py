@@ -42,7 +42,8 @@ from ...errors import ParameterError, SymrgError
 from .deep import activation_m4, check_deep_activation, check_depth
 
 __all__ = ["MAX_POSTERIOR_DEPTH", "DeepMetrics", "DeepPosteriorCoefficient", "deep_metric_recursion",
-           "deep_vertex_tensor", "deep_one_over_n_coefficient", "deep_gp_posterior_mean", "dm_dk_contraction"]
+           "deep_vertex_tensor", "deep_one_over_n_coefficient", "deep_gp_posterior_mean", "dm_dk_contraction",
+           "layer_map"]
 
 MAX_POSTERIOR_DEPTH = 10       # the unit Monte Carlo propagates through L Jacobians; the O(1/N) term grows ~ L
 _RHO_MAX = 1.0 - 1e-7          # correlations closer to +-1 make the pair Jacobians singular (coincident inputs)
@@ -207,6 +208,28 @@ def deep_metric_recursion(activation: str, Z, depth: int, sigma_w2: float = 2.0,
     return out
 
 
+def layer_map(activation: str, G, sigma_w2: float = 2.0, sigma_b2: float = 0.0) -> np.ndarray:
+    """The infinite-width layer map ``F(G) = sigma_w^2 E[phi phi^T] + sigma_b^2`` (``z ~ N(0, G)``) on stacks of
+    metrics ``(..., m, m)``, by the derived dual kernels (``_generated``); ``E[G^(l+1) | G^(l)] = F(G^(l))`` exactly.
+    Inputs with ``G_aa = 0`` have ``phi = 0`` (ReLU, erf, step); correlations are clipped to ``[-1, 1]``."""
+    g1, g2 = _gen()
+    G = np.asarray(G, float)
+    m = G.shape[-1]
+    q = np.diagonal(G, axis1=-2, axis2=-1)
+    live = q > 0
+    qs = np.where(live, q, 1.0)
+    qa, qb = qs[..., :, None], qs[..., None, :]
+    r = np.sqrt(qa * qb)
+    c = np.clip(G, -r, r) * (1 - 1e-15)        # keeps q_a q_b - c^2 >= 0 after rounding
+    out = getattr(g2, f"{activation}_pair_kernel")(qa, qb, c, sigma_b2, sigma_w2)
+    out = np.where(live[..., :, None] & live[..., None, :], out, sigma_b2)
+    diag = np.where(live, getattr(g1, f"{activation}_kernel")(qs, sigma_b2, sigma_w2), sigma_b2)
+    idx = np.arange(m)
+    out = np.array(np.broadcast_to(out, G.shape))
+    out[..., idx, idx] = diag
+    return out
+
+
 # ----------------------------------------------------------------------------- unit Monte Carlo --
 def _factor(K: np.ndarray) -> np.ndarray:
     """``F`` with ``F F^T = K`` (eigendecomposition; the null space dropped)."""
@@ -249,6 +272,7 @@ class _Contraction:
     alpha: np.ndarray
     B: np.ndarray
     n: int
+    K_tx: np.ndarray
 
     @classmethod
     def from_kernel(cls, K, y, n, ridge):
@@ -257,7 +281,7 @@ class _Contraction:
             A_inv = np.linalg.inv(A)
         except np.linalg.LinAlgError as err:  # pragma: no cover - PD for ridge > 0
             raise SymrgError(f"K(X,X) + sigma^2 I is singular ({err}); increase the ridge") from err
-        return cls(A_inv, A_inv @ y, A_inv @ K[:n, n:], n)
+        return cls(A_inv, A_inv @ y, A_inv @ K[:n, n:], n, K[n:, :n])
 
     def __call__(self, D: np.ndarray) -> np.ndarray:
         n, Ai, al, B = self.n, self.A_inv, self.alpha, self.B
@@ -268,6 +292,21 @@ class _Contraction:
         Av = v @ Ai
         m2 = -np.einsum("...ja,...a->...j", Dtx, Av) + np.einsum("...ab,...b->...a", Dxx, Av) @ B
         return L1[..., None] * m1 + m2
+
+    @property
+    def m_gp(self) -> np.ndarray:
+        return self.K_tx @ self.alpha
+
+    def log_evidence_first_order(self, D: np.ndarray) -> np.ndarray:
+        """``L1(D) = d log p(y|K) . D`` for stacks ``(..., m, m)``."""
+        Dxx = D[..., :self.n, :self.n]
+        return 0.5 * ((Dxx @ self.alpha) @ self.alpha) - 0.5 * np.einsum("...ab,ab->...", Dxx, self.A_inv)
+
+    def first_order_batch(self, D: np.ndarray) -> np.ndarray:
+        """``m1(D) = dm/dK . D`` for stacks ``(..., m, m)`` (``(..., t)``)."""
+        n = self.n
+        v = D[..., :n, :n] @ self.alpha
+        return D[..., n:, :n] @ self.alpha - v @ self.B
 
     def first_order(self, D1: np.ndarray) -> np.ndarray:
         """``dm/dK . D1 = D1_TX alpha - beta^T D1_XX alpha``."""

@@ -23,7 +23,8 @@ import numpy as np
 from ..._validate import check_finite_array, check_int, check_positive, check_ridge
 from ...errors import ParameterError, SymrgError
 from .deep import check_deep_activation, check_depth
-from .deep_posterior import _phi, _validate, deep_gp_posterior_mean, deep_one_over_n_coefficient
+from .deep_posterior import (_Contraction, _phi, _validate, deep_gp_posterior_mean, deep_metric_recursion,
+                             deep_one_over_n_coefficient, layer_map)
 from .montecarlo import DegenerateWeightsWarning
 
 __all__ = ["POSTERIOR_TASK_DRAWS", "deep_network_kernels", "DeepMonteCarloPosterior", "deep_monte_carlo_posterior",
@@ -40,8 +41,9 @@ def deep_posterior_mc_cost(n_inputs: int, dim: int, width: int, depth: int, draw
     return float(draws) * (N * m * d + (L - 1) * N * N * m + N * m * m + m ** 3)
 
 
-def _kernels_task(activation, depth, width, sigma_w2, sigma_b2, Z, method, item) -> np.ndarray:
-    """``K_W`` of ``item = (seed sequence, draws)`` networks on the inputs ``Z`` (pure, seeded).
+def _kernels_task(activation, depth, width, sigma_w2, sigma_b2, Z, method, item, all_layers=False) -> np.ndarray:
+    """``K_W`` of ``item = (seed sequence, draws)`` networks on the inputs ``Z`` (pure, seeded); with ``all_layers``
+    the metrics ``G^(2) .. G^(L+1)`` of every layer, ``(draws, L, m, m)`` (the last is ``K_W``).
 
     ``method="weights"``: ``N x N`` Gaussian weight matrices.  ``method="chain"``: the same law drawn through the
     metric -- given layer ``l`` the rows of ``z^(l+1)`` are iid ``N(0, G^(l+1))``, ``G^(l+1) = sigma_b^2 +
@@ -52,14 +54,16 @@ def _kernels_task(activation, depth, width, sigma_w2, sigma_b2, Z, method, item)
     act = _phi(activation)
     N, (m, d) = width, Z.shape
     rows = max(1, _BLOCK // (N * max(N if method == "weights" else m, d, m)))
-    out = np.empty((draws, m, m))
+    out = np.empty((draws, depth, m, m))
     for start in range(0, draws, rows):
         b = min(rows, draws - start)
         z = rng.standard_normal((b, N, d)) @ Z.T                    # (b, N, m): W^(1) x
-        for _ in range(depth - 1):
+        for layer in range(depth - 1):
             h = act(z)
-            if method == "chain":
+            if all_layers or method == "chain":
                 G = sigma_b2 + (sigma_w2 / N) * np.einsum("bia,bic->bac", h, h)
+                out[start:start + b, layer] = G
+            if method == "chain":
                 lam, Q = np.linalg.eigh(G)
                 F = Q * np.sqrt(np.maximum(lam, 0.0))[:, None, :]
                 z = rng.standard_normal((b, N, m)) @ np.swapaxes(F, 1, 2)
@@ -68,8 +72,8 @@ def _kernels_task(activation, depth, width, sigma_w2, sigma_b2, Z, method, item)
             if sigma_b2 > 0:
                 z += math.sqrt(sigma_b2) * rng.standard_normal((b, N, 1))
         h = act(z)
-        out[start:start + b] = sigma_b2 + (sigma_w2 / N) * np.einsum("bia,bic->bac", h, h)
-    return out
+        out[start:start + b, depth - 1] = sigma_b2 + (sigma_w2 / N) * np.einsum("bia,bic->bac", h, h)
+    return out if all_layers else out[:, depth - 1]
 
 
 def _items(draws: int, seed: int, task: int):
@@ -103,9 +107,11 @@ def deep_network_kernels(activation: str, Z, depth: int, width: int, draws: int,
     return np.concatenate(parts)
 
 
-def _posterior_task(activation, depth, width, sigma_w2, sigma_b2, Z, method, y, n, ridge, item):
-    """``(log evidence, m(K_W) on the test inputs)`` of one task's networks."""
-    KW = _kernels_task(activation, depth, width, sigma_w2, sigma_b2, Z, method, item)
+def _posterior_task(activation, depth, width, sigma_w2, sigma_b2, Z, method, y, n, ridge, cv, item):
+    """``(log evidence, m(K_W) on the test inputs, controls)`` of one task's networks; ``controls`` is ``None`` or
+    ``(Y, Zc)`` (see :func:`deep_monte_carlo_posterior`, ``control_variates``)."""
+    Gs = _kernels_task(activation, depth, width, sigma_w2, sigma_b2, Z, method, item, all_layers=cv is not None)
+    KW = Gs if cv is None else Gs[:, -1]
     A = KW[:, :n, :n] + ridge * np.eye(n)
     try:
         Lc = np.linalg.cholesky(A)
@@ -113,7 +119,18 @@ def _posterior_task(activation, depth, width, sigma_w2, sigma_b2, Z, method, y, 
         raise SymrgError(f"Cholesky of K_W + sigma^2 I failed ({err}); increase the ridge") from err
     al = np.linalg.solve(A, np.broadcast_to(y, (A.shape[0], n))[..., None])[..., 0]
     logp = -0.5 * al @ y - np.sum(np.log(np.diagonal(Lc, axis1=1, axis2=2)), axis=1)
-    return logp, np.einsum("bji,bi->bj", KW[:, n:, :n], al)
+    mW = np.einsum("bji,bi->bj", KW[:, n:, :n], al)
+    if cv is None:
+        return logp, mW, None
+    met, Q = cv
+    D = np.zeros_like(KW)
+    prev = np.broadcast_to(met.K[0], KW.shape)                    # G^(1) = x.x' (exact)
+    for layer in range(depth):                                    # eps = G^(l+1) - F(G^(l)): zero mean exactly
+        eps = Gs[:, layer] - layer_map(activation, prev, sigma_w2, sigma_b2)
+        D += met.propagate(layer + 1, eps)
+        prev = Gs[:, layer]
+    Y = Q.log_evidence_first_order(D)
+    return logp, mW, (Y, Q.m_gp[None, :] * Y[:, None] + Q.first_order_batch(D))
 
 
 @dataclass(frozen=True)
@@ -131,9 +148,17 @@ class DeepMonteCarloPosterior:
 
 def deep_monte_carlo_posterior(activation, X, y, X_test, depth, width, ridge, *, sigma_w2=2.0, sigma_b2=0.0,
                                n_draws: int = 20_000, seed: int = 0, min_ess: float = 200.0,
-                               method: str = "weights", executor=None) -> DeepMonteCarloPosterior:
+                               method: str = "weights", control_variates: bool = False,
+                               executor=None) -> DeepMonteCarloPosterior:
     """Ground truth: Bayesian regression with ``n_draws`` actual depth-``L`` networks of width ``N`` (module
-    docstring).  Warns with :class:`DegenerateWeightsWarning` when the effective sample size is below ``min_ess``."""
+    docstring).  Warns with :class:`DegenerateWeightsWarning` when the effective sample size is below ``min_ess``.
+
+    ``control_variates``: the estimate stays ``E[a m_W] / E[a]`` (``a = p(y|K_W)/p(y|K)``), with numerator and
+    denominator averaged as ``a m_W - Zc`` and ``a - Y``, where ``Y = L1(D)`` and ``Zc = m_GP Y + m1(D)`` are linear in
+    ``D = sum_l P_l eps_l``, ``eps_l = G^(l+1) - F(G^(l))`` the fresh noise of each layer of the network and
+    ``F`` the infinite-width layer map.  ``E[eps_l | G^(l)] = 0`` exactly, so the controls have zero mean for
+    any fixed linear maps ``P_l`` (the Jacobians of the recursion are used only to make them efficient: an error
+    in them costs variance, never bias); they remove the ``O(N^-1/2)`` noise of the plain estimator."""
     act, X, y, X_test, ridge, L = _validate(activation, X, y, X_test, ridge, depth)
     N = check_int(width, "width", 1, None)
     S = check_int(n_draws, "n_draws", 40, None)
@@ -141,7 +166,11 @@ def deep_monte_carlo_posterior(activation, X, y, X_test, depth, width, ridge, *,
     Z = np.vstack([X, X_test])
     items = _items(S, check_int(seed, "seed", 0, None), POSTERIOR_TASK_DRAWS)
     sw, sb = check_positive(sigma_w2, "sigma_w2"), check_ridge(sigma_b2, "sigma_b2")
-    args = (act, L, N, sw, sb, Z, _check_method(method), y, n, ridge)
+    cv = None
+    if control_variates:
+        met = deep_metric_recursion(act, Z, L, sw, sb)
+        cv = (met, _Contraction.from_kernel(met.K[-1], y, n, ridge))
+    args = (act, L, N, sw, sb, Z, _check_method(method), y, n, ridge, cv)
     if executor is None:
         parts = [_posterior_task(*args, it) for it in items]
     else:
@@ -150,10 +179,25 @@ def deep_monte_carlo_posterior(activation, X, y, X_test, depth, width, ridge, *,
     mW = np.concatenate([p[1] for p in parts])
     w = np.exp(logp - logp.max())
     W1, W2 = w.sum(), (w * w).sum()
-    mean = w @ mW / W1
-    sem = np.sqrt(np.maximum((w * w) @ ((mW - mean) ** 2), 0)) / W1
+    if cv is None:
+        mean = w @ mW / W1
+        sem = np.sqrt(np.maximum((w * w) @ ((mW - mean) ** 2), 0)) / W1
+    else:
+        Kf = cv[0].K[-1]
+        A0 = Kf[:n, :n] + ridge * np.eye(n)
+        logp0 = -0.5 * y @ np.linalg.solve(A0, y) - 0.5 * np.linalg.slogdet(A0)[1]
+        a = np.exp(logp - logp0)
+        if not np.all(np.isfinite(a)):
+            raise SymrgError("evidence ratios overflow at this width; run without control_variates")
+        Y = np.concatenate([p[2][0] for p in parts])
+        Zc = np.concatenate([p[2][1] for p in parts])
+        den = a - Y
+        num = a[:, None] * mW - Zc
+        mean = num.mean(0) / den.mean()
+        resid = num - mean[None, :] * den[:, None]
+        sem = resid.std(0, ddof=1) / (math.sqrt(S) * abs(den.mean()))
     per = []
-    for lp, mw in parts:
+    for lp, mw, _ in parts:
         wt = np.exp(lp - lp.max())
         per.append(wt @ mw / wt.sum())
     per = np.array(per)
@@ -256,7 +300,7 @@ def fit_coefficient(widths, delta, delta_se, quadratic: bool = False):
 
 def deep_posterior_mc_fit(activation, X, y, X_test, depth, ridge, widths=(16, 32, 64, 128), *, sigma_w2=2.0,
                           sigma_b2=0.0, n_draws: int = 20_000, seed: int = 0, method: str = "weights",
-                          quadratic: bool = False, executor=None):
+                          quadratic: bool = False, control_variates: bool = False, executor=None):
     """The O(1/N) coefficient from the Monte Carlo alone: importance-sampled posteriors of actual networks at
     several widths (one seed per width), ``N (m_MC - m_GP) = c + d/N (+ e/N^2)`` fitted per test input
     (:func:`fit_coefficient`).  Returns ``(c_mc, c_mc_se, m_gp, [DeepMonteCarloPosterior per width])``."""
@@ -268,7 +312,7 @@ def deep_posterior_mc_fit(activation, X, y, X_test, depth, ridge, widths=(16, 32
             warnings.simplefilter("ignore", DegenerateWeightsWarning)
             mcs.append(deep_monte_carlo_posterior(activation, X, y, X_test, depth, N, ridge, sigma_w2=sigma_w2,
                                                   sigma_b2=sigma_b2, n_draws=n_draws, seed=int(s), method=method,
-                                                  executor=executor))
+                                                  control_variates=control_variates, executor=executor))
     delta = np.array([N * (mc.mean - gp) for N, mc in zip(widths, mcs)])
     dse = np.array([N * np.maximum(mc.sem, 1e-300) for N, mc in zip(widths, mcs)])
     c_mc, c_mc_se = fit_coefficient(widths, delta, dse, quadratic=quadratic)
@@ -277,14 +321,16 @@ def deep_posterior_mc_fit(activation, X, y, X_test, depth, ridge, widths=(16, 32
 
 def deep_posterior_study(activation, X, y, X_test, depth, ridge, widths=(16, 32, 64, 128), *, sigma_w2=2.0,
                          sigma_b2=0.0, n_draws: int = 20_000, n_unit_samples: int = 200_000, seed: int = 0,
-                         method: str = "weights", quadratic: bool = False, executor=None) -> DeepPosteriorStudy:
+                         method: str = "weights", quadratic: bool = False, control_variates: bool = False,
+                         executor=None) -> DeepPosteriorStudy:
     """The deep O(1/N) posterior against the Monte Carlo at several widths (:func:`deep_posterior_mc_fit`);
     ``quadratic`` adds an ``e/N^2`` term to the extrapolation ``N (m_MC - m_GP) = c + d/N``."""
     coef = deep_one_over_n_coefficient(activation, X, y, X_test, ridge, depth, sigma_w2=sigma_w2,
                                        sigma_b2=sigma_b2, n_samples=n_unit_samples, seed=seed)
     c_mc, c_mc_se, gp, mcs = deep_posterior_mc_fit(activation, X, y, X_test, depth, ridge, widths,
                                                    sigma_w2=sigma_w2, sigma_b2=sigma_b2, n_draws=n_draws, seed=seed,
-                                                   method=method, quadratic=quadratic, executor=executor)
+                                                   method=method, quadratic=quadratic,
+                                                   control_variates=control_variates, executor=executor)
     rows = [DeepWidthRow(int(N), gp, gp + coef.c / N, coef.sem / N, mc.mean, mc.sem, mc.ess, mc.n_draws,
                          mc.degenerate) for N, mc in zip(widths, mcs)]
     return DeepPosteriorStudy(activation, int(depth), coef.c, coef.sem, c_mc, c_mc_se, rows)

@@ -61,7 +61,7 @@ def _kernels_task(activation, depth, width, sigma_w2, sigma_b2, Z, method, item,
         for layer in range(depth - 1):
             h = act(z)
             if all_layers or method == "chain":
-                G = sigma_b2 + (sigma_w2 / N) * np.einsum("bia,bic->bac", h, h)
+                G = sigma_b2 + (sigma_w2 / N) * (np.swapaxes(h, 1, 2) @ h)
                 out[start:start + b, layer] = G
             if method == "chain":
                 lam, Q = np.linalg.eigh(G)
@@ -72,7 +72,7 @@ def _kernels_task(activation, depth, width, sigma_w2, sigma_b2, Z, method, item,
             if sigma_b2 > 0:
                 z += math.sqrt(sigma_b2) * rng.standard_normal((b, N, 1))
         h = act(z)
-        out[start:start + b, depth - 1] = sigma_b2 + (sigma_w2 / N) * np.einsum("bia,bic->bac", h, h)
+        out[start:start + b, depth - 1] = sigma_b2 + (sigma_w2 / N) * (np.swapaxes(h, 1, 2) @ h)
     return out if all_layers else out[:, depth - 1]
 
 

@@ -166,3 +166,11 @@ def test_control_variates_keep_the_mean_and_cut_the_noise():
     from symrg.numerics.finite_width.deep_posterior import layer_map
     G = np.stack([deep_metric_recursion("relu", sample_sphere(3, 3, np.random.default_rng(k)), 1).K[0] for k in range(2)])
     np.testing.assert_allclose(layer_map("relu", G), _cho_saul(G), rtol=1e-12, atol=1e-14)
+
+
+def test_erf_posterior_against_deep_networks():
+    """erf, depth 2, N = 64 (measured: RMS 0.006 for O(1/N) vs 0.053 for the GP, Monte Carlo error 0.001)."""
+    X, y, Xt = _sphere_problem(3, 8, 3, 0)
+    row = compare_deep_posteriors("erf", X, y, Xt, 2, 64, 0.1, n_draws=8_000, n_unit_samples=50_000, seed=2,
+                                  method="chain")
+    assert row.resolved and row.error_one_over_n < 0.25 * row.error_gp

@@ -1,7 +1,9 @@
 """``symrg finite-width``: excess kurtosis, quartic coupling and the O(1/width) posterior of a
 finite-width network against a Monte Carlo ensemble of finite-width networks.  ``--depth L`` (hidden layers)
-uses the derived deep recursion (docs/theory.md section 6x) for the kurtosis; the mode-space coupling and the
-posterior are computed for one hidden layer (ReLU, erf).
+uses the derived deep recursion (docs/theory.md section 6x) for the kurtosis and, at depth 2 and more (and for
+step), the multi-input recursion for the O(1/N) posterior against importance-sampled Monte Carlo of actual deep
+networks (:mod:`symrg.numerics.finite_width.deep_posterior`); the mode-space coupling is computed for one hidden
+layer (ReLU, erf).
 
 JSON keys: ``excess_kurtosis`` (single-input excess kurtosis of the output), ``coupling`` (mode-space
 ``U``, its local approximation ``u_local``), ``posterior`` (``gp``, ``one_over_n``, ``monte_carlo``,
@@ -63,7 +65,8 @@ JSON_KEYS = {
     "coupling.U_single_input": "[depth > 1 or step] the quartic coupling of the output field at one input, "
                                "-c/(N K^2)",
     "coupling.convention": "the action convention, in words",
-    "posterior": "posterior means on the test inputs (null at depth > 1 or for step: not implemented)",
+    "posterior": "posterior means on the test inputs (relu, erf at depth 1: the one-layer route; depth 2..10 and "
+                 "step: the deep multi-input recursion; null beyond depth 10, see note)",
     **{f"posterior.{k}": v for k, v in _POSTERIOR.items()},
 }
 
@@ -79,6 +82,7 @@ JSON_KEYS_ALT = {"with --study DIR": {
 
 
 MAX_DEPTH = 10_000          # the recursion is O(L)
+MAX_POSTERIOR_DEPTH = 10    # = symrg.numerics.finite_width.deep_posterior.MAX_POSTERIOR_DEPTH (not imported: fast --help)
 MAX_MC_WIDTH = 8192         # the Monte Carlo holds one N x N weight matrix per network (8192: 0.5 GiB)
 MEMORY_LIMIT = 2 * 2**30     # bytes of Monte Carlo arrays accepted without --allow-expensive
 WORK_LIMIT = 10**11          # multiply-adds of the Monte Carlo (the default run needs 2.5e9)
@@ -90,10 +94,10 @@ _FLAGS = {"width": "--width", "dim": "--dim", "n_train": "--n-train", "n_test": 
 
 def _configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("--activation", default="relu",
-                   help="hidden-unit activation: relu, erf or step (default relu; the posterior: relu or erf)")
+                   help="hidden-unit activation: relu, erf or step (default relu)")
     p.add_argument("--depth", type=int, default=1,
-                   help=f"hidden layers L, 1..{MAX_DEPTH} (default 1; the posterior and the mode-space coupling "
-                        "at L = 1 only)")
+                   help=f"hidden layers L, 1..{MAX_DEPTH} (default 1; the posterior up to L = {MAX_POSTERIOR_DEPTH}, "
+                        "the mode-space coupling at L = 1 only)")
     p.add_argument("--mc", type=int, default=None, metavar="DRAWS",
                    help="also estimate the excess kurtosis from DRAWS >= 100 networks of width N and depth L "
                         "(actual weight matrices)")
@@ -143,9 +147,20 @@ def check_cost(args) -> None:
             raise ParameterError("--mc", mc, f"a Monte Carlo of at most {MC_WORK_LIMIT:.0e} random numbers "
                                  f"(DRAWS x (N + (L-1)(N^2+N)) = {c:.3g} at width {N}, depth {L})",
                                  "lower --mc, --width or --depth, or pass --allow-expensive")
-    if args.allow_expensive or L > 1 or args.activation == "step":
-        return
     m = n_train + n_test
+    if L > 1 or args.activation == "step":
+        if args.allow_expensive or L > MAX_POSTERIOR_DEPTH:
+            return
+        from ..numerics.finite_width.deep_posterior_mc import deep_posterior_mc_cost
+        steps = deep_posterior_mc_cost(m, dim, N, L, draws)
+        if steps > WORK_LIMIT:
+            raise ParameterError("--draws", draws, f"a Monte Carlo of at most {WORK_LIMIT:.0e} multiply-adds "
+                                 f"(--draws x (N m d + (L-1) N^2 m + N m^2 + m^3) = {steps:.3g} with N = {N}, "
+                                 f"L = {L}, m = {m} points)",
+                                 "lower --draws, --width, --depth, --n-train or --n-test, or pass --allow-expensive")
+        return
+    if args.allow_expensive:
+        return
     cost = monte_carlo_cost(m, min(dim, m), N, draws)
     if cost["bytes"] > MEMORY_LIMIT:
         raise ParameterError("--width", N, f"a width whose Monte Carlo fits in {MEMORY_LIMIT / 2**30:g} GiB "
@@ -186,21 +201,34 @@ def _run_study(args):
     return doc
 
 
-def _deep_doc(args) -> dict:
+def _deep_doc(args, progress=None) -> dict:
     """The document at depth > 1 (or for step): the single-input kurtosis and coupling from the derived
-    recursion; the multi-input (posterior) route is implemented for one hidden layer only."""
+    recursion, and the O(1/N) posterior of the deep network against importance-sampled Monte Carlo of actual
+    deep networks (the multi-input recursion, docs/theory.md section 6x) up to ``MAX_POSTERIOR_DEPTH``."""
+    from .._parallel import executor
     from ..numerics.finite_width.deep import deep_recursion
+    from ..numerics.finite_width.deep_posterior_mc import compare_deep_posteriors
+    from ..numerics.finite_width.posterior import _sphere_problem
 
     r = deep_recursion(args.activation, args.depth)
     K = float(r.K[-1])
+    note = ("the mode-space quartic coupling is computed for one hidden layer (relu, erf); here it is given at one "
+            "input")
+    post = None
+    if args.depth <= MAX_POSTERIOR_DEPTH:
+        X, y, Xt = _sphere_problem(args.dim, args.n_train, args.n_test, args.seed)
+        with executor(progress=progress) as ex:
+            post = compare_deep_posteriors(args.activation, X, y, Xt, args.depth, args.width, args.ridge,
+                                           n_draws=args.draws, seed=args.seed, executor=ex).to_dict()
+    else:
+        note += (f"; the posterior is computed up to depth {MAX_POSTERIOR_DEPTH} (the unit Monte Carlo of the "
+                 "vertex and the network Monte Carlo grow with the depth)")
     return {"activation": args.activation, "depth": args.depth, "width": args.width, "dim": args.dim,
             "n_train": args.n_train, "n_test": args.n_test, "ridge": args.ridge, "seed": args.seed,
             "coupling": {"U_single_input": -r.coefficient / (args.width * K * K),
                          "convention": "S = f^2/(2K) + U f^4/4! at one input; U = -kappa_4/K^4 (Edgeworth), "
                                        "kappa_4 = (c/N) K^2"},
-            "posterior": None,
-            "note": "the mode-space coupling and the O(1/N) posterior need the multi-input four-point vertex; "
-                    "implemented for one hidden layer with relu or erf"}
+            "posterior": post, "note": note}
 
 
 def run(args) -> int:
@@ -215,6 +243,9 @@ def run(args) -> int:
         try:
             if args.study:
                 _check_activation(args.activation)
+                if args.depth != 1:
+                    raise ParameterError("--depth", args.depth, "1 with --study (the width sweep is for one hidden "
+                                         "layer)", "drop --study to compare the deep posterior at one width")
                 doc = _run_study(args)
             else:
                 check_deep_activation(args.activation)
@@ -230,7 +261,11 @@ def run(args) -> int:
                     doc = {"activation": doc["activation"], "depth": 1, **{k: v for k, v in doc.items()
                                                                            if k != "activation"}}
                 else:
-                    doc = _deep_doc(args)
+                    with warnings.catch_warnings(record=True) as caught:
+                        warnings.simplefilter("always", DegenerateWeightsWarning)
+                        doc = _deep_doc(args, progress=None if args.json else _progress("Monte Carlo tasks"))
+                    for w in caught:
+                        print(f"symrg finite-width: warning: {w.message}", file=sys.stderr)
                 c = deep_kurtosis_coefficient(args.activation, args.depth)
                 doc["excess_kurtosis"] = c / args.width
                 doc["excess_kurtosis_coefficient"] = c
@@ -266,12 +301,14 @@ def run(args) -> int:
           f"{doc['excess_kurtosis_coefficient']:.6g}")
     if "excess_kurtosis_mc" in doc:
         print(f"Monte Carlo ({args.mc} networks): {doc['excess_kurtosis_mc']:.6g} +- {doc['excess_kurtosis_mc_se']:.2g}")
-    if post is None:
+    if "U_single_input" in doc["coupling"]:
         print(f"quartic coupling at one input U: {doc['coupling']['U_single_input']:.6g}")
         print(f"note: {doc['note']}")
-        return 0
-    print(f"local quartic coupling u: {doc['coupling']['u_local']:.6g} "
-          f"(relative residual {doc['coupling']['local_residual']:.3g})")
+        if post is None:
+            return 0
+    else:
+        print(f"local quartic coupling u: {doc['coupling']['u_local']:.6g} "
+              f"(relative residual {doc['coupling']['local_residual']:.3g})")
     print(f"{'x':>3} {'GP':>10} {'1/N':>10} {'MC':>10} {'MC sem':>9}")
     for i, (a, b, c, s) in enumerate(zip(post["gp"], post["one_over_n"], post["monte_carlo"], post["monte_carlo_sem"])):
         print(f"{i:>3} {a:>10.5f} {b:>10.5f} {c:>10.5f} {s:>9.2g}")

@@ -1,7 +1,7 @@
 """SymPy -> importable NumPy modules with an mpmath twin (the printer, the einsum lowering) and the
 regeneration of the committed modules in ``symrg/_generated`` from their derivations."""
 from .einsum import input_ridge_functions, render_input_ridge_module
-from .modules import (deep_finite_width_functions, gaussian_flow_functions, regenerate_deep_finite_width, regenerate_gaussian_flow, regenerate_input_ridge,
+from .modules import (deep_finite_width_functions, deep_pair_functions, regenerate_deep_finite_width_pair, gaussian_flow_functions, regenerate_deep_finite_width, regenerate_gaussian_flow, regenerate_input_ridge,
                       regenerate_second_order_posterior, regenerate_selfconsistent_flow, second_order_posterior_functions,
                       selfconsistent_flow_functions)
 from .printer import (MPMATH_TABLE, NUMPY_TABLE, CodegenError, generate_module, generated_dir, load_generated,
@@ -12,4 +12,5 @@ __all__ = ["CodegenError", "render_module", "generate_module", "load_generated",
            "input_ridge_functions", "render_input_ridge_module", "regenerate_input_ridge",
            "selfconsistent_flow_functions", "regenerate_selfconsistent_flow",
            "deep_finite_width_functions", "regenerate_deep_finite_width",
+           "deep_pair_functions", "regenerate_deep_finite_width_pair",
            "second_order_posterior_functions", "regenerate_second_order_posterior"]

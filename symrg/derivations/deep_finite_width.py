@@ -1,7 +1,8 @@
 """Derivation of the layer recursion of deep finite-width networks (docs/theory.md section 6x).
 
 Runs :func:`symrg.theory.deep_finite_width.derive_deep_finite_width` (single input and pair), regenerates the
-committed modules ``symrg/_generated/deep_finite_width.py`` and its mpmath twin, and writes
+committed modules ``symrg/_generated/deep_finite_width.py``, ``deep_finite_width_pair.py`` (the two-input
+recursion) and their mpmath twins, and writes
 ``deep_finite_width.tex`` (standalone) and ``deep_finite_width.json`` into ``--out``.  No library logic here.
 
     python -m symrg.derivations.deep_finite_width [--out DIR] [--check]
@@ -14,7 +15,7 @@ import argparse
 from pathlib import Path
 
 from symrg._io import atomic_write_text, provenance_header, sha256_text, write_json
-from symrg.codegen import regenerate_deep_finite_width
+from symrg.codegen import regenerate_deep_finite_width, regenerate_deep_finite_width_pair
 from symrg.theory.deep_finite_width import derive_deep_finite_width
 
 SOURCE = "symrg.derivations.deep_finite_width"
@@ -35,7 +36,7 @@ def main(argv=None, default_out=None) -> int:
     parser.add_argument("--out", type=Path, default=Path(default_out or DEFAULT_OUT))
     parser.add_argument("--check", action="store_true", help="only check the generated modules")
     args = parser.parse_args(argv)
-    status = regenerate_deep_finite_width(check=args.check)
+    status = {**regenerate_deep_finite_width(check=args.check), **regenerate_deep_finite_width_pair(check=args.check)}
     for path, st in status.items():
         print(f"{st:9s} {path}")
     if args.check:

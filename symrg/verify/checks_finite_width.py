@@ -3,6 +3,8 @@ against quadrature, the single-input kurtosis against Monte Carlo of sampled net
 posterior shift by the engine against the kernel-fluctuation covariance (:func:`engine_cross_check`)."""
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .registry import _rel, check
@@ -179,3 +181,54 @@ def _fw_second_order():
         worst = max(worst, _rel(c1, a), _rel(c2, b))
         det.append(f"sigma_b2={sb2}: c2 {c2[0]:.6g} vs {b[0]:.6g}, c1 {c1[0]:.6g} vs {a[0]:.6g}")
     return worst, "; ".join(det)
+
+
+# ------------------------------------------------------------------------ deep posterior --
+DEEP_POSTERIOR_CASE = dict(activation="relu", depth=2, dim=3, n_train=8, n_test=3, ridge=0.1, seed=0,
+                           widths=(16, 32, 64, 128, 256), draws=50_000, mc_seed=11)
+_DEEP_POST_TOL = 0.05
+
+
+@functools.lru_cache(maxsize=None)
+def deep_posterior_mc_route(activation="relu", depth=2, dim=3, n_train=8, n_test=3, ridge=0.1, seed=0,
+                            widths=(16, 32, 64, 128, 256), draws=50_000, mc_seed=11):
+    """Route B of ``finite_width.deep_posterior`` (memoised: it does not depend on route A): importance-sampled
+    posteriors of deep networks (the chain sampler, the law of the ``N x N`` weight matrices, with the zero-mean
+    control variates of :func:`deep_monte_carlo_posterior`) at several widths, ``N (m_MC - m_GP) = c + d/N + e/N^2``
+    fitted per test input.  Returns ``(c_mc, c_mc_se)``."""
+    from ..numerics.finite_width.deep_posterior_mc import deep_posterior_mc_fit
+    from ..numerics.finite_width.posterior import _sphere_problem
+
+    X, y, Xt = _sphere_problem(dim, n_train, n_test, seed)
+    c_mc, se, _, _ = deep_posterior_mc_fit(activation, X, y, Xt, depth, ridge, widths, n_draws=draws, seed=mc_seed,
+                                           method="chain", quadratic=True, control_variates=True)
+    return c_mc, se
+
+
+@check("finite_width.deep_posterior",
+       "O(1/N) posterior mean of a depth-2 ReLU network, m = m_GP + c/N (docs/theory.md section 6x, deep posterior)",
+       "the derived multi-input recursion (symrg._generated.deep_finite_width_pair): c = dm/dK.K1 + the eq.-P "
+       "contraction of the vertex V (unit Monte Carlo, 400000 units per layer; deep_one_over_n_coefficient)",
+       "importance-sampled Monte Carlo of deep networks (50000 per width with zero-mean control variates, "
+       "N = 16..256, sphere d = 3, 8 training "
+       "and 3 test points, ridge 0.1), N (m_MC - m_GP) fitted by c + d/N + e/N^2; discrepancy "
+       "max(|c_MC - c|/max|c|, tolerance * z/4) over the test inputs, so it passes only within 4 standard errors; "
+       "refuses if the fit's error exceeds 3% of max|c|", _DEEP_POST_TOL, full=True, category="two-route")
+def _fw_deep_posterior():
+    from ..numerics.finite_width import deep_posterior as DP
+    from ..numerics.finite_width.posterior import _sphere_problem
+
+    k = DEEP_POSTERIOR_CASE
+    X, y, Xt = _sphere_problem(k["dim"], k["n_train"], k["n_test"], k["seed"])
+    coef = DP.deep_one_over_n_coefficient(k["activation"], X, y, Xt, k["ridge"], k["depth"], n_samples=400_000, seed=3)
+    c, c_se = np.asarray(coef.c, float), np.asarray(coef.sem, float)
+    c_mc, se = deep_posterior_mc_route(**k)
+    scale = float(np.max(np.abs(c)))
+    if not np.max(se) <= 0.03 * scale:
+        return float("inf"), f"Monte Carlo fit error {np.max(se):.3g} exceeds 3% of max|c| = {scale:.4g}"
+    rel = np.abs(c_mc - c) / scale
+    z = np.abs(c_mc - c) / np.hypot(se, c_se)
+    worst = float(np.max(np.maximum(rel, _DEEP_POST_TOL * z / 4)))
+    det = "; ".join(f"x{j}: c {a:.4f} +- {b:.4f} vs MC {m:.4f} +- {s:.4f} (z {zz:.2f})"
+                    for j, (a, b, m, s, zz) in enumerate(zip(c, c_se, c_mc, se, z)))
+    return worst, det

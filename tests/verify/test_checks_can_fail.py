@@ -246,3 +246,17 @@ def test_second_order_exact(monkeypatch):
         return m0, c1, 1.1 * c2
     monkeypatch.setattr(so, "second_order_from_units", off)
     _fails("finite_width.second_order_exact")
+
+
+@pytest.mark.slow
+def test_deep_posterior(monkeypatch):
+    import symrg.numerics.finite_width.deep_posterior as DP
+
+    _passes("finite_width.deep_posterior")             # route B (the network Monte Carlo) is memoised
+    orig = DP.deep_one_over_n_coefficient
+
+    def off(*a, **k):
+        r = orig(*a, **k)
+        return dataclasses.replace(r, c=1.1 * r.c)
+    monkeypatch.setattr(DP, "deep_one_over_n_coefficient", off)
+    _fails("finite_width.deep_posterior")

@@ -42,12 +42,18 @@ tensor ``C`` of eq. C (:func:`one_over_n_from_cov`), and it equals the first-ord
 posterior mean under the Edgeworth action (checked against the Wilsonian engine in
 :func:`symrg.verify.checks_finite_width.engine_cross_check`).
 
+Deep networks (depth ``L``): the O(1/N) posterior mean from the multi-input recursion, :mod:`.deep_posterior`, against
+Monte Carlo of actual deep networks, :mod:`.deep_posterior_mc` (docs/theory.md section 6x).
+
 Posterior mean to O(1/N^2): :mod:`.second_order` (the expansion derived by SymPy, checked against exact
 enumeration of the width-N ensemble of a discrete unit law).
 """
 from __future__ import annotations
 
 from .coupling import QuarticCoupling, quartic_coupling
+from .deep_posterior import deep_gp_posterior_mean, deep_metric_recursion, deep_one_over_n_coefficient
+from .deep_posterior_mc import (compare_deep_posteriors, deep_monte_carlo_posterior, deep_network_kernels,
+                                deep_posterior_study)
 from .moments import (ACTIVATIONS, activation_moment, activation_moment_mc, excess_kurtosis, four_point_function,
                       kernel_fluctuation_cov, relu_pair_moment, single_input_moments)
 from .montecarlo import (DegenerateWeightsWarning, MonteCarloPosterior, PosteriorComparison, compare_posteriors,
@@ -63,5 +69,6 @@ __all__ = [
     "one_over_n_coefficient", "PosteriorComparison", "gp_posterior_mean", "posterior_one_over_n",
     "MonteCarloPosterior", "monte_carlo_posterior", "monte_carlo_cost", "compare_posteriors",
     "SecondOrderCoefficient", "second_order_coefficient", "second_order_from_units",
-    "discrete_law_posterior_exact",
+    "discrete_law_posterior_exact", "deep_metric_recursion", "deep_one_over_n_coefficient", "deep_gp_posterior_mean",
+    "deep_monte_carlo_posterior", "deep_network_kernels", "compare_deep_posteriors", "deep_posterior_study",
 ]

@@ -23,11 +23,11 @@ def erf_pair_jac_c(q_a, q_b, c, sigma_b2, sigma_w2):
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    q_a = numpy.asarray(q_a, dtype=numpy.float64)
-    q_b = numpy.asarray(q_b, dtype=numpy.float64)
-    c = numpy.asarray(c, dtype=numpy.float64)
-    sigma_b2 = numpy.asarray(sigma_b2, dtype=numpy.float64)
-    sigma_w2 = numpy.asarray(sigma_w2, dtype=numpy.float64)
+    q_a = numpy.float64(q_a)
+    q_b = numpy.float64(q_b)
+    c = numpy.float64(c)
+    sigma_b2 = numpy.float64(sigma_b2)
+    sigma_w2 = numpy.float64(sigma_w2)
     _x0 = 2*q_a + 1
     _x1 = 2*q_b
     return 4*sigma_w2/(numpy.pi*numpy.sqrt(_x0)*numpy.sqrt(_x1 + 1)*numpy.sqrt(-(4*c**2/(_x0 + _x1 + 4*q_a*q_b)) + 1))
@@ -42,11 +42,11 @@ def erf_pair_jac_qa(q_a, q_b, c, sigma_b2, sigma_w2):
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    q_a = numpy.asarray(q_a, dtype=numpy.float64)
-    q_b = numpy.asarray(q_b, dtype=numpy.float64)
-    c = numpy.asarray(c, dtype=numpy.float64)
-    sigma_b2 = numpy.asarray(sigma_b2, dtype=numpy.float64)
-    sigma_w2 = numpy.asarray(sigma_w2, dtype=numpy.float64)
+    q_a = numpy.float64(q_a)
+    q_b = numpy.float64(q_b)
+    c = numpy.float64(c)
+    sigma_b2 = numpy.float64(sigma_b2)
+    sigma_w2 = numpy.float64(sigma_w2)
     _x0 = 2*q_a
     _x1 = _x0 + 1
     _x2 = 2*q_b
@@ -63,11 +63,11 @@ def erf_pair_jac_qb(q_a, q_b, c, sigma_b2, sigma_w2):
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    q_a = numpy.asarray(q_a, dtype=numpy.float64)
-    q_b = numpy.asarray(q_b, dtype=numpy.float64)
-    c = numpy.asarray(c, dtype=numpy.float64)
-    sigma_b2 = numpy.asarray(sigma_b2, dtype=numpy.float64)
-    sigma_w2 = numpy.asarray(sigma_w2, dtype=numpy.float64)
+    q_a = numpy.float64(q_a)
+    q_b = numpy.float64(q_b)
+    c = numpy.float64(c)
+    sigma_b2 = numpy.float64(sigma_b2)
+    sigma_w2 = numpy.float64(sigma_w2)
     _x0 = 2*q_a + 1
     _x1 = 2*q_b
     _x2 = numpy.pi*numpy.sqrt(_x0)*numpy.sqrt(_x1 + 1)*numpy.sqrt(-(4*c**2/(_x0 + _x1 + 4*q_a*q_b)) + 1)
@@ -83,20 +83,20 @@ def erf_pair_k1(q_a, q_b, c, k1_a, k1_b, k1_c, v_aa_aa, v_bb_bb, v_ab_ab, v_aa_b
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    q_a = numpy.asarray(q_a, dtype=numpy.float64)
-    q_b = numpy.asarray(q_b, dtype=numpy.float64)
-    c = numpy.asarray(c, dtype=numpy.float64)
-    k1_a = numpy.asarray(k1_a, dtype=numpy.float64)
-    k1_b = numpy.asarray(k1_b, dtype=numpy.float64)
-    k1_c = numpy.asarray(k1_c, dtype=numpy.float64)
-    v_aa_aa = numpy.asarray(v_aa_aa, dtype=numpy.float64)
-    v_bb_bb = numpy.asarray(v_bb_bb, dtype=numpy.float64)
-    v_ab_ab = numpy.asarray(v_ab_ab, dtype=numpy.float64)
-    v_aa_bb = numpy.asarray(v_aa_bb, dtype=numpy.float64)
-    v_aa_ab = numpy.asarray(v_aa_ab, dtype=numpy.float64)
-    v_bb_ab = numpy.asarray(v_bb_ab, dtype=numpy.float64)
-    sigma_b2 = numpy.asarray(sigma_b2, dtype=numpy.float64)
-    sigma_w2 = numpy.asarray(sigma_w2, dtype=numpy.float64)
+    q_a = numpy.float64(q_a)
+    q_b = numpy.float64(q_b)
+    c = numpy.float64(c)
+    k1_a = numpy.float64(k1_a)
+    k1_b = numpy.float64(k1_b)
+    k1_c = numpy.float64(k1_c)
+    v_aa_aa = numpy.float64(v_aa_aa)
+    v_bb_bb = numpy.float64(v_bb_bb)
+    v_ab_ab = numpy.float64(v_ab_ab)
+    v_aa_bb = numpy.float64(v_aa_bb)
+    v_aa_ab = numpy.float64(v_aa_ab)
+    v_bb_ab = numpy.float64(v_bb_ab)
+    sigma_b2 = numpy.float64(sigma_b2)
+    sigma_w2 = numpy.float64(sigma_w2)
     _x0 = 2*q_a
     _x1 = _x0 + 1
     _x2 = numpy.sqrt(_x1)
@@ -159,11 +159,11 @@ def erf_pair_kernel(q_a, q_b, c, sigma_b2, sigma_w2):
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    q_a = numpy.asarray(q_a, dtype=numpy.float64)
-    q_b = numpy.asarray(q_b, dtype=numpy.float64)
-    c = numpy.asarray(c, dtype=numpy.float64)
-    sigma_b2 = numpy.asarray(sigma_b2, dtype=numpy.float64)
-    sigma_w2 = numpy.asarray(sigma_w2, dtype=numpy.float64)
+    q_a = numpy.float64(q_a)
+    q_b = numpy.float64(q_b)
+    c = numpy.float64(c)
+    sigma_b2 = numpy.float64(sigma_b2)
+    sigma_w2 = numpy.float64(sigma_w2)
     return sigma_b2 + 2*sigma_w2*numpy.arcsin(2*c/(numpy.sqrt(2*q_a + 1)*numpy.sqrt(2*q_b + 1)))/numpy.pi
 
 
@@ -176,22 +176,22 @@ def erf_pair_v_aa_ab(q_a, q_b, c, v_aa_aa, v_bb_bb, v_ab_ab, v_aa_bb, v_aa_ab, v
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    q_a = numpy.asarray(q_a, dtype=numpy.float64)
-    q_b = numpy.asarray(q_b, dtype=numpy.float64)
-    c = numpy.asarray(c, dtype=numpy.float64)
-    v_aa_aa = numpy.asarray(v_aa_aa, dtype=numpy.float64)
-    v_bb_bb = numpy.asarray(v_bb_bb, dtype=numpy.float64)
-    v_ab_ab = numpy.asarray(v_ab_ab, dtype=numpy.float64)
-    v_aa_bb = numpy.asarray(v_aa_bb, dtype=numpy.float64)
-    v_aa_ab = numpy.asarray(v_aa_ab, dtype=numpy.float64)
-    v_bb_ab = numpy.asarray(v_bb_ab, dtype=numpy.float64)
-    m4_a = numpy.asarray(m4_a, dtype=numpy.float64)
-    m4_b = numpy.asarray(m4_b, dtype=numpy.float64)
-    m22 = numpy.asarray(m22, dtype=numpy.float64)
-    m31 = numpy.asarray(m31, dtype=numpy.float64)
-    m13 = numpy.asarray(m13, dtype=numpy.float64)
-    sigma_b2 = numpy.asarray(sigma_b2, dtype=numpy.float64)
-    sigma_w2 = numpy.asarray(sigma_w2, dtype=numpy.float64)
+    q_a = numpy.float64(q_a)
+    q_b = numpy.float64(q_b)
+    c = numpy.float64(c)
+    v_aa_aa = numpy.float64(v_aa_aa)
+    v_bb_bb = numpy.float64(v_bb_bb)
+    v_ab_ab = numpy.float64(v_ab_ab)
+    v_aa_bb = numpy.float64(v_aa_bb)
+    v_aa_ab = numpy.float64(v_aa_ab)
+    v_bb_ab = numpy.float64(v_bb_ab)
+    m4_a = numpy.float64(m4_a)
+    m4_b = numpy.float64(m4_b)
+    m22 = numpy.float64(m22)
+    m31 = numpy.float64(m31)
+    m13 = numpy.float64(m13)
+    sigma_b2 = numpy.float64(sigma_b2)
+    sigma_w2 = numpy.float64(sigma_w2)
     _x0 = sigma_w2**2
     _x1 = numpy.pi**2
     _x2 = 2*q_a
@@ -227,22 +227,22 @@ def erf_pair_v_aa_bb(q_a, q_b, c, v_aa_aa, v_bb_bb, v_ab_ab, v_aa_bb, v_aa_ab, v
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    q_a = numpy.asarray(q_a, dtype=numpy.float64)
-    q_b = numpy.asarray(q_b, dtype=numpy.float64)
-    c = numpy.asarray(c, dtype=numpy.float64)
-    v_aa_aa = numpy.asarray(v_aa_aa, dtype=numpy.float64)
-    v_bb_bb = numpy.asarray(v_bb_bb, dtype=numpy.float64)
-    v_ab_ab = numpy.asarray(v_ab_ab, dtype=numpy.float64)
-    v_aa_bb = numpy.asarray(v_aa_bb, dtype=numpy.float64)
-    v_aa_ab = numpy.asarray(v_aa_ab, dtype=numpy.float64)
-    v_bb_ab = numpy.asarray(v_bb_ab, dtype=numpy.float64)
-    m4_a = numpy.asarray(m4_a, dtype=numpy.float64)
-    m4_b = numpy.asarray(m4_b, dtype=numpy.float64)
-    m22 = numpy.asarray(m22, dtype=numpy.float64)
-    m31 = numpy.asarray(m31, dtype=numpy.float64)
-    m13 = numpy.asarray(m13, dtype=numpy.float64)
-    sigma_b2 = numpy.asarray(sigma_b2, dtype=numpy.float64)
-    sigma_w2 = numpy.asarray(sigma_w2, dtype=numpy.float64)
+    q_a = numpy.float64(q_a)
+    q_b = numpy.float64(q_b)
+    c = numpy.float64(c)
+    v_aa_aa = numpy.float64(v_aa_aa)
+    v_bb_bb = numpy.float64(v_bb_bb)
+    v_ab_ab = numpy.float64(v_ab_ab)
+    v_aa_bb = numpy.float64(v_aa_bb)
+    v_aa_ab = numpy.float64(v_aa_ab)
+    v_bb_ab = numpy.float64(v_bb_ab)
+    m4_a = numpy.float64(m4_a)
+    m4_b = numpy.float64(m4_b)
+    m22 = numpy.float64(m22)
+    m31 = numpy.float64(m31)
+    m13 = numpy.float64(m13)
+    sigma_b2 = numpy.float64(sigma_b2)
+    sigma_w2 = numpy.float64(sigma_w2)
     _x0 = sigma_w2**2
     _x1 = numpy.pi**2
     _x2 = 2*q_a
@@ -279,22 +279,22 @@ def erf_pair_v_ab_ab(q_a, q_b, c, v_aa_aa, v_bb_bb, v_ab_ab, v_aa_bb, v_aa_ab, v
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    q_a = numpy.asarray(q_a, dtype=numpy.float64)
-    q_b = numpy.asarray(q_b, dtype=numpy.float64)
-    c = numpy.asarray(c, dtype=numpy.float64)
-    v_aa_aa = numpy.asarray(v_aa_aa, dtype=numpy.float64)
-    v_bb_bb = numpy.asarray(v_bb_bb, dtype=numpy.float64)
-    v_ab_ab = numpy.asarray(v_ab_ab, dtype=numpy.float64)
-    v_aa_bb = numpy.asarray(v_aa_bb, dtype=numpy.float64)
-    v_aa_ab = numpy.asarray(v_aa_ab, dtype=numpy.float64)
-    v_bb_ab = numpy.asarray(v_bb_ab, dtype=numpy.float64)
-    m4_a = numpy.asarray(m4_a, dtype=numpy.float64)
-    m4_b = numpy.asarray(m4_b, dtype=numpy.float64)
-    m22 = numpy.asarray(m22, dtype=numpy.float64)
-    m31 = numpy.asarray(m31, dtype=numpy.float64)
-    m13 = numpy.asarray(m13, dtype=numpy.float64)
-    sigma_b2 = numpy.asarray(sigma_b2, dtype=numpy.float64)
-    sigma_w2 = numpy.asarray(sigma_w2, dtype=numpy.float64)
+    q_a = numpy.float64(q_a)
+    q_b = numpy.float64(q_b)
+    c = numpy.float64(c)
+    v_aa_aa = numpy.float64(v_aa_aa)
+    v_bb_bb = numpy.float64(v_bb_bb)
+    v_ab_ab = numpy.float64(v_ab_ab)
+    v_aa_bb = numpy.float64(v_aa_bb)
+    v_aa_ab = numpy.float64(v_aa_ab)
+    v_bb_ab = numpy.float64(v_bb_ab)
+    m4_a = numpy.float64(m4_a)
+    m4_b = numpy.float64(m4_b)
+    m22 = numpy.float64(m22)
+    m31 = numpy.float64(m31)
+    m13 = numpy.float64(m13)
+    sigma_b2 = numpy.float64(sigma_b2)
+    sigma_w2 = numpy.float64(sigma_w2)
     _x0 = sigma_w2**2
     _x1 = numpy.pi**2
     _x2 = 2*q_a + 1
@@ -343,9 +343,9 @@ def relu_m22(q_a, q_b, c):
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    q_a = numpy.asarray(q_a, dtype=numpy.float64)
-    q_b = numpy.asarray(q_b, dtype=numpy.float64)
-    c = numpy.asarray(c, dtype=numpy.float64)
+    q_a = numpy.float64(q_a)
+    q_b = numpy.float64(q_b)
+    c = numpy.float64(c)
     _x0 = q_a*q_b
     _x1 = c**2
     _x2 = 2*_x1
@@ -362,9 +362,9 @@ def relu_m31(q_a, q_b, c):
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    q_a = numpy.asarray(q_a, dtype=numpy.float64)
-    q_b = numpy.asarray(q_b, dtype=numpy.float64)
-    c = numpy.asarray(c, dtype=numpy.float64)
+    q_a = numpy.float64(q_a)
+    q_b = numpy.float64(q_b)
+    c = numpy.float64(c)
     _x0 = 3*c*q_a*q_b
     _x1 = c**2
     _x2 = -_x1 + q_a*q_b
@@ -380,11 +380,11 @@ def relu_pair_jac_c(q_a, q_b, c, sigma_b2, sigma_w2):
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    q_a = numpy.asarray(q_a, dtype=numpy.float64)
-    q_b = numpy.asarray(q_b, dtype=numpy.float64)
-    c = numpy.asarray(c, dtype=numpy.float64)
-    sigma_b2 = numpy.asarray(sigma_b2, dtype=numpy.float64)
-    sigma_w2 = numpy.asarray(sigma_w2, dtype=numpy.float64)
+    q_a = numpy.float64(q_a)
+    q_b = numpy.float64(q_b)
+    c = numpy.float64(c)
+    sigma_b2 = numpy.float64(sigma_b2)
+    sigma_w2 = numpy.float64(sigma_w2)
     _x0 = 1/numpy.sqrt(q_a)
     _x1 = 1/numpy.sqrt(q_b)
     _x2 = 1/numpy.pi
@@ -402,11 +402,11 @@ def relu_pair_jac_qa(q_a, q_b, c, sigma_b2, sigma_w2):
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    q_a = numpy.asarray(q_a, dtype=numpy.float64)
-    q_b = numpy.asarray(q_b, dtype=numpy.float64)
-    c = numpy.asarray(c, dtype=numpy.float64)
-    sigma_b2 = numpy.asarray(sigma_b2, dtype=numpy.float64)
-    sigma_w2 = numpy.asarray(sigma_w2, dtype=numpy.float64)
+    q_a = numpy.float64(q_a)
+    q_b = numpy.float64(q_b)
+    c = numpy.float64(c)
+    sigma_b2 = numpy.float64(sigma_b2)
+    sigma_w2 = numpy.float64(sigma_w2)
     _x0 = 1/numpy.pi
     _x1 = c**2
     return -(_x0*_x1*sigma_w2/(4*q_a**(3/2)*numpy.sqrt(q_b)*numpy.sqrt(-(_x1/(q_a*q_b)) + 1))) + _x0*q_b*sigma_w2/(4*numpy.sqrt(-_x1 + q_a*q_b))
@@ -421,11 +421,11 @@ def relu_pair_jac_qb(q_a, q_b, c, sigma_b2, sigma_w2):
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    q_a = numpy.asarray(q_a, dtype=numpy.float64)
-    q_b = numpy.asarray(q_b, dtype=numpy.float64)
-    c = numpy.asarray(c, dtype=numpy.float64)
-    sigma_b2 = numpy.asarray(sigma_b2, dtype=numpy.float64)
-    sigma_w2 = numpy.asarray(sigma_w2, dtype=numpy.float64)
+    q_a = numpy.float64(q_a)
+    q_b = numpy.float64(q_b)
+    c = numpy.float64(c)
+    sigma_b2 = numpy.float64(sigma_b2)
+    sigma_w2 = numpy.float64(sigma_w2)
     _x0 = 1/numpy.pi
     _x1 = c**2
     return -(_x0*_x1*sigma_w2/(4*numpy.sqrt(q_a)*q_b**(3/2)*numpy.sqrt(-(_x1/(q_a*q_b)) + 1))) + _x0*q_a*sigma_w2/(4*numpy.sqrt(-_x1 + q_a*q_b))
@@ -440,20 +440,20 @@ def relu_pair_k1(q_a, q_b, c, k1_a, k1_b, k1_c, v_aa_aa, v_bb_bb, v_ab_ab, v_aa_
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    q_a = numpy.asarray(q_a, dtype=numpy.float64)
-    q_b = numpy.asarray(q_b, dtype=numpy.float64)
-    c = numpy.asarray(c, dtype=numpy.float64)
-    k1_a = numpy.asarray(k1_a, dtype=numpy.float64)
-    k1_b = numpy.asarray(k1_b, dtype=numpy.float64)
-    k1_c = numpy.asarray(k1_c, dtype=numpy.float64)
-    v_aa_aa = numpy.asarray(v_aa_aa, dtype=numpy.float64)
-    v_bb_bb = numpy.asarray(v_bb_bb, dtype=numpy.float64)
-    v_ab_ab = numpy.asarray(v_ab_ab, dtype=numpy.float64)
-    v_aa_bb = numpy.asarray(v_aa_bb, dtype=numpy.float64)
-    v_aa_ab = numpy.asarray(v_aa_ab, dtype=numpy.float64)
-    v_bb_ab = numpy.asarray(v_bb_ab, dtype=numpy.float64)
-    sigma_b2 = numpy.asarray(sigma_b2, dtype=numpy.float64)
-    sigma_w2 = numpy.asarray(sigma_w2, dtype=numpy.float64)
+    q_a = numpy.float64(q_a)
+    q_b = numpy.float64(q_b)
+    c = numpy.float64(c)
+    k1_a = numpy.float64(k1_a)
+    k1_b = numpy.float64(k1_b)
+    k1_c = numpy.float64(k1_c)
+    v_aa_aa = numpy.float64(v_aa_aa)
+    v_bb_bb = numpy.float64(v_bb_bb)
+    v_ab_ab = numpy.float64(v_ab_ab)
+    v_aa_bb = numpy.float64(v_aa_bb)
+    v_aa_ab = numpy.float64(v_aa_ab)
+    v_bb_ab = numpy.float64(v_bb_ab)
+    sigma_b2 = numpy.float64(sigma_b2)
+    sigma_w2 = numpy.float64(sigma_w2)
     _x0 = sigma_w2/2
     _x1 = _x0*k1_c
     _x2 = numpy.sqrt(q_a)
@@ -515,11 +515,11 @@ def relu_pair_kernel(q_a, q_b, c, sigma_b2, sigma_w2):
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    q_a = numpy.asarray(q_a, dtype=numpy.float64)
-    q_b = numpy.asarray(q_b, dtype=numpy.float64)
-    c = numpy.asarray(c, dtype=numpy.float64)
-    sigma_b2 = numpy.asarray(sigma_b2, dtype=numpy.float64)
-    sigma_w2 = numpy.asarray(sigma_w2, dtype=numpy.float64)
+    q_a = numpy.float64(q_a)
+    q_b = numpy.float64(q_b)
+    c = numpy.float64(c)
+    sigma_b2 = numpy.float64(sigma_b2)
+    sigma_w2 = numpy.float64(sigma_w2)
     return sigma_b2 + sigma_w2*(-(c*numpy.arccos(c/(numpy.sqrt(q_a)*numpy.sqrt(q_b)))) + numpy.pi*c + numpy.sqrt(-c**2 + q_a*q_b))/(2*numpy.pi)
 
 
@@ -532,22 +532,22 @@ def relu_pair_v_aa_ab(q_a, q_b, c, v_aa_aa, v_bb_bb, v_ab_ab, v_aa_bb, v_aa_ab, 
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    q_a = numpy.asarray(q_a, dtype=numpy.float64)
-    q_b = numpy.asarray(q_b, dtype=numpy.float64)
-    c = numpy.asarray(c, dtype=numpy.float64)
-    v_aa_aa = numpy.asarray(v_aa_aa, dtype=numpy.float64)
-    v_bb_bb = numpy.asarray(v_bb_bb, dtype=numpy.float64)
-    v_ab_ab = numpy.asarray(v_ab_ab, dtype=numpy.float64)
-    v_aa_bb = numpy.asarray(v_aa_bb, dtype=numpy.float64)
-    v_aa_ab = numpy.asarray(v_aa_ab, dtype=numpy.float64)
-    v_bb_ab = numpy.asarray(v_bb_ab, dtype=numpy.float64)
-    m4_a = numpy.asarray(m4_a, dtype=numpy.float64)
-    m4_b = numpy.asarray(m4_b, dtype=numpy.float64)
-    m22 = numpy.asarray(m22, dtype=numpy.float64)
-    m31 = numpy.asarray(m31, dtype=numpy.float64)
-    m13 = numpy.asarray(m13, dtype=numpy.float64)
-    sigma_b2 = numpy.asarray(sigma_b2, dtype=numpy.float64)
-    sigma_w2 = numpy.asarray(sigma_w2, dtype=numpy.float64)
+    q_a = numpy.float64(q_a)
+    q_b = numpy.float64(q_b)
+    c = numpy.float64(c)
+    v_aa_aa = numpy.float64(v_aa_aa)
+    v_bb_bb = numpy.float64(v_bb_bb)
+    v_ab_ab = numpy.float64(v_ab_ab)
+    v_aa_bb = numpy.float64(v_aa_bb)
+    v_aa_ab = numpy.float64(v_aa_ab)
+    v_bb_ab = numpy.float64(v_bb_ab)
+    m4_a = numpy.float64(m4_a)
+    m4_b = numpy.float64(m4_b)
+    m22 = numpy.float64(m22)
+    m31 = numpy.float64(m31)
+    m13 = numpy.float64(m13)
+    sigma_b2 = numpy.float64(sigma_b2)
+    sigma_w2 = numpy.float64(sigma_w2)
     _x0 = sigma_w2**2
     _x1 = _x0/4
     _x2 = _x1*q_a
@@ -573,22 +573,22 @@ def relu_pair_v_aa_bb(q_a, q_b, c, v_aa_aa, v_bb_bb, v_ab_ab, v_aa_bb, v_aa_ab, 
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    q_a = numpy.asarray(q_a, dtype=numpy.float64)
-    q_b = numpy.asarray(q_b, dtype=numpy.float64)
-    c = numpy.asarray(c, dtype=numpy.float64)
-    v_aa_aa = numpy.asarray(v_aa_aa, dtype=numpy.float64)
-    v_bb_bb = numpy.asarray(v_bb_bb, dtype=numpy.float64)
-    v_ab_ab = numpy.asarray(v_ab_ab, dtype=numpy.float64)
-    v_aa_bb = numpy.asarray(v_aa_bb, dtype=numpy.float64)
-    v_aa_ab = numpy.asarray(v_aa_ab, dtype=numpy.float64)
-    v_bb_ab = numpy.asarray(v_bb_ab, dtype=numpy.float64)
-    m4_a = numpy.asarray(m4_a, dtype=numpy.float64)
-    m4_b = numpy.asarray(m4_b, dtype=numpy.float64)
-    m22 = numpy.asarray(m22, dtype=numpy.float64)
-    m31 = numpy.asarray(m31, dtype=numpy.float64)
-    m13 = numpy.asarray(m13, dtype=numpy.float64)
-    sigma_b2 = numpy.asarray(sigma_b2, dtype=numpy.float64)
-    sigma_w2 = numpy.asarray(sigma_w2, dtype=numpy.float64)
+    q_a = numpy.float64(q_a)
+    q_b = numpy.float64(q_b)
+    c = numpy.float64(c)
+    v_aa_aa = numpy.float64(v_aa_aa)
+    v_bb_bb = numpy.float64(v_bb_bb)
+    v_ab_ab = numpy.float64(v_ab_ab)
+    v_aa_bb = numpy.float64(v_aa_bb)
+    v_aa_ab = numpy.float64(v_aa_ab)
+    v_bb_ab = numpy.float64(v_bb_ab)
+    m4_a = numpy.float64(m4_a)
+    m4_b = numpy.float64(m4_b)
+    m22 = numpy.float64(m22)
+    m31 = numpy.float64(m31)
+    m13 = numpy.float64(m13)
+    sigma_b2 = numpy.float64(sigma_b2)
+    sigma_w2 = numpy.float64(sigma_w2)
     _x0 = sigma_w2**2
     _x1 = _x0/4
     return _x0*m22 - _x1*q_a*q_b + _x1*v_aa_bb
@@ -603,22 +603,22 @@ def relu_pair_v_ab_ab(q_a, q_b, c, v_aa_aa, v_bb_bb, v_ab_ab, v_aa_bb, v_aa_ab, 
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    q_a = numpy.asarray(q_a, dtype=numpy.float64)
-    q_b = numpy.asarray(q_b, dtype=numpy.float64)
-    c = numpy.asarray(c, dtype=numpy.float64)
-    v_aa_aa = numpy.asarray(v_aa_aa, dtype=numpy.float64)
-    v_bb_bb = numpy.asarray(v_bb_bb, dtype=numpy.float64)
-    v_ab_ab = numpy.asarray(v_ab_ab, dtype=numpy.float64)
-    v_aa_bb = numpy.asarray(v_aa_bb, dtype=numpy.float64)
-    v_aa_ab = numpy.asarray(v_aa_ab, dtype=numpy.float64)
-    v_bb_ab = numpy.asarray(v_bb_ab, dtype=numpy.float64)
-    m4_a = numpy.asarray(m4_a, dtype=numpy.float64)
-    m4_b = numpy.asarray(m4_b, dtype=numpy.float64)
-    m22 = numpy.asarray(m22, dtype=numpy.float64)
-    m31 = numpy.asarray(m31, dtype=numpy.float64)
-    m13 = numpy.asarray(m13, dtype=numpy.float64)
-    sigma_b2 = numpy.asarray(sigma_b2, dtype=numpy.float64)
-    sigma_w2 = numpy.asarray(sigma_w2, dtype=numpy.float64)
+    q_a = numpy.float64(q_a)
+    q_b = numpy.float64(q_b)
+    c = numpy.float64(c)
+    v_aa_aa = numpy.float64(v_aa_aa)
+    v_bb_bb = numpy.float64(v_bb_bb)
+    v_ab_ab = numpy.float64(v_ab_ab)
+    v_aa_bb = numpy.float64(v_aa_bb)
+    v_aa_ab = numpy.float64(v_aa_ab)
+    v_bb_ab = numpy.float64(v_bb_ab)
+    m4_a = numpy.float64(m4_a)
+    m4_b = numpy.float64(m4_b)
+    m22 = numpy.float64(m22)
+    m31 = numpy.float64(m31)
+    m13 = numpy.float64(m13)
+    sigma_b2 = numpy.float64(sigma_b2)
+    sigma_w2 = numpy.float64(sigma_w2)
     _x0 = sigma_w2**2
     _x1 = _x0/4
     _x2 = _x1*v_ab_ab
@@ -696,9 +696,9 @@ def step_m22(q_a, q_b, c):
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    q_a = numpy.asarray(q_a, dtype=numpy.float64)
-    q_b = numpy.asarray(q_b, dtype=numpy.float64)
-    c = numpy.asarray(c, dtype=numpy.float64)
+    q_a = numpy.float64(q_a)
+    q_b = numpy.float64(q_b)
+    c = numpy.float64(c)
     return (numpy.pi - numpy.arccos(c/(numpy.sqrt(q_a)*numpy.sqrt(q_b))))/(2*numpy.pi)
 
 
@@ -711,9 +711,9 @@ def step_m31(q_a, q_b, c):
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    q_a = numpy.asarray(q_a, dtype=numpy.float64)
-    q_b = numpy.asarray(q_b, dtype=numpy.float64)
-    c = numpy.asarray(c, dtype=numpy.float64)
+    q_a = numpy.float64(q_a)
+    q_b = numpy.float64(q_b)
+    c = numpy.float64(c)
     return (numpy.pi - numpy.arccos(c/(numpy.sqrt(q_a)*numpy.sqrt(q_b))))/(2*numpy.pi)
 
 
@@ -726,11 +726,11 @@ def step_pair_jac_c(q_a, q_b, c, sigma_b2, sigma_w2):
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    q_a = numpy.asarray(q_a, dtype=numpy.float64)
-    q_b = numpy.asarray(q_b, dtype=numpy.float64)
-    c = numpy.asarray(c, dtype=numpy.float64)
-    sigma_b2 = numpy.asarray(sigma_b2, dtype=numpy.float64)
-    sigma_w2 = numpy.asarray(sigma_w2, dtype=numpy.float64)
+    q_a = numpy.float64(q_a)
+    q_b = numpy.float64(q_b)
+    c = numpy.float64(c)
+    sigma_b2 = numpy.float64(sigma_b2)
+    sigma_w2 = numpy.float64(sigma_w2)
     return sigma_w2/(2*numpy.pi*numpy.sqrt(q_a)*numpy.sqrt(q_b)*numpy.sqrt(-(c**2/(q_a*q_b)) + 1))
 
 
@@ -743,11 +743,11 @@ def step_pair_jac_qa(q_a, q_b, c, sigma_b2, sigma_w2):
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    q_a = numpy.asarray(q_a, dtype=numpy.float64)
-    q_b = numpy.asarray(q_b, dtype=numpy.float64)
-    c = numpy.asarray(c, dtype=numpy.float64)
-    sigma_b2 = numpy.asarray(sigma_b2, dtype=numpy.float64)
-    sigma_w2 = numpy.asarray(sigma_w2, dtype=numpy.float64)
+    q_a = numpy.float64(q_a)
+    q_b = numpy.float64(q_b)
+    c = numpy.float64(c)
+    sigma_b2 = numpy.float64(sigma_b2)
+    sigma_w2 = numpy.float64(sigma_w2)
     return -(c*sigma_w2/(4*numpy.pi*q_a**(3/2)*numpy.sqrt(q_b)*numpy.sqrt(-(c**2/(q_a*q_b)) + 1)))
 
 
@@ -760,11 +760,11 @@ def step_pair_jac_qb(q_a, q_b, c, sigma_b2, sigma_w2):
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    q_a = numpy.asarray(q_a, dtype=numpy.float64)
-    q_b = numpy.asarray(q_b, dtype=numpy.float64)
-    c = numpy.asarray(c, dtype=numpy.float64)
-    sigma_b2 = numpy.asarray(sigma_b2, dtype=numpy.float64)
-    sigma_w2 = numpy.asarray(sigma_w2, dtype=numpy.float64)
+    q_a = numpy.float64(q_a)
+    q_b = numpy.float64(q_b)
+    c = numpy.float64(c)
+    sigma_b2 = numpy.float64(sigma_b2)
+    sigma_w2 = numpy.float64(sigma_w2)
     return -(c*sigma_w2/(4*numpy.pi*numpy.sqrt(q_a)*q_b**(3/2)*numpy.sqrt(-(c**2/(q_a*q_b)) + 1)))
 
 
@@ -777,20 +777,20 @@ def step_pair_k1(q_a, q_b, c, k1_a, k1_b, k1_c, v_aa_aa, v_bb_bb, v_ab_ab, v_aa_
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    q_a = numpy.asarray(q_a, dtype=numpy.float64)
-    q_b = numpy.asarray(q_b, dtype=numpy.float64)
-    c = numpy.asarray(c, dtype=numpy.float64)
-    k1_a = numpy.asarray(k1_a, dtype=numpy.float64)
-    k1_b = numpy.asarray(k1_b, dtype=numpy.float64)
-    k1_c = numpy.asarray(k1_c, dtype=numpy.float64)
-    v_aa_aa = numpy.asarray(v_aa_aa, dtype=numpy.float64)
-    v_bb_bb = numpy.asarray(v_bb_bb, dtype=numpy.float64)
-    v_ab_ab = numpy.asarray(v_ab_ab, dtype=numpy.float64)
-    v_aa_bb = numpy.asarray(v_aa_bb, dtype=numpy.float64)
-    v_aa_ab = numpy.asarray(v_aa_ab, dtype=numpy.float64)
-    v_bb_ab = numpy.asarray(v_bb_ab, dtype=numpy.float64)
-    sigma_b2 = numpy.asarray(sigma_b2, dtype=numpy.float64)
-    sigma_w2 = numpy.asarray(sigma_w2, dtype=numpy.float64)
+    q_a = numpy.float64(q_a)
+    q_b = numpy.float64(q_b)
+    c = numpy.float64(c)
+    k1_a = numpy.float64(k1_a)
+    k1_b = numpy.float64(k1_b)
+    k1_c = numpy.float64(k1_c)
+    v_aa_aa = numpy.float64(v_aa_aa)
+    v_bb_bb = numpy.float64(v_bb_bb)
+    v_ab_ab = numpy.float64(v_ab_ab)
+    v_aa_bb = numpy.float64(v_aa_bb)
+    v_aa_ab = numpy.float64(v_aa_ab)
+    v_bb_ab = numpy.float64(v_bb_ab)
+    sigma_b2 = numpy.float64(sigma_b2)
+    sigma_w2 = numpy.float64(sigma_w2)
     _x0 = numpy.sqrt(q_a)
     _x1 = 1/_x0
     _x2 = numpy.sqrt(q_b)
@@ -828,11 +828,11 @@ def step_pair_kernel(q_a, q_b, c, sigma_b2, sigma_w2):
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    q_a = numpy.asarray(q_a, dtype=numpy.float64)
-    q_b = numpy.asarray(q_b, dtype=numpy.float64)
-    c = numpy.asarray(c, dtype=numpy.float64)
-    sigma_b2 = numpy.asarray(sigma_b2, dtype=numpy.float64)
-    sigma_w2 = numpy.asarray(sigma_w2, dtype=numpy.float64)
+    q_a = numpy.float64(q_a)
+    q_b = numpy.float64(q_b)
+    c = numpy.float64(c)
+    sigma_b2 = numpy.float64(sigma_b2)
+    sigma_w2 = numpy.float64(sigma_w2)
     return sigma_b2 + sigma_w2*(numpy.pi - numpy.arccos(c/(numpy.sqrt(q_a)*numpy.sqrt(q_b))))/(2*numpy.pi)
 
 
@@ -845,22 +845,22 @@ def step_pair_v_aa_ab(q_a, q_b, c, v_aa_aa, v_bb_bb, v_ab_ab, v_aa_bb, v_aa_ab, 
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    q_a = numpy.asarray(q_a, dtype=numpy.float64)
-    q_b = numpy.asarray(q_b, dtype=numpy.float64)
-    c = numpy.asarray(c, dtype=numpy.float64)
-    v_aa_aa = numpy.asarray(v_aa_aa, dtype=numpy.float64)
-    v_bb_bb = numpy.asarray(v_bb_bb, dtype=numpy.float64)
-    v_ab_ab = numpy.asarray(v_ab_ab, dtype=numpy.float64)
-    v_aa_bb = numpy.asarray(v_aa_bb, dtype=numpy.float64)
-    v_aa_ab = numpy.asarray(v_aa_ab, dtype=numpy.float64)
-    v_bb_ab = numpy.asarray(v_bb_ab, dtype=numpy.float64)
-    m4_a = numpy.asarray(m4_a, dtype=numpy.float64)
-    m4_b = numpy.asarray(m4_b, dtype=numpy.float64)
-    m22 = numpy.asarray(m22, dtype=numpy.float64)
-    m31 = numpy.asarray(m31, dtype=numpy.float64)
-    m13 = numpy.asarray(m13, dtype=numpy.float64)
-    sigma_b2 = numpy.asarray(sigma_b2, dtype=numpy.float64)
-    sigma_w2 = numpy.asarray(sigma_w2, dtype=numpy.float64)
+    q_a = numpy.float64(q_a)
+    q_b = numpy.float64(q_b)
+    c = numpy.float64(c)
+    v_aa_aa = numpy.float64(v_aa_aa)
+    v_bb_bb = numpy.float64(v_bb_bb)
+    v_ab_ab = numpy.float64(v_ab_ab)
+    v_aa_bb = numpy.float64(v_aa_bb)
+    v_aa_ab = numpy.float64(v_aa_ab)
+    v_bb_ab = numpy.float64(v_bb_ab)
+    m4_a = numpy.float64(m4_a)
+    m4_b = numpy.float64(m4_b)
+    m22 = numpy.float64(m22)
+    m31 = numpy.float64(m31)
+    m13 = numpy.float64(m13)
+    sigma_b2 = numpy.float64(sigma_b2)
+    sigma_w2 = numpy.float64(sigma_w2)
     _x0 = sigma_w2**2
     _x1 = _x0/4
     return _x0*m31 + _x1*numpy.arccos(c/(numpy.sqrt(q_a)*numpy.sqrt(q_b)))/numpy.pi - _x1
@@ -875,22 +875,22 @@ def step_pair_v_aa_bb(q_a, q_b, c, v_aa_aa, v_bb_bb, v_ab_ab, v_aa_bb, v_aa_ab, 
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    q_a = numpy.asarray(q_a, dtype=numpy.float64)
-    q_b = numpy.asarray(q_b, dtype=numpy.float64)
-    c = numpy.asarray(c, dtype=numpy.float64)
-    v_aa_aa = numpy.asarray(v_aa_aa, dtype=numpy.float64)
-    v_bb_bb = numpy.asarray(v_bb_bb, dtype=numpy.float64)
-    v_ab_ab = numpy.asarray(v_ab_ab, dtype=numpy.float64)
-    v_aa_bb = numpy.asarray(v_aa_bb, dtype=numpy.float64)
-    v_aa_ab = numpy.asarray(v_aa_ab, dtype=numpy.float64)
-    v_bb_ab = numpy.asarray(v_bb_ab, dtype=numpy.float64)
-    m4_a = numpy.asarray(m4_a, dtype=numpy.float64)
-    m4_b = numpy.asarray(m4_b, dtype=numpy.float64)
-    m22 = numpy.asarray(m22, dtype=numpy.float64)
-    m31 = numpy.asarray(m31, dtype=numpy.float64)
-    m13 = numpy.asarray(m13, dtype=numpy.float64)
-    sigma_b2 = numpy.asarray(sigma_b2, dtype=numpy.float64)
-    sigma_w2 = numpy.asarray(sigma_w2, dtype=numpy.float64)
+    q_a = numpy.float64(q_a)
+    q_b = numpy.float64(q_b)
+    c = numpy.float64(c)
+    v_aa_aa = numpy.float64(v_aa_aa)
+    v_bb_bb = numpy.float64(v_bb_bb)
+    v_ab_ab = numpy.float64(v_ab_ab)
+    v_aa_bb = numpy.float64(v_aa_bb)
+    v_aa_ab = numpy.float64(v_aa_ab)
+    v_bb_ab = numpy.float64(v_bb_ab)
+    m4_a = numpy.float64(m4_a)
+    m4_b = numpy.float64(m4_b)
+    m22 = numpy.float64(m22)
+    m31 = numpy.float64(m31)
+    m13 = numpy.float64(m13)
+    sigma_b2 = numpy.float64(sigma_b2)
+    sigma_w2 = numpy.float64(sigma_w2)
     _x0 = sigma_w2**2
     return _x0*m22 - _x0/4
 
@@ -904,22 +904,22 @@ def step_pair_v_ab_ab(q_a, q_b, c, v_aa_aa, v_bb_bb, v_ab_ab, v_aa_bb, v_aa_ab, 
 
     Vectorised: array arguments broadcast (NumPy rules).
     """
-    q_a = numpy.asarray(q_a, dtype=numpy.float64)
-    q_b = numpy.asarray(q_b, dtype=numpy.float64)
-    c = numpy.asarray(c, dtype=numpy.float64)
-    v_aa_aa = numpy.asarray(v_aa_aa, dtype=numpy.float64)
-    v_bb_bb = numpy.asarray(v_bb_bb, dtype=numpy.float64)
-    v_ab_ab = numpy.asarray(v_ab_ab, dtype=numpy.float64)
-    v_aa_bb = numpy.asarray(v_aa_bb, dtype=numpy.float64)
-    v_aa_ab = numpy.asarray(v_aa_ab, dtype=numpy.float64)
-    v_bb_ab = numpy.asarray(v_bb_ab, dtype=numpy.float64)
-    m4_a = numpy.asarray(m4_a, dtype=numpy.float64)
-    m4_b = numpy.asarray(m4_b, dtype=numpy.float64)
-    m22 = numpy.asarray(m22, dtype=numpy.float64)
-    m31 = numpy.asarray(m31, dtype=numpy.float64)
-    m13 = numpy.asarray(m13, dtype=numpy.float64)
-    sigma_b2 = numpy.asarray(sigma_b2, dtype=numpy.float64)
-    sigma_w2 = numpy.asarray(sigma_w2, dtype=numpy.float64)
+    q_a = numpy.float64(q_a)
+    q_b = numpy.float64(q_b)
+    c = numpy.float64(c)
+    v_aa_aa = numpy.float64(v_aa_aa)
+    v_bb_bb = numpy.float64(v_bb_bb)
+    v_ab_ab = numpy.float64(v_ab_ab)
+    v_aa_bb = numpy.float64(v_aa_bb)
+    v_aa_ab = numpy.float64(v_aa_ab)
+    v_bb_ab = numpy.float64(v_bb_ab)
+    m4_a = numpy.float64(m4_a)
+    m4_b = numpy.float64(m4_b)
+    m22 = numpy.float64(m22)
+    m31 = numpy.float64(m31)
+    m13 = numpy.float64(m13)
+    sigma_b2 = numpy.float64(sigma_b2)
+    sigma_w2 = numpy.float64(sigma_w2)
     _x0 = sigma_w2**2
     _x1 = _x0/4
     _x2 = numpy.arccos(c/(numpy.sqrt(q_a)*numpy.sqrt(q_b)))

@@ -55,13 +55,14 @@ JSON_KEYS = {
     "excess_kurtosis_mc": "[with --mc] Monte Carlo excess kurtosis of --mc networks of width N and depth L "
                           "(conditional estimator 3 Var(s2)/(E s2)^2)",
     "excess_kurtosis_mc_se": "[with --mc] its standard error",
-    "note": "[depth > 1 or step] what is not computed at this depth or activation, and why",
+    "note": "[beyond depth 10] what is not computed at this depth, and why",
     "coupling": "the quartic coupling in the Mercer modes of the training inputs",
-    "coupling.n_modes": "[depth 1] modes kept",
-    "coupling.eigenvalues": "[depth 1] their eigenvalues lambda_k",
-    "coupling.U": "[depth 1] mode-space quartic coupling U_klmn (n_modes^4 nested lists)",
-    "coupling.u_local": "[depth 1] least-squares local coupling u: U_klmn ~ u int dmu phi_k phi_l phi_m phi_n",
-    "coupling.local_residual": "[depth 1] relative residual of the local approximation",
+    "coupling.n_modes": "[depth <= 10] modes kept",
+    "coupling.eigenvalues": "[depth <= 10] their eigenvalues lambda_k",
+    "coupling.U": "[depth <= 10] mode-space quartic coupling U_klmn (n_modes^4 nested lists; depth > 1: the vertex "
+                  "by unit Monte Carlo over the layers)",
+    "coupling.u_local": "[depth <= 10] least-squares local coupling u: U_klmn ~ u int dmu phi_k phi_l phi_m phi_n",
+    "coupling.local_residual": "[depth <= 10] relative residual of the local approximation",
     "coupling.U_single_input": "[depth > 1 or step] the quartic coupling of the output field at one input, "
                                "-c/(N K^2)",
     "coupling.convention": "the action convention, in words",
@@ -207,28 +208,32 @@ def _deep_doc(args, progress=None) -> dict:
     deep networks (the multi-input recursion, docs/theory.md section 6x) up to ``MAX_POSTERIOR_DEPTH``."""
     from .._parallel import executor
     from ..numerics.finite_width.deep import deep_recursion
+    from ..numerics.finite_width.deep_posterior import deep_quartic_coupling
     from ..numerics.finite_width.deep_posterior_mc import compare_deep_posteriors
     from ..numerics.finite_width.posterior import _sphere_problem
 
     r = deep_recursion(args.activation, args.depth)
     K = float(r.K[-1])
-    note = ("the mode-space quartic coupling is computed for one hidden layer (relu, erf); here it is given at one "
-            "input")
+    note = ""
     post = None
+    coupling = {"U_single_input": -r.coefficient / (args.width * K * K),
+                "convention": "S = f^2/(2K) + U f^4/4! at one input; U = -kappa_4/K^4 (Edgeworth), kappa_4 = (c/N) K^2"}
     if args.depth <= MAX_POSTERIOR_DEPTH:
         X, y, Xt = _sphere_problem(args.dim, args.n_train, args.n_test, args.seed)
+        cp = deep_quartic_coupling(args.activation, X, args.width, args.depth, min(3, args.n_train), seed=args.seed)
+        coupling = {"n_modes": len(cp.eigenvalues), "eigenvalues": cp.eigenvalues.tolist(), "U": cp.U.tolist(),
+                    "u_local": cp.u_local, "local_residual": cp.local_residual,
+                    "convention": cp.to_dict()["convention"], **coupling}
         with executor(progress=progress) as ex:
             post = compare_deep_posteriors(args.activation, X, y, Xt, args.depth, args.width, args.ridge,
                                            n_draws=args.draws, seed=args.seed, executor=ex).to_dict()
     else:
-        note += (f"; the posterior is computed up to depth {MAX_POSTERIOR_DEPTH} (the unit Monte Carlo of the "
-                 "vertex and the network Monte Carlo grow with the depth)")
+        note = (f"the mode-space coupling and the posterior are computed up to depth {MAX_POSTERIOR_DEPTH} (the unit "
+                "Monte Carlo of the vertex and the network Monte Carlo grow with the depth); the coupling is given at "
+                "one input")
     return {"activation": args.activation, "depth": args.depth, "width": args.width, "dim": args.dim,
             "n_train": args.n_train, "n_test": args.n_test, "ridge": args.ridge, "seed": args.seed,
-            "coupling": {"U_single_input": -r.coefficient / (args.width * K * K),
-                         "convention": "S = f^2/(2K) + U f^4/4! at one input; U = -kappa_4/K^4 (Edgeworth), "
-                                       "kappa_4 = (c/N) K^2"},
-            "posterior": post, "note": note}
+            "coupling": coupling, "posterior": post, **({"note": note} if note else {})}
 
 
 def run(args) -> int:
@@ -303,12 +308,13 @@ def run(args) -> int:
         print(f"Monte Carlo ({args.mc} networks): {doc['excess_kurtosis_mc']:.6g} +- {doc['excess_kurtosis_mc_se']:.2g}")
     if "U_single_input" in doc["coupling"]:
         print(f"quartic coupling at one input U: {doc['coupling']['U_single_input']:.6g}")
-        print(f"note: {doc['note']}")
-        if post is None:
-            return 0
-    else:
+    if "u_local" in doc["coupling"]:
         print(f"local quartic coupling u: {doc['coupling']['u_local']:.6g} "
               f"(relative residual {doc['coupling']['local_residual']:.3g})")
+    if "note" in doc:
+        print(f"note: {doc['note']}")
+    if post is None:
+        return 0
     print(f"{'x':>3} {'GP':>10} {'1/N':>10} {'MC':>10} {'MC sem':>9}")
     for i, (a, b, c, s) in enumerate(zip(post["gp"], post["one_over_n"], post["monte_carlo"], post["monte_carlo_sem"])):
         print(f"{i:>3} {a:>10.5f} {b:>10.5f} {c:>10.5f} {s:>9.2g}")

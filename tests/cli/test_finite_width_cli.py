@@ -75,6 +75,9 @@ def test_cli_deep_posterior(capsys):
     assert list(post) == list(one) == _POSTERIOR_KEYS
     assert post["width"] == 64 and len(post["gp"]) == 3 and post["n_draws"] == 20000
     assert post["resolved"] and post["error_one_over_n"] < 0.5 * post["error_gp"]
+    cp = doc["coupling"]                                        # mode-space coupling, the depth-1 keys and more
+    assert cp["n_modes"] == 3 and len(cp["U"]) == 3 and cp["U"][0][0][0][0] < 0 and "U_single_input" in cp
+    assert "note" not in doc
 
 
 def test_cli_deep_posterior_limits(capsys):

@@ -39,7 +39,7 @@ import scipy.special
 
 from ..._validate import check_finite_array, check_int, check_positive, check_ridge
 from ...errors import ParameterError, SymrgError
-from .deep import activation_m4, check_deep_activation, check_depth
+from .deep import activation_m4, check_deep_activation, check_depth, deep_kurtosis_coefficient
 
 __all__ = ["MAX_POSTERIOR_DEPTH", "DeepMetrics", "DeepPosteriorCoefficient", "deep_metric_recursion",
            "deep_vertex_tensor", "deep_one_over_n_coefficient", "deep_gp_posterior_mean", "dm_dk_contraction",
@@ -417,3 +417,64 @@ def deep_vertex_tensor(activation, Z, depth, *, sigma_w2=2.0, sigma_b2=0.0, n_sa
                 acc += np.einsum("sab,scd->abcd", D, D)
         V += acc / S
     return met.K[-1], met.K1[-1], V
+
+
+def deep_quartic_coupling(activation, X, width: int, depth: int, n_modes: int = 3, *, sigma_w2: float = 2.0,
+                          sigma_b2: float = 0.0, n_samples: int = 200_000, seed: int = 0, batch: int = 5_000):
+    """The quartic coupling ``U`` of the output field of a depth-``L`` network in the top ``n_modes`` Mercer modes
+    of its kernel ``K = K^(L+1)`` on the points ``X`` (docs/theory.md sections 2.4 and 6x).
+
+    The output's connected four-point function is ``kappa_4 = (1/N) (V_(ab)(cd) + V_(ac)(bd) + V_(ad)(bc))``
+    (given the last hidden layer the output is Gaussian with kernel ``K_W``, so its fourth cumulant is the sum of the
+    covariance pairings of ``K_W``); in mode space ``U_klmn = -kappa4_klmn/(lambda_k lambda_l lambda_m lambda_n)``,
+    the convention of :func:`symrg.numerics.finite_width.quartic_coupling` (which this equals at ``L = 1``).  The
+    projected vertex ``(proj^T D proj)_kl (proj^T D proj)_mn`` is averaged over single units at every layer,
+    ``V = sum_l P_l U_l P_l^T`` (module docstring), never forming the ``P^4`` tensor.  Returns a
+    :class:`~symrg.numerics.finite_width.coupling.QuarticCoupling` (``kappa4_sem`` from the unit Monte Carlo)."""
+    from .coupling import QuarticCoupling
+
+    act = check_deep_activation(activation)
+    L = check_int(depth, "depth", 1, MAX_POSTERIOR_DEPTH)
+    N = check_int(width, "width", 1, None)
+    X = check_finite_array(X, "X", ndim=2)
+    P = X.shape[0]
+    n_modes = check_int(n_modes, "n_modes", 1, P)
+    S = check_int(n_samples, "n_samples", 100, None)
+    met = deep_metric_recursion(act, X, L, sigma_w2, sigma_b2)
+    K = met.K[-1]
+    ev, Vec = np.linalg.eigh(K / P)
+    order = np.argsort(ev)[::-1][:n_modes]
+    lam, phi = ev[order], math.sqrt(P) * Vec[:, order]
+    proj = phi / P
+    rng = np.random.default_rng(check_int(seed, "seed", 0, None))
+    C4 = np.zeros((n_modes,) * 4)
+    var = np.zeros((n_modes,) * 4)
+    for layer in range(L):
+        s1 = np.zeros((n_modes,) * 4)
+        s2 = np.zeros((n_modes,) * 4)
+        for start in range(0, S, batch):
+            b = min(batch, S - start)
+            A, M, r = _unit_terms(met, layer, b, rng)
+            a = proj.T @ A @ proj                          # (b, n_modes, n_modes)
+            mm = proj.T @ M @ proj
+            if r is not None:   # D = x A - M, x ~ chi^2_r: E D (x) D = r(r+2) A A - r (A M + M A) + M M per direction
+                t = (r * (r + 2) * np.einsum("skl,smn->sklmn", a, a)
+                     - r * (np.einsum("skl,mn->sklmn", a, mm) + np.einsum("kl,smn->sklmn", mm, a))
+                     + np.einsum("kl,mn->klmn", mm, mm)[None])
+            else:
+                d = a - mm
+                t = np.einsum("skl,smn->sklmn", d, d)
+            s1 += t.sum(0)
+            s2 += (t * t).sum(0)
+        mean = s1 / S
+        C4 += mean
+        var += np.maximum(s2 / S - mean * mean, 0) / S
+    sym = lambda T: T + T.transpose(0, 2, 1, 3) + T.transpose(0, 3, 2, 1)  # noqa: E731
+    k4 = sym(C4) / N
+    sem = np.sqrt(sym(var)) / N                            # a bound: the three pairings' errors added in quadrature
+    U = -k4 / np.einsum("k,l,m,n->klmn", lam, lam, lam, lam)
+    T = np.einsum("ik,il,im,in->klmn", phi, phi, phi, phi) / P
+    u = float(np.sum(U * T) / np.sum(T * T))
+    res = float(np.linalg.norm(U - u * T) / max(np.linalg.norm(U), 1e-300))
+    return QuarticCoupling(act, N, lam, phi, k4, U, u, res, deep_kurtosis_coefficient(act, L, sigma_w2, sigma_b2) / N, sem,
+                           f"unit Monte Carlo, depth {L}")

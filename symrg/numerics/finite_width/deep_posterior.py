@@ -39,6 +39,7 @@ import scipy.special
 
 from ..._validate import check_finite_array, check_int, check_positive, check_ridge
 from ...errors import ParameterError, SymrgError
+from .posterior import validate_regression_arrays
 from .deep import activation_m4, check_deep_activation, check_depth, deep_kurtosis_coefficient
 
 __all__ = ["MAX_POSTERIOR_DEPTH", "DeepMetrics", "DeepPosteriorCoefficient", "deep_metric_recursion",
@@ -323,14 +324,8 @@ def dm_dk_contraction(K, K1, y, n_train: int, ridge: float) -> np.ndarray:
 def _validate(activation, X, y, X_test, ridge, depth):
     act = check_deep_activation(activation)
     L = check_int(depth, "depth", 1, MAX_POSTERIOR_DEPTH)
-    X = check_finite_array(X, "X", ndim=2)
-    X_test = check_finite_array(X_test, "X_test", ndim=2)
-    y = check_finite_array(y, "y", ndim=1)
-    if y.shape[0] != X.shape[0]:
-        raise ParameterError("y", f"array of length {y.shape[0]}", f"one target per training row ({X.shape[0]})")
-    if X_test.shape[1] != X.shape[1]:
-        raise ParameterError("X_test", f"array of shape {X_test.shape}", f"rows of dimension {X.shape[1]}")
-    return act, X, y, X_test, check_ridge(ridge, "ridge", allow_zero=False), L
+    X, y, X_test, ridge = validate_regression_arrays(X, y, X_test, ridge)
+    return act, X, y, X_test, ridge, L
 
 
 def deep_gp_posterior_mean(activation, X, y, X_test, ridge, depth, sigma_w2=2.0, sigma_b2=0.0) -> np.ndarray:

@@ -25,7 +25,7 @@ from ...errors import ParameterError, SymrgError
 from .deep import check_deep_activation, check_depth
 from .deep_posterior import (_Contraction, _phi, _validate, deep_gp_posterior_mean, deep_metric_recursion,
                              deep_one_over_n_coefficient, layer_map)
-from .montecarlo import DegenerateWeightsWarning
+from .montecarlo import DegenerateWeightsWarning, PosteriorComparison
 
 __all__ = ["POSTERIOR_TASK_DRAWS", "deep_network_kernels", "DeepMonteCarloPosterior", "deep_monte_carlo_posterior",
            "deep_posterior_mc_cost", "DeepWidthRow", "DeepPosteriorStudy", "deep_posterior_study", "fit_coefficient",
@@ -212,44 +212,8 @@ def deep_monte_carlo_posterior(activation, X, y, X_test, depth, width, ridge, *,
 
 
 # ---------------------------------------------------------------------------------- width sweep --
-@dataclass(frozen=True)
-class DeepWidthRow:
-    """One width: GP limit, O(1/N) prediction and Monte Carlo (as :class:`PosteriorComparison` at depth 1)."""
-
-    width: int
-    gp: np.ndarray
-    one_over_n: np.ndarray
-    one_over_n_sem: np.ndarray
-    monte_carlo: np.ndarray
-    monte_carlo_sem: np.ndarray
-    ess: float
-    n_draws: int
-    degenerate: bool
-
-    @property
-    def error_gp(self) -> float:
-        return float(np.sqrt(np.mean((self.gp - self.monte_carlo) ** 2)))
-
-    @property
-    def error_one_over_n(self) -> float:
-        return float(np.sqrt(np.mean((self.one_over_n - self.monte_carlo) ** 2)))
-
-    @property
-    def rms_sem(self) -> float:
-        return float(np.sqrt(np.mean(self.monte_carlo_sem ** 2)))
-
-    @property
-    def resolved(self) -> bool:
-        """The MC error resolves the GP-vs-1/N difference (RMS difference > 3 RMS sem)."""
-        return float(np.sqrt(np.mean((self.gp - self.one_over_n) ** 2))) > 3 * self.rms_sem
-
-    def to_dict(self) -> dict:
-        return {"width": self.width, "gp": self.gp.tolist(), "one_over_n": self.one_over_n.tolist(),
-                "one_over_n_sem": self.one_over_n_sem.tolist(), "monte_carlo": self.monte_carlo.tolist(),
-                "monte_carlo_sem": self.monte_carlo_sem.tolist(), "error_gp": self.error_gp,
-                "error_one_over_n": self.error_one_over_n, "rms_sem": self.rms_sem, "resolved": self.resolved,
-                "one_over_n_beats_gp": self.error_one_over_n < self.error_gp, "ess": self.ess,
-                "n_draws": self.n_draws, "degenerate_weights": self.degenerate}
+# one width: GP limit, O(1/N) prediction and Monte Carlo -- the row of the one-layer comparison, unchanged
+DeepWidthRow = PosteriorComparison
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,11 @@ def _gp_parts(activation, X, y, X_test, ridge, sigma_w2, sigma_b2) -> _GPParts:
 
 def _validate_regression(activation, X, y, X_test, ridge):
     _check_activation(activation)
+    return validate_regression_arrays(X, y, X_test, ridge)
+
+
+def validate_regression_arrays(X, y, X_test, ridge):
+    """``(X, y, X_test, ridge)`` checked: finite arrays of matching shapes, ridge > 0 (named errors)."""
     X = check_finite_array(X, "X", ndim=2)
     X_test = check_finite_array(X_test, "X_test", ndim=2)
     y = check_finite_array(y, "y", ndim=1)

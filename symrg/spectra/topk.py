@@ -35,6 +35,12 @@ the square root of that, which matters on slowly decaying spectra.  Its price is
 of ``O(P l^2)`` flops and an eigenproblem of size up to ``3 l`` per pass: with ``l / P`` above about
 0.05 (e.g. kappa = 1000 at P = 5000) the dense ``eigh`` is faster, and the randomized method is for
 pools whose K does not fit.
+At scale (benchmarks/bench_scale.py, Fashion-MNIST, depth-1 ReLU, kappa = 1000, float32 tiles, 7-8 passes; one
+run on 2 cores, idle): P = 5,000 / 10,000 / 20,000 / 40,000 / 60,000 in 76 / 126 / 194 / 407 / 668 s, time ~
+P^0.86, peak traced memory 1.0 / 1.5 / 2.7 / 6.3 / 11.9 GB (the float32 upper triangle of K is kept: 7.2 GB at
+60,000).  With one BLAS thread, the other core busy: 108 / 176 / 307 / 636 / 1084 s.  On a shared machine one
+BLAS thread is the faster choice (two threads were 2x slower at P = 10,000 beside another process).
+
 Accuracy.  The iteration stops when every top-``kappa`` Ritz value changes by at most
 ``max(tol, 8 u) * theta_k + 16 u_64 theta_1`` in one pass (``tol`` default 1e-10 in float64);
 :class:`ErrorEstimate` gives per-eigenvalue bounds and states what they bound.  With

@@ -61,6 +61,14 @@ def run(out: Path, quick: bool, progress) -> dict:
                       f"{r['seconds_component_model']:.0f} (P^2 model) | - | - |")
         if "time_exponent" in spec:
             md += ["", f"Fitted exponents: time ~ P^{spec['time_exponent']:.2f}, memory ~ P^{spec['memory_exponent']:.2f}."]
+        if spec.get("conditions"):
+            md += ["", f"Conditions: {spec['conditions']}."]
+        md.append("")
+    extra = data.get("spectrum_other_runs")
+    if extra:
+        md += [f"**Other runs of the spectrum** ({extra['conditions']}):", "", "| P | time (s) | peak memory (GB) | passes |",
+               "|---|---|---|---|"]
+        md += [f"| {r['P']} | {r['seconds']:.1f} | {_gb(r['peak_bytes'])} | {r['passes']} |" for r in extra["measured"]]
         md.append("")
     cmp_ = data.get("compare")
     if cmp_:
@@ -82,6 +90,9 @@ def run(out: Path, quick: bool, progress) -> dict:
                f" (alpha {curve['alpha']:.2f}, beta {curve['beta']:.2f}; {curve['fit_window_rule']}), measured "
                f"{curve['measured_slope']:.3f} [{curve['measured_slope_ci'][0]:.3f}, {curve['measured_slope_ci'][1]:.3f}].",
                "", "| n | held-out MSE | RG | eigenlearning |", "|---|---|---|---|"]
+        if curve.get("spectrum_reused_from_spectrum_part"):
+            md[-4] += (f" The pool's top-{curve['kappa']} spectrum is the one measured above (same pool, kernel, seed "
+                       f"and dtype); the curve's {curve['seconds']:.0f} s leave it out.")
         for r in curve["rows"]:
             md.append(f"| {r['n']} | {r['simulation_mse']:.4g} | {r['theory_rg']:.4g} | {r['theory_eigenlearning']:.4g} |")
         rec = {"n_max": n_max, "pool": curve["pool"], "max_spectrum_pool": max_pool,

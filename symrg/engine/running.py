@@ -121,13 +121,18 @@ def _subs_table(res: FlowResult, values: dict) -> dict:
         if sym is None:
             raise SpecError(f"fixed points: {k!r} is not a parameter of the flow (parameters: "
                             f"{', '.join(sorted(by_name))})")
-        out[sym] = sp.nsimplify(v, rational=True) if isinstance(v, float) else sp.sympify(v) \
-            if isinstance(v, (int, sp.Basic)) else _number(k, v)
+        out[sym] = _number(k, v)
     return out
 
 
-def _number(name, v):
-    raise SpecError(f"fixed points: the value of {name} must be a number, got {type(v).__name__}")
+def _number(name, v) -> sp.Expr:
+    """A parameter value as an exact SymPy number: floats by ``nsimplify`` (rational), ints as ``Integer``,
+    SymPy numbers as they are; anything else (a string in particular) is refused, never parsed."""
+    if isinstance(v, bool) or not isinstance(v, (int, float, sp.Basic)):
+        raise SpecError(f"fixed points: the value of {name} must be a number, got {type(v).__name__}")
+    if isinstance(v, float):
+        return sp.nsimplify(v, rational=True)
+    return sp.Integer(v) if isinstance(v, int) else v
 
 
 def derive_flow(action: Action, *, loops: int | None = None, max_degree: int | None = None) -> FlowResult:

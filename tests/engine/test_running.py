@@ -176,3 +176,15 @@ def test_self_consistent_closure_is_the_one_mode_hartree_closure():
     c = self_consistent_coupling(res, s2, act.kept[0] ** 2)
     x = c.unknown
     assert sp.simplify(c.residual - (s2 + 1 / (1 / lam + eta / x) - x)) == 0
+
+
+def test_fixed_point_values_are_numbers_never_parsed():
+    """Parameter values reach SymPy as numbers only: a string (even one that would evaluate) is refused."""
+
+    flow = derive_flow(load_action(example_path("ridge_quartic_scaled")))
+    fps = flow.fixed_points({"alpha": 0.5})
+    assert {float(fp.values[_sym(load_action(example_path("ridge_quartic_scaled")), "s")]) for fp in fps} == {2.0, 4.0}
+    assert flow.fixed_points({"alpha": 1}) and flow.fixed_points({"alpha": sp.Rational(1, 2)})
+    for bad in ("__import__('os').getcwd()", "1/2", True, [1]):
+        with pytest.raises(SpecError, match="must be a number"):
+            flow.fixed_points({"alpha": bad})

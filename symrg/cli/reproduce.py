@@ -13,7 +13,10 @@ JSON_KEYS = {
     "claims[].regime": "where the claim is tested",
     "claims[].criterion": "the rule that decides it, fixed before measuring",
     "claims[].measured": "what was measured",
-    "claims[].holds": "true, false, or null when not measured",
+    "claims[].verdict": "yes, no, unresolved (the intervals cannot decide), or not measured",
+    "claims[].why": "the rule's reason for the verdict (for unresolved: how much more data would decide)",
+    "claims[].evidence": "where the evidence comes from: computed in this run, or a named benchmark file",
+    "claims[].holds": "true for yes, false for no, null otherwise",
     "failed": "derivations or checks that failed (exit status 1)",
     "claims_not_holding": "the claims whose rule says they do not hold (exit status 1 with --strict)",
     "timings": "seconds per section run",
@@ -53,8 +56,7 @@ def run(args) -> int:
     else:
         print(f"report written to {res['out']}/index.md")
         for c in res["claims"]:
-            verdict = "not measured" if c["holds"] is None else ("holds" if c["holds"] else "DOES NOT HOLD")
-            print(f"  [{verdict}] {c['claim']}")
+            print(f"  [{c['verdict']}] {c['claim']}")
         if res["failed"]:
             print("FAILED: " + ", ".join(res["failed"]))
     if res["failed"]:

@@ -95,6 +95,6 @@ def test_universality_claim_rule():
 
     c = CLAIMS["universality"]
     good = [{"kind": "sphere", "ok": True, "text": "s"}, {"kind": "data", "ok": True, "text": "d"}]
-    assert c.rule(good)
-    assert not c.rule(good[:1])                                     # no data evidence: not decided "yes"
-    assert not c.rule([good[0], {**good[1], "ok": False}])
+    assert c.rule(good).verdict == "yes"
+    assert c.rule(good[:1]).verdict != "yes"                        # no data evidence: not decided "yes"
+    assert c.rule([good[0], {**good[1], "ok": False}]).verdict == "no"

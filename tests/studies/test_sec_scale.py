@@ -18,10 +18,11 @@ def _fake(n_max, pool):
             "compare": {"P": 5000, "reference": "eigh", "rows": [
                 {"kappa": 100, "time_ratio_randomized_over_exact": 0.5, "memory_ratio_randomized_over_exact": 0.3,
                  "randomized_max_relative_error": 1e-11, "randomized_tail_relative_error": 1e-13}]},
-            "curve": {"ns": [100, 1000, n_max], "target": "0-vs-rest", "pool": pool, "kappa": 1000, "ridge": 1e-3,
-                      "trials": 3, "predicted_slope": -0.3, "predicted_slope_ci": [-0.35, -0.25], "alpha": 0.4,
+            "curve": {"ns": [n_max // 100, n_max // 10, n_max], "target": "0-vs-rest", "pool": pool, "kappa": 1000,
+                      "ridge": 1e-3, "fit_window": [20, 300], "kappa_star_range": [20, 300], "dataset": "fashion",
+                      "trials": 16, "predicted_slope": -0.3, "predicted_slope_ci": [-0.32, -0.29], "alpha": 0.4,
                       "beta": 0.3, "fit_window_rule": "listed modes", "measured_slope": -0.31,
-                      "measured_slope_ci": [-0.34, -0.28], "consistent": True, "rows": rows,
+                      "measured_slope_ci": [-0.32, -0.30], "consistent": True, "rows": rows,
                       "projected_seconds_n20000": 7200.0}}
 
 
@@ -33,28 +34,34 @@ def test_absent_json_says_how(tmp_path, monkeypatch):
     assert [r["holds"] for r in rows if r["key"] == "scaling_at_scale"] == [None]
 
 
-def test_capped_run_is_rendered_but_decides_nothing(tmp_path, monkeypatch):
+def test_unfair_run_is_rendered_but_decides_nothing(tmp_path, monkeypatch):
     src = tmp_path / "in" / "fashion_scale.json"
-    write_json(src, _fake(5000, 10000), "test")
+    write_json(src, _fake(5000, 10000), "test")          # n_max = P/2 breaks n <= P/20
     monkeypatch.setenv("SYMRG_SCALE_JSON", str(src))
     out = tmp_path / "report"
     out.mkdir()
     res = sec_scale.run(out, True, None)
     assert "| 10000 | 40.0 |" in res["markdown"] and "-0.310" in res["markdown"]
     assert json.loads((out / "scale" / "fashion_scale.json").read_text())["curve"]["pool"] == 10000
-    assert not res["evidence"] and "capped" in res["missing"]["scaling_at_scale"]
+    row = [r for r in claims_mod.decide(res["evidence"], res["missing"]) if r["key"] == "scaling_at_scale"][0]
+    assert row["verdict"] == "unresolved" and "P/20" in row["why"] and "benchmark file" in row["evidence"]
 
 
 def test_full_run_decides_the_claim(tmp_path, monkeypatch):
     src = tmp_path / "fashion_scale.json"
-    data = _fake(20000, 60000)
+    data = _fake(3000, 60000)
     write_json(src, data, "test")
     monkeypatch.setenv("SYMRG_SCALE_JSON", str(src))
     res = sec_scale.run(tmp_path / "r", True, None)
     row = [r for r in claims_mod.decide(res["evidence"], res["missing"]) if r["key"] == "scaling_at_scale"][0]
-    assert row["holds"] is True
-    data["curve"]["consistent"] = False
+    assert row["verdict"] == "yes" and str(src) in row["evidence"]
+    data["curve"]["measured_slope_ci"] = [-0.45, -0.40]       # 0.05..0.15 below the prediction's interval: no
     write_json(src, data, "test")
     res = sec_scale.run(tmp_path / "r2", True, None)
     row = [r for r in claims_mod.decide(res["evidence"], res["missing"]) if r["key"] == "scaling_at_scale"][0]
-    assert row["holds"] is False
+    assert row["verdict"] == "no"
+    data["curve"]["measured_slope_ci"] = [-0.38, -0.31]       # straddles the 0.05 edge: unresolved
+    write_json(src, data, "test")
+    res = sec_scale.run(tmp_path / "r3", True, None)
+    row = [r for r in claims_mod.decide(res["evidence"], res["missing"]) if r["key"] == "scaling_at_scale"][0]
+    assert row["verdict"] == "unresolved"

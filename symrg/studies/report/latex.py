@@ -94,11 +94,9 @@ def compile_latex(tex: Path):
 def report_tex(out: Path, claims, results) -> Path:
     """``symrg_report.tex`` and the result of compiling it (the PDF's path or :class:`LatexFailed`):
     the claims, the verification table, the figures."""
-    def holds(c):
-        return "n/a" if c["holds"] is None else ("yes" if c["holds"] else "no")
-
-    rows = "\n".join(f"{tex_escape(c['claim'])} & {tex_escape(c['criterion'])} & {tex_escape(c['measured'])} & "
-                     f"{holds(c)} \\\\ \\hline" for c in claims)
+    rows = "\n".join(f"{tex_escape(c['claim'])} & {tex_escape(c['criterion'])} & {tex_escape(c['measured'])} "
+                     f"({tex_escape(c.get('evidence', ''))}) & {tex_escape(c.get('verdict', 'not measured'))} "
+                     f"\\\\ \\hline" for c in claims)
     ver = results.get("verify", {}).get("numbers", [])
     vrows = "\n".join(f"{tex_escape(r['name'])} & {tex_escape(r.get('category', ''))} & {tex_escape(r['route_a'])} & "
                       f"{tex_escape(r['route_b'])} & {tex_escape(_fmt(r.get('discrepancy', r.get('agreement'))))} & "
@@ -113,7 +111,7 @@ def report_tex(out: Path, claims, results) -> Path:
 \\begin{{document}}\\maketitle
 \\section*{{Claims}}
 \\begin{{longtable}}{{|p{{3.2cm}}|p{{4.2cm}}|p{{7.6cm}}|p{{0.9cm}}|}}\\hline
-claim & criterion & measured & holds \\\\ \\hline
+claim & criterion & measured (evidence) & verdict \\\\ \\hline
 {rows}
 \\end{{longtable}}
 \\section*{{Verification}}

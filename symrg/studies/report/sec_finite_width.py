@@ -29,7 +29,7 @@ def run(out: Path, quick: bool, progress) -> dict:
             if r["resolved"]:
                 gap = (r["error_one_over_n"] - r["error_gp"]) / r["rms_sem"]
                 cells.append({"cell": f"{name} N={r['width']} ({r['error_one_over_n']:.4f} vs GP {r['error_gp']:.4f}, "
-                                      f"{gap:+.1f} MC s.e.)", "win": r["error_one_over_n"] < r["error_gp"]})
+                                      f"{gap:+.1f} MC s.e.)", "z": float(gap)})
     so = res["second_order"]
     md += ["", f"**Do the O(1/N²) terms explain the cells where 1/N loses?** Verdict: **{so['verdict']}** "
            "(rule: a failing cell is a resolved cell where 1/N is farther from Monte Carlo than the GP limit; it is "

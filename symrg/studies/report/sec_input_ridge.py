@@ -9,6 +9,14 @@ import numpy as np
 VARIANTS = ("truncated", "renormalized_const", "renormalized_x", "exact_diagonal")
 
 
+def _median_interval(values) -> tuple[float, float]:
+    """95% bootstrap interval of a window's median kurtosis over its modes (claims.median_ci)."""
+    from .claims import median_ci
+
+    _, lo, hi = median_ci(values)
+    return lo, hi
+
+
 def _feature_stats(out: Path, quick: bool, say):
     from ...data import load_digits, load_mnist
     from ...spectra.empirical import EmpiricalSpectrum
@@ -30,8 +38,9 @@ def _feature_stats(out: Path, quick: bool, say):
                    "top_decile": slice(int(0.9 * n_ok), n_ok)}
         stats[ds] = {"n_points": int(X.shape[0]), "n_modes": n_ok, "gaussian_tail3": float(mom["gaussian_tail_3sigma"])}
         for w, sl in windows.items():
+            lo, hi = _median_interval(kurt[sl])
             stats[ds][w] = {"modes": f"{sl.start + 1}-{sl.stop}", "median_kurtosis": float(np.median(kurt[sl])),
-                            "tail3": float(np.mean(tail[sl]))}
+                            "median_kurtosis_ci": [lo, hi], "tail3": float(np.mean(tail[sl]))}
         say(f"feature statistics {ds} done")
     return stats, figs
 
@@ -48,11 +57,15 @@ def run(out: Path, quick: bool, progress) -> dict:
     figs += list(res.get("figures", []))
     # pooled (b)->(d) gap closed by (c), at kappa >= n/2; and (b)/(a), (d)/(a) at kappa = n
     eb, ec, ed, ratios_b, ratios_d, table = [], [], [], [], [], []
+    b_runs, c_runs = [], []   # per run: mean over its kappa >= n/2 (runs are the independent units)
     for run_ in res["runs"]:
         d = run_["comparison"]
         kap = list(d["kappas"])
         n = run_["n_train"]
         e = {v: np.asarray(d["rel_error"][v]) for v in VARIANTS}
+        upper = [i for i, k in enumerate(kap) if k >= n / 2]
+        b_runs.append(float(np.mean(e["renormalized_const"][upper])))
+        c_runs.append(float(np.mean(e["renormalized_x"][upper])))
         for i, k in enumerate(kap):
             if k >= n / 2:
                 eb.append(e["renormalized_const"][i])
@@ -68,12 +81,14 @@ def run(out: Path, quick: bool, progress) -> dict:
     gap = float((eb.mean() - ec.mean()) / (eb.mean() - ed.mean())) if abs(eb.mean() - ed.mean()) > 0 else float("nan")
     evidence = {
         "gaussian_low_heavy_high": [{"dataset": ds, "low": v["low"]["median_kurtosis"],
-                                     "middle": v["middle"]["median_kurtosis"], "top": v["top_decile"]["median_kurtosis"]}
+                                     "low_ci": v["low"]["median_kurtosis_ci"],
+                                     "middle": v["middle"]["median_kurtosis"], "top": v["top_decile"]["median_kurtosis"],
+                                     "top_ci": v["top_decile"]["median_kurtosis_ci"]}
                                     for ds, v in stats.items()],
         "input_ridge": [{"gap": gap, "b": float(eb.mean()), "c": float(ec.mean()), "d": float(ed.mean()),
-                         "runs": len(res["runs"])}],
+                         "runs": len(res["runs"]), "b_runs": b_runs, "c_runs": c_runs}],
         "reduced_gp": [{"median_const": float(np.median(ratios_b)), "median_diag": float(np.median(ratios_d)),
-                        "runs": len(ratios_b)}],
+                        "runs": len(ratios_b), "ratios": [float(r) for r in ratios_b]}],
     }
     md = ["## Input-dependent ridge and reduced GPs on real data", "",
           "*Figures: joint laws and moments of the NNGP features (claim \"Gaussian-looking low modes\"); reduced GPs "

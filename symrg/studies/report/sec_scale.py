@@ -13,7 +13,6 @@ import os
 import shutil
 from pathlib import Path
 
-from .claims import SCALE_MIN_N, SCALE_MIN_POOL
 
 DEFAULT_JSON = Path("reports/scale/fashion_scale.json")
 HOW = ("PYTHONPATH=. python benchmarks/bench_scale.py --out reports/scale/fashion_scale.json "
@@ -95,18 +94,15 @@ def run(out: Path, quick: bool, progress) -> dict:
                        f"and dtype); the curve's {curve['seconds']:.0f} s leave it out.")
         for r in curve["rows"]:
             md.append(f"| {r['n']} | {r['simulation_mse']:.4g} | {r['theory_rg']:.4g} | {r['theory_eigenlearning']:.4g} |")
-        rec = {"n_max": n_max, "pool": curve["pool"], "max_spectrum_pool": max_pool,
-               "predicted_slope": curve["predicted_slope"], "measured_slope": curve["measured_slope"],
-               "measured_slope_ci": curve["measured_slope_ci"], "consistent": curve["consistent"]}
-        if n_max >= SCALE_MIN_N and max_pool >= SCALE_MIN_POOL:
-            evidence["scaling_at_scale"] = [rec]
-        else:
-            missing["scaling_at_scale"] = (f"only a capped run is recorded (n <= {n_max}, spectra to P = {max_pool}; the "
-                                           f"claim needs n >= {SCALE_MIN_N} and P >= {SCALE_MIN_POOL}): predicted "
-                                           f"{rec['predicted_slope']:.3f}, measured {rec['measured_slope']:.3f}")
-            if "projected_seconds_n20000" in curve:
-                md += ["", f"Projected time of the learning curve to n = 20000: "
-                           f"{curve['projected_seconds_n20000'] / 3600:.1f} h."]
+        prov = data.get("_provenance", {})
+        rec = {**{k: curve.get(k) for k in ("dataset", "ns", "pool", "trials", "fit_window", "kappa_star_range",
+                                             "predicted_slope", "predicted_slope_ci", "measured_slope",
+                                             "measured_slope_ci", "gamma", "eigenlearning_slope")},
+               "listed_modes": curve.get("listed_modes", curve.get("kappa")), "max_spectrum_pool": max_pool,
+               "source": (f"benchmark file {src} (written {prov.get('date', 'date not recorded')}, commit "
+                          f"{prov.get('commit', 'not recorded')}; {curve.get('trials')} trials, pool {curve['pool']}, "
+                          f"spectra to P = {max_pool})")}
+        evidence["scaling_at_scale"] = [rec]
     else:
         missing["scaling_at_scale"] = "the benchmark results hold no learning curve (run without --skip-curve)"
     return {"markdown": "\n".join(md), "numbers": {"source": str(src), **{k: v for k, v in data.items()

@@ -18,7 +18,7 @@ from functools import cached_property
 import numpy as np
 import scipy.linalg
 
-from .._validate import check_finite_array, check_kappa, check_kernel_matrix
+from .._validate import check_finite_array, check_kappa, check_square_symmetric, not_psd_error, psd_tolerance
 from ..errors import KernelError, ParameterError
 
 __all__ = ["EmpiricalSpectrum"]
@@ -43,11 +43,12 @@ class EmpiricalSpectrum:
     def from_gram(cls, K, *, check: bool = True) -> "EmpiricalSpectrum":
         """Modes of the empirical measure from the Gram matrix ``K_ij = K(x_i, x_j)``.
 
-        ``check=False`` skips the PSD test (an extra O(N^3) eigenvalue pass) for a Gram matrix
-        the caller has already validated; finiteness and symmetry are always checked.
+        The PSD test costs nothing extra: it reads the smallest eigenvalue of the decomposition
+        itself (tolerance :func:`symrg._validate.psd_tolerance`).  ``check=False`` skips it and the
+        symmetry test for a Gram matrix the caller has already validated; finiteness is always checked.
         """
         if check:
-            K = check_kernel_matrix(K, "Gram matrix")
+            K = check_square_symmetric(K, "Gram matrix")
         else:
             K = np.asarray(K, dtype=float)
             if K.ndim != 2 or K.shape[0] != K.shape[1] or not np.all(np.isfinite(K)):
@@ -57,6 +58,8 @@ class EmpiricalSpectrum:
             raise KernelError("Gram matrix is empty")
         # (1/N) K v = lambda v  (symmetrised against rounding; eigh returns ascending order)
         w, V = scipy.linalg.eigh(0.5 * (K + K.T) / N, overwrite_a=True, check_finite=False)
+        if check and w[0] * N < -psd_tolerance(K):
+            raise not_psd_error("Gram matrix", float(w[0] * N), K)
         w, V = w[::-1].copy(), V[:, ::-1].copy()
         w[w < 0] = 0.0
         phi = np.sqrt(N) * V                      # phi_k(x_i) = sqrt(N) v_{k,i}

@@ -31,6 +31,9 @@ ACTIVATIONS = ("relu", "step", "erf")
 Q_MIN, Q_MAX = 1e-300, 1e300  # representable range of the layer variances q_L = k_L(1)
 
 
+GRAM_BLOCK_BYTES = 32 * 2 ** 20    # inner products evaluated at a time by NNGPKernel.gram (32 MiB)
+
+
 def _diag_map(activation: str, sw: float, sb: float, q: float) -> float:
     if activation == "relu":
         return sw * q / 2 + sb
@@ -166,10 +169,29 @@ class NNGPKernel:
         return self.variances()[-1]
 
     def gram(self, X, Y=None) -> np.ndarray:
-        """Kernel matrix ``k(X Y^T)`` for rows on the unit sphere."""
+        """Kernel matrix ``k(X Y^T)`` for rows on the unit sphere.
+
+        Filled in blocks of rows (:data:`GRAM_BLOCK_BYTES` of inner products at a time), so the
+        kernel's temporaries stay small beside the result; with ``Y`` omitted only the upper
+        triangle is evaluated and mirrored, so ``K`` is exactly symmetric.
+        """
         X = np.asarray(X, dtype=float)
-        Y = X if Y is None else np.asarray(Y, dtype=float)
-        return self(X @ Y.T)
+        sym = Y is None
+        Y = X if sym else np.asarray(Y, dtype=float)
+        if X.ndim != 2 or Y.ndim != 2 or X.shape[1] != Y.shape[1]:
+            raise ParameterError("X", f"arrays of shapes {X.shape} and {Y.shape}",
+                                 "two 2-d arrays with the same number of columns")
+        m, n = X.shape[0], Y.shape[0]
+        G = np.empty((m, n))
+        rows = max(1, GRAM_BLOCK_BYTES // (8 * max(n, 1)))
+        for a in range(0, m, rows):
+            b = min(a + rows, m)
+            if sym:
+                G[a:b, a:] = self(X[a:b] @ Y[a:].T)
+                G[b:, a:b] = G[a:b, b:].T
+            else:
+                G[a:b] = self(X[a:b] @ Y.T)
+        return G
 
     def describe(self) -> str:
         return (f"{self.activation} NNGP, depth {self.depth}, sigma_w^2={self.sigma_w2:g}, "

@@ -187,3 +187,41 @@ def test_exact_diagonal_beats_truncated_on_digits(digits_pool, seed):
         assert abs(r.test_mse[v][-1] - r.full_test_mse) < 1e-8
     json.dumps(r.to_dict())                                   # plain data, JSON-ready
     assert "exact_diagonal" in r.table()
+
+
+def test_psd_check_by_cholesky_decides_as_the_eigenvalues_do():
+    """check_kernel_matrix (one Cholesky) against the smallest eigenvalue (numpy.linalg.eigvalsh), at the
+    tolerance's edge: a negative eigenvalue 10x beyond it is refused, one 10x inside it passes."""
+    from symrg._validate import check_kernel_matrix, psd_tolerance
+
+    rng = np.random.default_rng(4)
+    Q, _ = np.linalg.qr(rng.standard_normal((60, 60)))
+    for factor, ok in ((10.0, False), (0.1, True)):
+        w = np.linspace(1.0, 0.01, 60)
+        K0 = (Q * w) @ Q.T
+        tol = psd_tolerance(K0)
+        w[-1] = -factor * tol
+        K = (Q * w) @ Q.T
+        K = 0.5 * (K + K.T)
+        assert (np.linalg.eigvalsh(K)[0] >= -tol) == ok
+        if ok:
+            check_kernel_matrix(K)
+        else:
+            with pytest.raises(KernelError, match="smallest eigenvalue"):
+                check_kernel_matrix(K)
+
+
+def test_nngp_gram_in_blocks_equals_the_one_shot_kernel(monkeypatch):
+    """NNGPKernel.gram fills row blocks (upper triangle mirrored): the same numbers as k(X Y^T) at once."""
+    from symrg.spectra import kernels
+    from symrg.spectra.kernels import NNGPKernel
+
+    monkeypatch.setattr(kernels, "GRAM_BLOCK_BYTES", 8 * 37 * 7)     # blocks of 7 rows: many, ragged
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((37, 5))
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    for k in (NNGPKernel("relu", 2), NNGPKernel("erf", 1), NNGPKernel("step", 3)):
+        G = k.gram(X)
+        assert np.array_equal(G, G.T)
+        np.testing.assert_allclose(G, k(np.clip(X @ X.T, -1, 1)), rtol=0, atol=1e-14)
+        np.testing.assert_allclose(k.gram(X[:9], X), k(np.clip(X[:9] @ X.T, -1, 1)), rtol=0, atol=1e-14)

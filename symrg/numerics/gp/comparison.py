@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from ..._validate import check_finite_array, check_int, check_kappa, check_kernel_matrix, check_ridge
+from ..._validate import check_finite_array, check_int, check_kappa, check_ridge
 from ...errors import ParameterError
 from ...spectra.empirical import EmpiricalSpectrum, gram_matrix
 from .exact import ExactGP, _targets
@@ -80,8 +80,8 @@ def compare_reduced(pool, y_pool, kernel="precomputed", ridge: float = 1e-2, n_t
         X = check_finite_array(pool, "pool", ndim=2)
         K = gram_matrix(kernel, X, X)
     if spectrum is None:
-        K = check_kernel_matrix(K, "pool Gram matrix")
-        spectrum = EmpiricalSpectrum.from_gram(K, check=False)
+        K = np.asarray(K, dtype=float)
+        spectrum = EmpiricalSpectrum.from_gram(K)             # checks K (PSD from its own eigenvalues)
     else:
         K = check_finite_array(K, "pool Gram matrix", ndim=2)
         if spectrum.n_points != K.shape[0]:

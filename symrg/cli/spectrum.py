@@ -18,8 +18,9 @@ DESCRIPTION = (
     "eigenvalue of every degree l <= L with its multiplicity and the sum rule. On data (--data "
     "{digits,mnist,fashion,PATH} --pool P --kappa K): the top K eigenvalues of (1/P) K on a pool of P rows (the "
     "first P rows of the training split after a shuffle seeded by --seed), the trace (1/P) sum_i K(x_i, x_i) and "
-    "the tail power trace - sum_{k <= K} lambda_k (docs/theory.md section 4b); --method randomized (default) "
-    "streams K in tiles, exact is a dense eigendecomposition. With --workers or --scheduler the products of K "
+    "the tail power trace - sum_{k <= K} lambda_k (docs/theory.md section 4b); --method auto (default) picks "
+    "between randomized, which streams K in tiles, and exact, a dense eigendecomposition, from the memory and a "
+    "cost model. With --workers or --scheduler the products of K "
     "with the block of vectors run by row blocks on the Dask workers (each pass re-forms the tiles there), the "
     "iteration in this process; --method exact runs as one task on a worker.")
 
@@ -51,8 +52,9 @@ JSON_KEYS = {
     "pool": "[data form] pool size P",
     "seed": "[data form] seed of the pool shuffle and of the randomized start block",
     "kappa": "[data form] number of top eigenvalues listed",
-    "method": "[data form] 'randomized' (block LOBPCG from a random start, K streamed in tiles) or 'exact' "
-              "(dense eigh)",
+    "method": "[data form] the method run: 'randomized' (block LOBPCG from a random start, K streamed in tiles) "
+              "or 'exact' (dense eigh)",
+    "method_reason": "[data form] why that method: chosen by the user, or the memory/cost comparison of --method auto",
     "trace": "[data form] (1/P) sum_i K(x_i, x_i) = sum over all P eigenvalues",
     "tail_power": "[data form] trace - sum_{k <= kappa} lambda_k: the power of the modes not listed",
     "tail_power_error": "[data form] bound on the error of tail_power: the sum of error_estimate",
@@ -81,9 +83,10 @@ def add_parser(sub):
                         "the unit sphere")
     p.add_argument("--pool", type=int, default=None, help="data form: pool size P")
     p.add_argument("--kappa", type=int, default=None, help="data form: number of top eigenvalues, 1 <= K < P")
-    p.add_argument("--method", choices=["randomized", "exact"], default=None,
-                   help="data form: randomized (default; block LOBPCG, K streamed in tiles) or exact (dense eigh of "
-                        "the P x P matrix)")
+    p.add_argument("--method", choices=["auto", "randomized", "exact"], default=None,
+                   help="data form: auto (default: exact when the dense matrix fits in memory and a cost model of P "
+                        "and kappa says it is faster, else randomized; the output says which and why), randomized "
+                        "(block LOBPCG, K streamed in tiles) or exact (dense eigh of the P x P matrix)")
     p.add_argument("--seed", type=_seed, default=None,
                    help="data form: seed of the pool shuffle and of the random start block (default 0)")
     _dask_args(p)
@@ -152,7 +155,7 @@ def _solve(X, kernel, kappa, method, memory_limit, seed, progress=None, ex=None)
             "iterations": s.iterations}
 
 
-def data_spectrum(data, kernel, pool: int, kappa: int, method: str = "randomized", seed: int = 0,
+def data_spectrum(data, kernel, pool: int, kappa: int, method: str = "auto", seed: int = 0,
                   memory_limit=None, ex=None, progress=None) -> dict:
     """The data form's JSON: the pool of :func:`symrg.data.select_pool` (as ``pool_problem`` draws
     it), then :func:`symrg.spectra.topk_spectrum` on it (docs/theory.md section 4b)."""
@@ -164,6 +167,12 @@ def data_spectrum(data, kernel, pool: int, kappa: int, method: str = "randomized
     if isinstance(kappa, bool) or not isinstance(kappa, int) or not 1 <= kappa <= pool - 1:
         raise ParameterError("--kappa", kappa, f"an integer in [1, {pool - 1}] for a pool of P={pool} points "
                              "(the top kappa modes of P points leave at least one for the tail)")
+    from ..spectra.topk import choose_method, physical_memory
+
+    reason = "chosen by the user"
+    if method == "auto":
+        phys = physical_memory()
+        method, reason = choose_method(pool, kappa, memory_limit or (phys // 2 if phys else 8 * 2 ** 30))
     if ex is None or not ex.distributed:
         out, where = _solve(X, kernel, kappa, method, memory_limit, seed, progress), "serial"
     elif method == "exact":
@@ -175,7 +184,7 @@ def data_spectrum(data, kernel, pool: int, kappa: int, method: str = "randomized
     import math
 
     return {"data": ds.name, "pool": int(pool), "seed": int(seed), "kappa": int(kappa), "kernel": kernel.describe(),
-            "method": method, "eigenvalues": out["eigenvalues"], "trace": out["trace"],
+            "method": method, "method_reason": reason, "eigenvalues": out["eigenvalues"], "trace": out["trace"],
             "tail_power": out["tail_power"], "tail_power_error": float(math.fsum(out["error_estimate"])),
             "error_estimate": out["error_estimate"], "error_statement": out["error_statement"],
             "iterations": out["iterations"], "executor": where}
@@ -193,7 +202,7 @@ def _run_data(args) -> int:
     else:
         phys = physical_memory()
         limit = min(MEMORY_LIMIT, phys // 2) if phys else MEMORY_LIMIT
-    method = args.method or "randomized"
+    method = args.method or "auto"
     seed = 0 if args.seed is None else args.seed
     kernel = _make_kernel(args)
     flags = {"pool": "--pool", "kappa": "--kappa", "seed": "--seed", "workers": "--workers", "scheduler": "--scheduler"}
@@ -213,7 +222,7 @@ def _run_data(args) -> int:
         _print_json(res)
         return 0
     print(f"# {res['kernel']} on {res['data']}, pool {res['pool']} (seed {res['seed']}), top {res['kappa']} "
-          f"eigenvalues of (1/P) K, method {res['method']} ({res['iterations']} passes)")
+          f"eigenvalues of (1/P) K, method {res['method']} ({res['method_reason']}; {res['iterations']} passes)")
     rows = [{"k": k + 1, "lambda_k": v, "error": e}
             for k, (v, e) in enumerate(zip(res["eigenvalues"], res["error_estimate"]))]
     print(_table(rows, ["k", "lambda_k", "error"], {"lambda_k": "{:.12e}", "error": "{:.1e}"}))

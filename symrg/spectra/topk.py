@@ -69,7 +69,14 @@ from .kernels import NNGPKernel
 
 __all__ = ["TopKSpectrum", "TargetPower", "ErrorEstimate", "topk_spectrum"]
 
-METHODS = ("randomized", "subspace", "exact")
+METHODS = ("auto", "randomized", "subspace", "exact")
+# cost model of method="auto" (seconds on the 2-core reference machine, fitted to benchmarks/bench_topk.py:
+# dense eigh 9.6 s at P = 5000 and 49 s at P = 10000; randomized 7.6 s at (P, kappa) = (10000, 100), 55 s at
+# (5000, 1000), 94 s at (10000, 1000), about 8 passes)
+_COST_EXACT = 4.9e-11                # x P^3: the dense kernel and its eigendecomposition
+_COST_PRODUCT = 8e-11                # x P^2 l per pass: products K Q
+_COST_RITZ = 1.2e-9                  # x l^3 per pass: Rayleigh-Ritz and re-orthogonalisation
+_PASSES = 8
 _TILE = 2048                         # default tile of K: 2048 x 2048 (32 MiB in float64)
 _KERNEL_TEMPS = 6                    # float64 temporaries of one tile while a kernel is evaluated
 
@@ -147,6 +154,7 @@ class TopKSpectrum:
     error_estimate: ErrorEstimate
     iterations: int
     dtype: str = "float64"
+    method_reason: str = "chosen by the caller"
 
     def __post_init__(self):
         lam, phi = self.eigenvalues, self.phi
@@ -596,6 +604,21 @@ def _exact(X, kernel, kappa, block_rows):
 # ----------------------------------------------------------------------------------------------
 # Public entry point
 # ----------------------------------------------------------------------------------------------
+def choose_method(P: int, kappa: int, memory_limit: int, oversample: int | None = None) -> tuple[str, str]:
+    """``method="auto"``: the dense eigendecomposition when it fits in ``memory_limit`` and the cost
+    model says it is faster, else the randomized block solver; returns ``(method, reason)``."""
+    l = min(kappa + (max(10, kappa // 5) if oversample is None else oversample), P)
+    exact_s = _COST_EXACT * P ** 3
+    rand_s = _PASSES * (_COST_PRODUCT * P * P * l + _COST_RITZ * l ** 3)
+    dense_bytes = 2 * 8 * P * P + 3 * 8 * P * kappa + _KERNEL_TEMPS * 8 * min(P, _TILE) ** 2
+    if dense_bytes > memory_limit:
+        return "randomized", (f"the dense {P} x {P} route needs {_gib(dense_bytes)} > the memory limit "
+                              f"{_gib(memory_limit)}")
+    if exact_s <= rand_s:
+        return "exact", f"estimated {exact_s:.3g} s dense against {rand_s:.3g} s randomized"
+    return "randomized", f"estimated {rand_s:.3g} s randomized against {exact_s:.3g} s dense"
+
+
 def physical_memory() -> int:
     """Bytes of physical memory of this machine (0 if unknown)."""
     try:
@@ -608,7 +631,7 @@ def _gib(n: float) -> str:
     return f"{n / 2 ** 30:.2f} GiB"
 
 
-def topk_spectrum(X, kernel, kappa, *, method: str = "randomized", seed=0, oversample=None,
+def topk_spectrum(X, kernel, kappa, *, method: str = "auto", seed=0, oversample=None,
                   power_iters: int = 60, tol=None, block_rows=None, dtype=np.float64,
                   memory_limit=None, progress=None, executor=None) -> TopKSpectrum:
     """Top ``kappa`` eigenpairs of ``(1/P) K``, the trace and the tail power (docs/theory.md 4b).
@@ -622,9 +645,11 @@ def topk_spectrum(X, kernel, kappa, *, method: str = "randomized", seed=0, overs
         tiles are checked for symmetry; the upper triangle of K is used, K = K^T assumed).
     kappa : int in [1, P-1]
         Number of top modes resolved one by one.
-    method : {"randomized", "subspace", "exact"}
-        Block LOBPCG from a randomized start (default), randomized subspace iteration, or the full
-        dense eigendecomposition (only when ``2 P^2`` float64 numbers fit in ``memory_limit``).
+    method : {"auto", "randomized", "subspace", "exact"}
+        ``"auto"`` (default) picks "exact" or "randomized" by :func:`choose_method` (memory, then a cost
+        model of P and kappa; the choice and its reason are in ``TopKSpectrum.method`` /
+        ``method_reason``); block LOBPCG from a randomized start, randomized subspace iteration, or the
+        full dense eigendecomposition (only when ``2 P^2`` float64 numbers fit in ``memory_limit``).
     seed : int
         Seed of the Gaussian start block; the same seed gives the same bytes (for a fixed BLAS
         thread count).
@@ -683,6 +708,16 @@ def topk_spectrum(X, kernel, kappa, *, method: str = "randomized", seed=0, overs
         raise ParameterError("dtype", dtype, "np.float64 or np.float32")
     if method == "exact" and dt != np.float64:
         raise ParameterError("dtype", dt.name, "np.float64 for method='exact'")
+    phys = physical_memory()
+    if memory_limit is None:
+        memory_limit = phys // 2 if phys else 8 * 2 ** 30
+    memory_limit = int(check_positive(memory_limit, "memory_limit"))
+    reason = "chosen by the caller"
+    if method == "auto":
+        if dt != np.float64 or (executor is not None and getattr(executor, "distributed", False)):
+            method, reason = "randomized", ("float32 tiles" if dt != np.float64 else "a distributed executor")
+        else:
+            method, reason = choose_method(P, kappa, memory_limit, oversample)
     seed = check_int(seed, "seed", 0)
     power_iters = check_int(power_iters, "power_iters", 1)
     if oversample is None:
@@ -693,10 +728,6 @@ def topk_spectrum(X, kernel, kappa, *, method: str = "randomized", seed=0, overs
     if block_rows is None:
         block_rows = min(P, _TILE)
     block_rows = check_int(block_rows, "block_rows", 1, P)
-    phys = physical_memory()
-    if memory_limit is None:
-        memory_limit = phys // 2 if phys else 8 * 2 ** 30
-    memory_limit = int(check_positive(memory_limit, "memory_limit"))
     if phys and memory_limit > phys:
         raise ParameterError("memory_limit", memory_limit, f"at most the physical memory, {phys} bytes "
                              f"({_gib(phys)})")
@@ -758,4 +789,4 @@ def topk_spectrum(X, kernel, kappa, *, method: str = "randomized", seed=0, overs
     phi = _fix_signs(V) * math.sqrt(P)                    # phi_k(x_i) = sqrt(P) v_{k,i}
     err = ErrorEstimate(residual=residual, rounding=rounding, ritz_change=np.asarray(change, float))
     return TopKSpectrum(eigenvalues=theta, phi=phi, trace=trace, tail_power=tail, method=method,
-                        error_estimate=err, iterations=int(op.passes), dtype=dt.name)
+                        error_estimate=err, iterations=int(op.passes), dtype=dt.name, method_reason=reason)

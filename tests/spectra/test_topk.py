@@ -299,7 +299,7 @@ def test_memory_limit_too_small_names_memory_limit(small):
 def test_too_few_passes_raise_convergence_error_with_advice():
     X, k, A, w, U = reference("sphere", 1)
     with pytest.raises(ConvergenceError, match="power_iters.*oversample"):
-        topk_spectrum(X, k, 200, power_iters=3)
+        topk_spectrum(X, k, 200, method="randomized", power_iters=3)
     with pytest.raises(ConvergenceError, match="power_iters.*oversample"):
         topk_spectrum(X, k, 200, method="subspace", power_iters=3)
 
@@ -331,3 +331,19 @@ def test_result_is_frozen_and_read_only():
     with pytest.raises(AttributeError):
         s.trace = 2.0
     assert "contains an eigenvalue" in s.error_estimate.statement
+
+
+def test_auto_method_follows_memory_and_the_cost_model():
+    """The measured cases of the cost model: dense wins at kappa/P = 0.1-0.2, randomized at kappa/P = 0.01,
+    and the dense route is never chosen when the P x P matrix does not fit."""
+    from symrg.spectra.topk import choose_method
+
+    gb = 2 ** 30
+    assert choose_method(5000, 1000, 12 * gb)[0] == "exact"
+    assert choose_method(10000, 1000, 12 * gb)[0] == "exact"
+    assert choose_method(10000, 100, 12 * gb)[0] == "randomized"
+    m, why = choose_method(60000, 1000, 12 * gb)
+    assert m == "randomized" and "memory" in why
+    X, k, A, w, U = reference("sphere", 1)
+    s = topk_spectrum(X, k, 11)
+    assert s.method in ("exact", "randomized") and s.method_reason != "chosen by the caller"

@@ -5,7 +5,7 @@ Every module under ``symrg/`` is parsed with :mod:`ast`; every ``import`` / ``fr
 edge.  Layers, bottom to top (a module may import its own folder and any lower layer; folders on
 the same floor may not import each other)::
 
-    ground (symrg/__init__, errors, _io, _validate, _parallel, _generated)
+    ground (symrg/__init__, errors, _io, _validate, _parallel, _progress, _generated)
     < spectra, data < engine < theory < codegen, numerics < verify < studies, derivations < cli
 
 ``numerics`` consumes the generated modules only: it may not reach SymPy, the engine, theory or
@@ -21,7 +21,7 @@ FLOORS = {
     "ground": 0, "spectra": 1, "data": 1, "engine": 2, "theory": 3, "codegen": 4, "numerics": 4,
     "verify": 5, "studies": 6, "derivations": 6, "cli": 7,
 }
-GROUND = {"symrg", "symrg.errors", "symrg._io", "symrg._validate", "symrg._parallel"}
+GROUND = {"symrg", "symrg.errors", "symrg._io", "symrg._validate", "symrg._parallel", "symrg._progress"}
 SYMBOLIC = {"engine", "theory", "codegen"}
 
 

@@ -7,12 +7,11 @@ import sys
 
 
 def _progress(label: str):
-    """A progress callback writing ``label: done/total`` on stderr (only on a terminal or CI)."""
-    def cb(done, total):
-        end = "\n" if done == total else "\r"
-        sys.stderr.write(f"{label}: {done}/{total}{end}")
-        sys.stderr.flush()
-    return cb
+    """A progress callback ``cb(done, total)`` on stderr: a bar on a terminal, plain lines in a log
+    (:class:`symrg._progress.ProgressLine`)."""
+    from .._progress import ProgressLine
+
+    return ProgressLine(label)
 
 
 MAX_SEED = 2**64 - 1

@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 from ..._io import atomic_write_text, prepare_output_dir, swap_in, write_json
+from ..._progress import ProgressLine, eta_text
 from ...errors import ParameterError
 from . import (claims as claims_mod, sec_derivations, sec_finite_width, sec_flows, sec_input_ridge, sec_real,
                sec_scale, sec_scaling, sec_sphere, sec_spectra, sec_universality, sec_verify)
@@ -44,27 +45,45 @@ SECTION_HELP = {
     "verify": "the registry of two-route checks"}
 
 
+# typical seconds per section on 2 idle cores (full run, then --quick), for the time-left estimate only
+SECTION_SECONDS = {"derivations": (74, 60), "spectra": (4, 3), "flows": (6, 4), "sphere": (25, 12),
+                   "real_learning": (30, 12), "scaling": (45, 20), "scale": (1, 1), "input_ridge": (60, 25),
+                   "finite_width": (200, 60), "universality": (60, 25), "verify": (100, 45)}
+
+
 class Progress:
-    def __init__(self, enabled=True):
+    """``section k/N name`` lines on stderr with the elapsed time and an estimate of the time left
+    (the typical section times of :data:`SECTION_SECONDS`, rescaled by how fast this run goes)."""
+
+    def __init__(self, enabled=True, names=(), quick=False):
         self.enabled = enabled
         self.t0 = time.perf_counter()
+        self.names = list(names)
+        self.weight = {n: SECTION_SECONDS.get(n, (30, 15))[1 if quick else 0] for n in self.names}
+        self.done_weight = 0.0
+        self.k = 0
 
-    def section(self, name):
-        if self.enabled:
-            sys.stderr.write(f"[{time.perf_counter() - self.t0:7.1f}s] {name}\n")
-            sys.stderr.flush()
+    def section(self, name, done_before=None):
+        if not self.enabled:
+            return
+        elapsed = time.perf_counter() - self.t0
+        if name in self.weight:
+            self.k += 1
+            left = sum(self.weight.values()) - self.done_weight
+            rate = elapsed / self.done_weight if self.done_weight > 0 else 1.0
+            eta = f"; about {eta_text(left * rate)} left" if self.k > 1 or not self.done_weight else ""
+            sys.stderr.write(f"[{eta_text(elapsed):>8} elapsed] section {self.k}/{len(self.names)}: {name}{eta}\n")
+            self.done_weight += self.weight[name]
+        else:
+            sys.stderr.write(f"[{eta_text(elapsed):>8} elapsed] {name}\n")
+        sys.stderr.flush()
 
     def sub(self, label):
-        """Progress callback: ``cb(done, total[, note])`` or ``cb(message)``."""
-        def cb(done, total=None, *extra):
-            if not self.enabled:
-                return
-            if total is None:
-                sys.stderr.write(f"    {label}: {done}\n")
-            else:
-                sys.stderr.write(f"    {label}: {done}/{total}{(' ' + str(extra[0])) if extra else ''}\n")
-            sys.stderr.flush()
-        return cb
+        """Progress callback: ``cb(done, total[, note])`` (a bar on a terminal, throttled lines in a log)
+        or ``cb(message)``."""
+        if not self.enabled:
+            return _quiet
+        return ProgressLine(f"    {label}")
 
 
 def prepare_output(out_dir) -> tuple[Path, Path]:
@@ -106,9 +125,9 @@ def reproduce(out_dir="reports", quick: bool = False, show_progress: bool = True
             raise ParameterError("only", ",".join(bad), f"section names among {names}")
     out, tmp = prepare_output(out_dir)
     try:
-        prog = Progress(show_progress)
-        results, timings, evidence, missing = {}, {}, {}, {}
         names = [name for name, _ in SECTIONS if not only or name in only]
+        prog = Progress(show_progress, names, quick)
+        results, timings, evidence, missing = {}, {}, {}, {}
         if executor is not None and executor.distributed:
             prog.section(f"{len(names)} sections on the cluster ...")
             for name, (res, secs) in zip(names, executor.map(_run_section, names, tmp, quick)):
@@ -117,7 +136,7 @@ def reproduce(out_dir="reports", quick: bool = False, show_progress: bool = True
             for name, fn in SECTIONS:
                 if name not in names:
                     continue
-                prog.section(f"{name} ...")
+                prog.section(name)
                 t0 = time.perf_counter()
                 results[name] = fn(tmp, quick, prog.sub(name))
                 timings[name] = round(time.perf_counter() - t0, 1)

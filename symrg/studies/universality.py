@@ -12,12 +12,16 @@ typed in): ReLU keeps ``s = 3/2`` at every depth (the map ``1 - J(rho)`` is line
 amplitude grows with depth), step halves it at every layer, ``s = 2^{-L}`` (``arccos rho ~ sqrt(2(1-rho))``),
 and erf kernels are analytic on ``[-1, 1]`` (the argument of arcsin stays inside ``(-1, 1)``), so their
 eigenvalues fall faster than any power: class ``analytic``, ``alpha`` null.  A second route checks ``alpha``:
-the slope of the Funk-Hecke eigenvalues (:func:`symrg.spectra.funk_hecke.sphere_spectrum`) on degrees
-``[lmax/4, lmax]``.
+the Funk-Hecke eigenvalues (:func:`symrg.spectra.funk_hecke.sphere_spectrum`), as local exponents from
+neighbouring degrees and their Richardson extrapolation to ``1/l -> 0`` with an error
+(:func:`sphere_exponents`, docs/theory.md section 6x *Local exponents*), on a window ``fit_degrees`` of
+eigenvalues resolved by their own error estimate (no cutoff).
 
 The learning-curve exponent predicted for a target matched to the kernel (``beta = alpha``) is
 ``-alpha gamma`` with ``gamma`` the IR-stop exponent ``d log kappa*/d log n`` of the RG stop on the power law
-(:func:`symrg.studies.scaling.ir_stop_exponent`; ``-alpha/(1+alpha)`` when the bare ridge dominates).
+``A k^{-(1+alpha)}`` (:func:`symrg.studies.scaling.ir_stop_exponent`; ``-alpha/(1+alpha)`` when the bare ridge
+dominates), the amplitude ``A`` fitted where the stop sits (:func:`sphere_amplitude`).  Beside it, the slope of
+eigenlearning on the actual spectrum (:func:`sphere_eigenlearning_slope`).
 
 On data (digits, MNIST, Fashion-MNIST, a file) ``alpha`` with its interval, the predicted and the measured
 slope come from :func:`symrg.studies.scaling.scaling_study` (pool spectrum, held-out learning curve).  Each

@@ -300,3 +300,16 @@ def test_deep_step_kernel_is_bounded_and_right():
     ref = np.array(reference(30, 10, tuple(range(9)), 30, "step"))
     assert _rel(res.eigenvalues, ref).max() < 1e-8
     assert np.all(res.errors >= np.abs(res.eigenvalues - ref))
+
+
+def test_eigenvalues_below_1e13_of_the_largest_are_resolved_d10():
+    """S^9, ReLU: the eigenvalues of degrees 36..40 lie below 1e-13 of the largest (a relative cutoff there
+    narrowed the universality window to degrees 20..34); the float64 path resolves them: it agrees with the
+    mpmath path (no shared step) to 1e-10 and its error estimate bounds the difference."""
+    k = NNGPKernel("relu", 1)
+    fast = funk_hecke_fast(k, 10, 40, with_error=True)
+    mp = sphere_spectrum(k, 10, 40, precision="mp")
+    ls = np.arange(36, 41, 2)
+    assert np.all(fast.eigenvalues[ls] < 1e-13 * fast.eigenvalues.max())
+    assert _rel(fast.eigenvalues[ls], mp.eigenvalues[ls]).max() < 1e-10
+    assert np.all(fast.errors[ls] >= np.abs(fast.eigenvalues[ls] - mp.eigenvalues[ls]))

@@ -90,11 +90,31 @@ def test_strict_exit_status(tmp_path, monkeypatch):
     assert (tmp_path / "r2" / "index.md").exists()
 
 
-def test_universality_claim_rule():
+def test_universality_claim_rules():
+    """The split universality claims: a 10% error in a sphere exponent is a "no"; an error bar across the
+    tolerance edge is unresolved; the data rule tests ReLU agreement and the step order on intervals."""
     from symrg.studies.report.claims import CLAIMS
 
-    c = CLAIMS["universality"]
-    good = [{"kind": "sphere", "ok": True, "text": "s"}, {"kind": "data", "ok": True, "text": "d"}]
-    assert c.rule(good).verdict == "yes"
-    assert c.rule(good[:1]).verdict != "yes"                        # no data evidence: not decided "yes"
-    assert c.rule([good[0], {**good[1], "ok": False}]).verdict == "no"
+    sph = CLAIMS["universality_sphere"]
+
+    def cls(dim, a, err=1e-6, exact=1.5):
+        return {"kind": "sphere_class", "dim": dim, "activation": "relu", "depth": 1, "alpha_exact": exact,
+                "alpha_richardson": a, "alpha_richardson_err": err, "text": "t"}
+    erf = {"kind": "sphere_analytic", "dim": 3, "activation": "erf", "depth": 1, "degree_exponent_ratio": 2.0,
+           "text": "t"}
+    assert sph.rule([cls(3, 1.5), cls(5, 0.75, exact=0.75), erf]).verdict == "yes"
+    assert sph.rule([cls(3, 1.65), cls(5, 0.75, exact=0.75), erf]).verdict == "no"        # 10% off
+    assert sph.rule([cls(3, 1.56, err=0.05), cls(5, 0.75, exact=0.75)]).verdict == "unresolved"
+    assert sph.rule([cls(3, 1.5)]).verdict == "unresolved"                                 # d = 5 missing
+    assert sph.rule([cls(3, 1.5), cls(5, 0.75, exact=0.75), {**erf, "degree_exponent_ratio": 1.0}]).verdict == "no"
+
+    dat = CLAIMS["universality_data"]
+
+    def row(act, L, a, w=0.02):
+        return {"kind": "data_row", "data": "digits", "activation": act, "depth": L, "alpha": a,
+                "alpha_ci": [a - w, a + w], "text": "t"}
+    good = [row("relu", 1, 1.0), row("relu", 2, 1.01), row("step", 1, 0.4), row("step", 3, 0.2)]
+    assert dat.rule(good).verdict == "yes"
+    assert dat.rule([row("relu", 1, 1.0), row("relu", 2, 0.8)] + good[2:]).verdict == "no"
+    assert dat.rule(good[:2] + [row("step", 1, 0.4), row("step", 3, 0.45)]).verdict == "no"
+    assert dat.rule(good[:2] + [row("step", 1, 0.4, 0.2), row("step", 3, 0.3, 0.2)]).verdict == "unresolved"

@@ -166,20 +166,5 @@ def run(out: Path, quick: bool, progress) -> dict:
     # evidence: the sphere and data claims (rules in claims.py)
     ev_sphere = _sphere_evidence(tables, quick)
     ev_data = _data_evidence("digits", dig["rows"], kept, pool, ns, dtrials)
-    # the former merged claim "universality" (its rule in claims.py reads kind/ok): kept until the split claims
-    # replace it
-    s3 = {(r["activation"], r["depth"]): r for r in tables["sphere d=3"]}
-    relu_ok = all(abs(s3[("relu", L)]["alpha_funk_hecke"] - s3[("relu", L)]["alpha"]) <= 0.1 * s3[("relu", L)]["alpha"]
-                  for L in depths)
-    st = [s3[("step", L)]["alpha_funk_hecke"] for L in depths]
-    step_ok = all(x is not None for x in st) and all(a > b for a, b in zip(st, st[1:]))
-    ev = [{"kind": "sphere", "ok": bool(relu_ok and step_ok),
-           "text": "sphere d=3 Funk-Hecke alpha: ReLU " + ", ".join(f(s3[("relu", L)]["alpha_funk_hecke"]) for L in depths)
-                   + " (theory 1.5); step " + ", ".join(f(x) for x in st) + " (theory 0.5, 0.25, 0.125)"},
-          {"kind": "data", "ok": bool(kept["same_class_overlap"] and kept["order_kept"]),
-           "text": "digits: ReLU alpha intervals overlap " + str(kept["same_class_overlap"]) + ", step L=3 below L=1 "
-                   + str(kept["order_kept"]) + " (alpha " + ", ".join(
-                       f"{r['activation']}{r['depth']} {f(r['alpha'])}" for r in dig["rows"]) + ")"}]
     return {"numbers": {"tables": tables, "classes_kept_digits": kept}, "markdown": "\n".join(md),
-            "figures": [FIGURE], "evidence": {"universality": ev, "universality_sphere": ev_sphere,
-                                              "universality_data": ev_data}}
+            "figures": [FIGURE], "evidence": {"universality_sphere": ev_sphere, "universality_data": ev_data}}

@@ -23,6 +23,10 @@ __all__ = ["Dataset", "sample_sphere", "normalize_rows"]
 class Dataset:
     """A data set: raw inputs ``X`` (n, D), integer class ``labels`` (n,) or None, regression ``targets``.
 
+    ``X`` is float64, or kept as 8/16-bit integers when the source stores pixels that way (IDX files:
+    Fashion-MNIST is 55 MB as uint8 against 439 MB as float64); every consumer converts the rows it
+    uses (:func:`normalize_rows`).
+
     ``targets`` is None or a float array of shape ``(n,)`` or ``(n, k)`` (a regression target as
     the source gives it; never derived from ``labels``).  ``test_start`` records an official
     train/test split: rows ``>= test_start`` are the test split (None: no official split, every
@@ -38,8 +42,14 @@ class Dataset:
     test_start: int | None = None
 
     def __post_init__(self):
-        X = np.array(self.X, dtype=float, copy=True)          # one private copy, then read-only
-        _finite(X, "X", self.name)
+        X = np.asarray(self.X)
+        if X.dtype.kind in "biu" and X.dtype.itemsize <= 2:
+            # small integers (8- or 16-bit pixels) are kept as they are: exact in float64, and 8x smaller;
+            # rows become float64 where they are used (normalize_rows), so a pool of P rows costs P rows
+            X = np.array(X, copy=True)
+        else:
+            X = np.array(X, dtype=float, copy=True)             # one private copy, then read-only
+            _finite(X, "X", self.name)
         if X.ndim != 2:
             raise DataError(f"{self.name}: X must have shape (n, D), got {X.shape}")
         X.setflags(write=False)

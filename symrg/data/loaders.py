@@ -87,7 +87,10 @@ def _as_samples(X: np.ndarray, path: Path, what: str = "X") -> np.ndarray:
         raise DataError(f"{path}: array {what} must have one row per sample (>= 2 dims), got shape {X.shape}")
     if X.dtype.kind not in "biuf":
         raise DataError(f"{path}: array {what} must be numeric, got dtype {X.dtype}")
-    X = X.reshape(X.shape[0], -1).astype(float)
+    X = X.reshape(X.shape[0], -1)
+    if X.dtype.kind in "biu" and X.dtype.itemsize <= 2:     # 8/16-bit pixels stay compact (exact as float64)
+        return X
+    X = X.astype(float)
     return _finite(X, what, str(path))
 
 

@@ -74,3 +74,17 @@ def test_builtin_names_resolve_and_unknown_names_are_refused():
         load_builtin("cifar")
     with pytest.raises(ParameterError, match="data"):
         resolve_dataset(3.5)
+
+
+@needs_fashion
+def test_fashion_pixels_are_kept_compact_and_pools_convert_only_their_rows():
+    """Fashion-MNIST stays uint8 in the Dataset (55 MB, not 439 MB as float64); a pool's rows become float64
+    and equal the float64 route row for row."""
+    import numpy as np
+
+    from symrg.data import normalize_rows, resolve_dataset, select_pool
+
+    ds = resolve_dataset("fashion")
+    assert ds.X.dtype == np.uint8 and ds.X.nbytes < 60e6
+    idx = select_pool(ds, 50, 3)
+    np.testing.assert_array_equal(normalize_rows(ds.X[idx]), normalize_rows(ds.X[idx].astype(float)))

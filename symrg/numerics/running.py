@@ -161,7 +161,7 @@ def integrate_flow(module, init: dict, params: dict, kappa_from: float, kappa_to
         raise ConvergenceError(f"the flow could not be integrated past kappa = {where:.6g} ({message}); "
                                f"a coupling diverges there or the initial values are outside the flow's range")
 
-    def run_continuum(tol):
+    def run_continuum(tol, fine):
         from scipy.integrate import solve_ivp
 
         with np.errstate(all="ignore"):
@@ -170,12 +170,12 @@ def integrate_flow(module, init: dict, params: dict, kappa_from: float, kappa_to
             fail(float(sol.t[-1]) if sol.t.size else k0, sol.message)
         return sol.y
 
-    def run_discrete(tol):
-        """One solve_ivp per mode; the tighter run also halves the largest step, so that the two runs never
+    def run_discrete(tol, fine):
+        """One solve_ivp per mode; the fine run also halves the largest step, so that the two runs never
         take the same steps and their difference measures the error."""
         from scipy.integrate import solve_ivp
 
-        h = 1.0 if tol == rtol else 0.5
+        h = 0.5 if fine else 1.0
         want = set(grid.tolist())
         out, cur = {k0: y0.copy()}, y0.copy()
         for a, b in zip(edges[:-1], edges[1:]):
@@ -191,8 +191,8 @@ def integrate_flow(module, init: dict, params: dict, kappa_from: float, kappa_to
         return np.array([out[float(x)] for x in grid]).T
 
     run = run_discrete if shells == "discrete" else run_continuum
-    y = run(rtol)
-    y_fine = run(rtol * 1e-2)
+    y = run(rtol, False)
+    y_fine = run(rtol * 1e-2, True)
     scale = np.maximum(np.abs(y_fine), np.max(np.abs(y_fine), axis=1, keepdims=True) * 1e-12 + 1e-300)
     err = float(np.max(np.abs(y - y_fine) / scale))
     if err > max_error:

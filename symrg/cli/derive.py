@@ -74,7 +74,8 @@ JSON_KEYS = {
     "running.couplings": "[running couplings] coupling -> the kept monomial it is read off",
     "running.couplings.<coupling>": "[running couplings] the monomial",
     "running.cutoff": "[running couplings] name of the cutoff",
-    "running.loops": "[running couplings] 0: tree terms of the shell, 1: tree and one loop",
+    "running.loops": "[running couplings] 1: tadpoles and trees (the terms first order in the shell width), 0: trees "
+                     "only",
     "running.max_degree": "[running couplings] kept operators up to this degree",
     "running.parameters": "[running couplings] the other symbols of the beta functions",
     "running.beta": "[running couplings] the beta functions (as beta)",
@@ -86,6 +87,9 @@ JSON_KEYS = {
     "running.fixed_points[].values.<coupling>": "[fixed points] the value",
     "running.fixed_points[].stability_matrix": "[fixed points] kappa d beta_i / d g_j at the fixed point",
     "running.fixed_points[].exponents": "[fixed points] its eigenvalues (flow in log kappa)",
+    "running.fixed_points[].bounded": "[fixed points] whether the kept action there is bounded below (false: exp(-S) "
+                                      "is no normalisable weight; null: undecided)",
+    "running.fixed_points[].bounded_reason": "[fixed points] why (the criterion of docs/theory.md section 3)",
     "self_consistent": "[--self-consistent] the Hartree closure of a parameter",
     "self_consistent.parameter": "[--self-consistent] the parameter closed on itself",
     "self_consistent.unknown": "[--self-consistent] the name of its closed value",
@@ -139,8 +143,8 @@ def _configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
                    help="integrate the part of the interaction at most quadratic in the integrated fields exactly "
                         "(sources and field-independent mass terms); the rest is expanded to --order")
     p.add_argument("--loops", type=int, choices=(0, 1), default=None,
-                   help="running couplings: 0 keeps the tree terms of the shell integration, 1 (the file's default) "
-                        "adds the one-loop terms")
+                   help="running couplings: 1 (the file's default) keeps the terms first order in the shell width, "
+                        "tadpoles (one vertex, one line) and trees (two vertices, one line); 0 keeps the trees only")
     p.add_argument("--self-consistent", default=None, metavar="PARAM[=MONOMIAL]",
                    help="close the renormalisation of the parameter PARAM on itself (Hartree): "
                         "PARAM_eff = PARAM + loop(PARAM_eff); MONOMIAL is the kept monomial whose coefficient "
@@ -226,14 +230,17 @@ def _table(res, closure) -> str:
         lines.append(f"{c} = {closed}  ~  {asym}")
     if res.running is not None:
         kap = res.running.cutoff
-        lines.append(f"# running couplings ({'tree' if res.running.loops == 0 else 'tree + one loop'}, kept degree "
+        scheme = "trees only" if res.running.loops == 0 else "tadpoles and trees: first order in the shell width"
+        lines.append(f"# running couplings ({scheme}, kept degree "
                      f"<= {res.running.max_degree})")
         lines += [f"d{g}/d{kap} = {v}" for g, v in res.running.beta.items()]
         lines += [f"# dropped operator {m}: d/d{kap} = {v}" for m, v in res.running.dropped.items()]
         fps = res.running.fixed_points()
         for fp in fps:
+            bound = {True: "action bounded below", False: "action UNBOUNDED BELOW",
+                     None: "boundedness undecided"}[fp.bounded]
             lines.append("fixed point " + ", ".join(f"{g} = {v}" for g, v in fp.values.items())
-                         + "; exponents " + ", ".join(map(str, fp.exponents)))
+                         + "; exponents " + ", ".join(map(str, fp.exponents)) + f"; {bound} ({fp.bounded_reason})")
         if not fps:
             lines.append("# no fixed point (beta does not vanish at every kappa)")
     if closure:

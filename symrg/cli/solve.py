@@ -1,10 +1,13 @@
-"""``symrg solve FILE --kappa-from K0 --kappa-to K1 --init g1=v1,g2=v2 [--param p=v,...]``: run the flow
-of the running couplings of an action file from the UV to the IR.
+"""``symrg solve FILE --kappa-from K0 --kappa-to K1 --init g1=v1,g2=v2 [--param p=v,...] [--continuum]``: run
+the flow of the running couplings of an action file from the UV to the IR.
 
 Derives the beta functions (``symrg.engine.running.derive_flow``), lowers them to a generated NumPy
 module (``symrg.codegen.flows``, in a temporary folder), integrates them with ``solve_ivp``
 (``symrg.numerics.running.integrate_flow``), and finds the fixed points with the eigenvalues of
-their stability matrix.  docs/theory.md section 3.
+their stability matrix and whether the action there is bounded below.  By default the shells are the
+discrete modes: ``--kappa-from 1000 --kappa-to 10`` integrates out the modes 11..1000, mode ``k`` with
+its own propagator over ``kappa in (k - 1, k]``; ``--continuum`` integrates the cutoff as a continuous
+variable instead.  docs/theory.md section 3.
 """
 from __future__ import annotations
 
@@ -22,9 +25,14 @@ __all__ = ["add_parser", "run", "JSON_KEYS", "DESCRIPTION", "parse_assignments"]
 
 DESCRIPTION = ("Integrate the flow of the running couplings of an action file (a [running] table) in the cutoff "
                "kappa, from --kappa-from (UV) to --kappa-to (IR), starting at --init, with the other parameters set "
-               "by --param; the beta functions are derived by the engine, lowered to a generated NumPy module and "
-               "integrated with SciPy's solve_ivp. Prints the couplings along the flow and the fixed points with "
-               "the eigenvalues of their stability matrix (docs/theory.md section 3).")
+               "by --param. The cutoff counts modes: by default the discrete modes between the two cutoffs are "
+               "integrated out one at a time (--kappa-from 1000 --kappa-to 10 removes the modes 11..1000, mode k "
+               "with its own propagator over kappa in (k-1, k]); --continuum integrates kappa as a continuous "
+               "variable instead. The beta functions are first order in the shell width (tadpoles and trees; "
+               "diagrams with two lines in a shell, such as the u^2 bubble, are second order in it), derived by "
+               "the engine, lowered to a generated NumPy module and integrated with SciPy's solve_ivp. Prints the "
+               "couplings along the flow and the fixed points with the eigenvalues of their stability matrix and "
+               "whether the action there is bounded below (docs/theory.md section 3).")
 
 JSON_KEYS = {
     "action": "name of the action",
@@ -34,16 +42,23 @@ JSON_KEYS = {
     "parameters.<parameter>": "one value",
     "beta": "coupling -> dg/dkappa (SymPy syntax)",
     "beta.<coupling>": "the beta function of that coupling",
-    "kappa": "the cutoffs of the output grid, from --kappa-from to --kappa-to (geometric)",
+    "shells": "'discrete' (the modes between the cutoffs, one at a time; the default) or 'continuum' (--continuum)",
+    "modes": "[discrete shells] [first, last]: the modes integrated out (restored when --kappa-to > --kappa-from)",
+    "kappa": "the cutoffs of the output grid, from --kappa-from to --kappa-to (geometric; integers with discrete "
+             "shells)",
     "<coupling>": "the coupling at each cutoff of kappa (one array per coupling)",
     "error_estimate": "largest relative change of the couplings when the ODE tolerance is tightened 100 times",
-    "fixed_points": "fixed points of the flow at these parameters (beta = 0 at every kappa); empty if none",
+    "fixed_points": "fixed points of the flow at these parameters (beta = 0 at every kappa of the continuum "
+                    "flow); empty if none",
     "fixed_points[].<coupling>": "[fixed points] the value of that coupling",
     "fixed_points[].exponents": "[fixed points] eigenvalues of the stability matrix kappa d beta_i / d g_j "
                                 "(real parts)",
     "fixed_points[].exponents_imag": "[fixed points with complex exponents] their imaginary parts",
     "fixed_points[].exponents_at_kappa": "[fixed points whose exponents depend on kappa] the cutoff they are "
                                          "evaluated at (--kappa-to)",
+    "fixed_points[].bounded": "[fixed points] whether the kept action there is bounded below (false: exp(-S) is "
+                              "no normalisable weight; null: undecided)",
+    "fixed_points[].bounded_reason": "[fixed points] why (the criterion of docs/theory.md section 3)",
 }
 _RESERVED = {k for k in JSON_KEYS if "." not in k and "[" not in k and not k.startswith("<")}
 
@@ -85,13 +100,19 @@ def add_parser(sub):
                        description=DESCRIPTION)
     p.add_argument("file", help="action file with a [running] table (e.g. symrg/engine/examples/ridge_quartic_flow.toml)")
     p.add_argument("--kappa-from", type=_positive("--kappa-from"), required=True,
-                   help="UV cutoff where the flow starts (the initial values hold there)")
-    p.add_argument("--kappa-to", type=_positive("--kappa-to"), required=True, help="IR cutoff where the flow ends")
+                   help="UV cutoff where the flow starts (the initial values hold there); a mode index unless "
+                        "--continuum")
+    p.add_argument("--kappa-to", type=_positive("--kappa-to"), required=True,
+                   help="IR cutoff where the flow ends; the modes --kappa-to + 1 .. --kappa-from are integrated out")
+    p.add_argument("--continuum", action="store_true",
+                   help="integrate the cutoff as a continuous variable (shell propagator G(kappa) d kappa) instead of "
+                        "the discrete modes between the cutoffs")
     p.add_argument("--init", required=True, help="initial values of the running couplings, e.g. sigma2=0.01,u=1")
     p.add_argument("--param", default="", help="values of the other parameters, e.g. A=0.01,alpha=0.5")
     p.add_argument("--points", type=int, default=50, help="number of cutoffs in the output grid (default 50)")
     p.add_argument("--loops", type=int, choices=(0, 1), default=None,
-                   help="0: tree terms of the shell integration only; 1: tree and one loop (default: the file's)")
+                   help="1: the terms first order in the shell width, tadpoles (one vertex, one line) and trees (two "
+                        "vertices, one line); 0: the trees only (default: the file's)")
     p.add_argument("--max-degree", type=int, default=None, help="kept operators up to this degree "
                                                                 "(default: the file's)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -99,12 +120,12 @@ def add_parser(sub):
     return p
 
 
-def _load_module(flow, folder: Path):
+def _load_module(flow, folder: Path, modes: bool = False):
     from ..codegen.flows import flow_functions, write_module
     from ..codegen.printer import source_hash
 
-    name = "symrg_flow_" + source_hash(flow_functions(flow))[:16]
-    path, _ = write_module(flow, folder / f"{name}.py", source="symrg solve")
+    name = "symrg_flow_" + source_hash(flow_functions(flow, modes=modes))[:16]
+    path, _ = write_module(flow, folder / f"{name}.py", source="symrg solve", modes=modes)
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)   # a module printed by symrg.codegen from SymPy expressions, not user text
@@ -132,6 +153,11 @@ def _fixed_points(flow, params: dict, kappa_to: float) -> list:
             row["exponents_imag"] = [v.imag for v in vals]
         if any(e.has(flow.cutoff) for e in fp.exponents):
             row["exponents_at_kappa"] = kappa_to
+        bounded, why = fp.bounded, fp.bounded_reason
+        if bounded is None:      # decided at the cutoff where the exponents are read
+            bounded, why = flow.bounded_below({**params, **fp.values}, at_cutoff=kappa_to)
+            why += f" (at {flow.cutoff} = {kappa_to:g})"
+        row["bounded"], row["bounded_reason"] = bounded, why
         if all(np.isfinite(list(row[str(g)] for g in fp.values))):
             out.append(row)
     return out
@@ -170,15 +196,34 @@ def run(args) -> int:
                              + (f"; missing {', '.join(missing)}" if missing else "")
                              + (f"; {', '.join(unknown)} is not a parameter of the action" if unknown else ""))
     params = {k: v for k, v in params.items() if k in want_p}   # parameters the flow does not depend on drop out
+    discrete = not args.continuum
+    k0, k1 = args.kappa_from, args.kappa_to
+    if discrete:
+        for flag, v in (("--kappa-from", k0), ("--kappa-to", k1)):
+            if v != round(v):
+                raise ParameterError(flag, v, "an integer: the cutoff counts modes (--kappa-from 1000 --kappa-to 10 "
+                                              "integrates out the modes 11..1000); or give --continuum")
+        if k0 == k1:
+            raise ParameterError("--kappa-to", k1, f"a cutoff other than --kappa-from = {k0:g}")
+        from ..numerics.running import MAX_MODES
+        if abs(k0 - k1) > MAX_MODES:
+            raise ParameterError("--kappa-from", k0, f"at most {MAX_MODES} modes between --kappa-from and "
+                                                     f"--kappa-to (one integration per mode), or give --continuum")
     from ..codegen.flows import python_name
     with tempfile.TemporaryDirectory(prefix="symrg-solve-") as tmp:
-        module = _load_module(flow, Path(tmp))
+        module = _load_module(flow, Path(tmp), modes=discrete)
         sol = integrate_flow(module, {python_name(k): v for k, v in init.items()},
-                             {python_name(k): v for k, v in params.items()}, args.kappa_from, args.kappa_to,
-                             points=args.points)
+                             {python_name(k): v for k, v in params.items()}, k0, k1, points=args.points,
+                             shells="discrete" if discrete else "continuum",
+                             mode=python_name(flow.mode.name) if discrete else None)
     fps = _fixed_points(flow, params, args.kappa_to)
+    lo, hi = (int(min(k0, k1)) + 1, int(max(k0, k1)))
     doc = {"action": action.name, "cutoff": str(flow.cutoff), "couplings": names, "parameters": params,
-           "beta": {str(g): str(v) for g, v in flow.beta.items()}, "kappa": sol.kappa.tolist()}
+           "beta": {str(g): str(v) for g, v in flow.beta.items()},
+           "shells": "discrete" if discrete else "continuum"}
+    if discrete:
+        doc["modes"] = [lo, hi]
+    doc["kappa"] = sol.kappa.tolist()
     for g in names:
         doc[g] = sol.values[python_name(g)].tolist()
     doc["error_estimate"] = sol.error_estimate
@@ -186,8 +231,12 @@ def run(args) -> int:
     if args.json:
         _print_json(doc)
         return 0
-    print(f"# flow of {', '.join(names)} for {action.name or args.file} ({'tree' if flow.loops == 0 else 'tree + one loop'}"
-          f", kept degree <= {flow.max_degree}); error estimate {sol.error_estimate:.1e}")
+    scheme = "trees only" if flow.loops == 0 else "tadpoles and trees: first order in the shell width"
+    what = (f"the modes {lo}..{hi} {'integrated out' if k0 > k1 else 'restored'} one at a time (discrete shells; "
+            f"--continuum for a continuous cutoff)" if discrete else
+            f"{flow.cutoff} continuous from {k0:g} to {k1:g} (--continuum)")
+    print(f"# flow of {', '.join(names)} for {action.name or args.file}: {what}; {scheme}, kept degree <= "
+          f"{flow.max_degree}; error estimate {sol.error_estimate:.1e}")
     for g, v in flow.beta.items():
         print(f"# d{g}/d{flow.cutoff} = {v}")
     idx = sorted(set(int(round(x)) for x in [i * (len(sol.kappa) - 1) / 10 for i in range(11)]))
@@ -196,8 +245,10 @@ def run(args) -> int:
     print(_table(rows, [str(flow.cutoff)] + names))
     if fps:
         for fp in fps:
+            bound = {True: "action bounded below", False: "action UNBOUNDED BELOW",
+                     None: "boundedness undecided"}[fp["bounded"]]
             print("fixed point " + ", ".join(f"{g} = {fp[g]:.6g}" for g in names) + "; exponents "
-                  + ", ".join(f"{e:.6g}" for e in fp["exponents"]))
+                  + ", ".join(f"{e:.6g}" for e in fp["exponents"]) + f"; {bound} ({fp['bounded_reason']})")
     else:
         print("no fixed point at these parameters")
     return 0

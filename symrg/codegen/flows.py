@@ -3,7 +3,9 @@
 
 * :func:`flow_functions` -- the running couplings of a :class:`~symrg.engine.running.FlowResult`:
   ``beta_<g>(g..., parameters..., kappa)`` for every coupling and ``jac_<gi>__<gj>`` (its
-  derivatives, for stiff solvers and stability matrices);
+  derivatives, for stiff solvers and stability matrices); with ``modes=True`` the index of the mode
+  at the cutoff is an argument of its own, ``beta_<g>(g..., parameters..., k, kappa)``
+  (``FlowResult.beta_modes``), for the flow over discrete modes;
 * :func:`step_functions` -- a Wilsonian step without running couplings
   (:class:`~symrg.engine.wilson.WilsonResult`): ``coefficient_<monomial>`` and ``flow_<monomial>``
   of every coefficient of ``S_eff`` and, for mode sums with an explicit summand, ``sum_<c>`` (closed
@@ -50,21 +52,30 @@ def _monomial_name(m) -> str:
     return name
 
 
-def flow_functions(flow) -> dict:
-    """Function table (name -> (args, expr, doc)) of the beta functions and their Jacobian."""
+def flow_functions(flow, modes: bool = False) -> dict:
+    """Function table (name -> (args, expr, doc)) of the beta functions and their Jacobian; ``modes=True``:
+    of ``flow.beta_modes``, with the mode index ``flow.mode`` as the argument before the cutoff."""
     gs = list(flow.couplings)
+    beta = flow.beta
+    extra = []
+    if modes:
+        if flow.mode is None or flow.beta_modes is None:
+            raise CodegenError("this flow carries no mode index (derive it again with symrg.engine.running.derive_flow)")
+        beta = flow.beta_modes
+        extra = [(python_name(flow.mode.name), flow.mode)]
     args = [(python_name(g.name), g) for g in gs] + [(python_name(p.name), p) for p in flow.parameters] \
-        + [(python_name(flow.cutoff.name), flow.cutoff)]
+        + extra + [(python_name(flow.cutoff.name), flow.cutoff)]
     kap = flow.cutoff.name
+    what = f", the propagators at the mode {flow.mode}" if modes else ""
     out = {}
     for g in gs:
-        out[f"beta_{python_name(g.name)}"] = (args, flow.beta[g],
-                                              f"d {g}/d {kap} (running coupling read off {flow.operators[g]}; "
+        out[f"beta_{python_name(g.name)}"] = (args, beta[g],
+                                              f"d {g}/d {kap} (running coupling read off {flow.operators[g]}{what}; "
                                               f"docs/theory.md section 3)")
     for gi in gs:
         for gj in gs:
             out[f"jac_{python_name(gi.name)}__{python_name(gj.name)}"] = (
-                args, sp.factor(sp.diff(flow.beta[gi], gj)), f"d beta_{gi} / d {gj}")
+                args, sp.factor(sp.diff(beta[gi], gj)), f"d beta_{gi} / d {gj}")
     return out
 
 
@@ -98,19 +109,21 @@ def module_texts(functions: dict, name: str, doc: str, source: str) -> dict:
             f"{name}_mp": render_module(functions, f"{name}_mp", backend="mpmath", doc=doc, source=source)}
 
 
-def write_module(result, path, *, source: str = "symrg codegen") -> tuple:
+def write_module(result, path, *, source: str = "symrg codegen", modes: bool = False) -> tuple:
     """Write the derived flow of ``result`` (a FlowResult, or a WilsonResult -- its running couplings when
     it has them, else its coefficients) to ``path`` (``.../NAME.py``) and its mpmath twin
-    ``.../NAME_mp.py``; returns the two paths."""
+    ``.../NAME_mp.py``; returns the two paths.  ``modes``: the flow's mode index as an argument of its own
+    (:func:`flow_functions`)."""
     path = Path(path)
     name = path.stem
     if path.suffix != ".py" or not name.isidentifier() or keyword.iskeyword(name):
         raise ParameterError("output", str(path), "a path ending in NAME.py with NAME a Python identifier")
     flow = getattr(result, "running", None) if hasattr(result, "coefficients") else result
     if flow is not None:
-        funcs = flow_functions(flow)
+        funcs = flow_functions(flow, modes=modes)
         doc = (f"Running couplings of {flow.name or 'an action'}: beta functions d g/d {flow.cutoff} and their "
-               f"Jacobian,\nderived by symrg.engine.running.derive_flow (docs/theory.md section 3).")
+               f"Jacobian,\nderived by symrg.engine.running.derive_flow (docs/theory.md section 3)."
+               + (f"\nThe propagators are those of the mode {flow.mode} (an argument of its own)." if modes else ""))
     else:
         funcs = step_functions(result)
         doc = (f"Wilsonian step of {result.action.name or 'an action'} to order {result.order}: coefficients of "

@@ -75,8 +75,9 @@ class RunningSpec:
     kept-field ``monomial`` in the action (``1/(2*sigma2)`` of ``a**2`` gives ``sigma2``).
     ``cutoff``: the cutoff symbol ``kappa``; the integrated fields are the modes at the cutoff.
     ``max_degree``: kept-field operators up to this degree are kept (the rest are projected out).
-    ``loops``: 0 keeps the tree terms of the shell integration, 1 adds the one-loop terms (exact for
-    an infinitesimal shell, see :func:`symrg.engine.running.derive_flow`).
+    ``loops``: 1 keeps the terms first order in the shell width, the tadpoles (one vertex, one line)
+    and the trees (two vertices, one line), which is exact for an infinitesimal shell; 0 keeps the
+    trees only (see :func:`symrg.engine.running.derive_flow`).
     """
 
     couplings: tuple
@@ -95,9 +96,9 @@ class RunningSpec:
             if not isinstance(g, sp.Symbol):
                 raise SpecError(f"running.couplings: {g} is not a parameter name")
         if isinstance(self.loops, bool) or self.loops not in (0, 1):
-            raise SpecError(f"running.loops: expected 0 (tree) or 1 (tree + one loop; exact for an infinitesimal "
-                            f"shell, where every further loop brings another power of the shell width), got "
-                            f"{self.loops!r}")
+            raise SpecError(f"running.loops: expected 1 (tadpoles and trees: the terms first order in the shell "
+                            f"width, exact for an infinitesimal shell, where every further line brings another power "
+                            f"of it) or 0 (trees only), got {self.loops!r}")
         if self.max_degree is not None and (isinstance(self.max_degree, bool) or not isinstance(self.max_degree, int)
                                             or not 0 <= self.max_degree <= 64):
             raise SpecError(f"running.max_degree: expected an integer in [0, 64], got {self.max_degree!r}")

@@ -367,13 +367,19 @@ def _diagrams_tex(res) -> list:
 # ------------------------------------------------------------------------------------- results --
 def flow_to_latex(flow) -> str:
     """LaTeX body of a :class:`~symrg.engine.running.FlowResult`: beta functions, dropped operators,
-    fixed points with the eigenvalues of their stability matrix."""
+    fixed points with the eigenvalues of their stability matrix and whether the action there is bounded
+    below (docs/theory.md section 3)."""
     kap = latex_expr(flow.cutoff)
     lines = [r"\subsection*{Running couplings}",
              "Couplings read off the kept monomials " + ", ".join(
                  r"$%s \leftrightarrow %s$" % (latex_expr(g), latex_expr(m)) for g, m in flow.operators.items())
              + r"; kept operators up to degree %d, %s." % (
-                 flow.max_degree, "tree and one-loop terms of the shell" if flow.loops else "tree terms only"), ""]
+                 flow.max_degree,
+                 r"the terms first order in the shell width: tadpoles (one vertex, one line) and trees (two "
+                 r"vertices, one line); diagrams with two or more lines in a shell, such as the bubble of two quartic "
+                 r"vertices, are of second order in its width (the iterated flow regenerates them through the higher "
+                 r"operators it keeps)"
+                 if flow.loops else r"the trees of the shell only (first order in its width)"), ""]
     for g, v in flow.beta.items():
         lines.append(equation(r"\frac{d %s}{d %s}" % (latex_expr(g), kap), v))
     if flow.dropped:
@@ -388,7 +394,9 @@ def flow_to_latex(flow) -> str:
         for fp in fps:
             vals = ", ".join(r"$%s = %s$" % (latex_expr(g), latex_expr(v)) for g, v in fp.values.items())
             exps = ", ".join(r"$%s$" % latex_expr(e) for e in fp.exponents)
-            lines.append(r"\item %s; exponents %s" % (vals, exps))
+            bound = {True: "action bounded below", False: r"\textbf{action unbounded below}",
+                     None: "boundedness undecided"}[fp.bounded]
+            lines.append(r"\item %s; exponents %s; %s (%s)" % (vals, exps, bound, escape_tex(fp.bounded_reason)))
         lines.append(r"\end{itemize}")
     else:
         lines.append(r"No fixed point: $\beta$ does not vanish at any couplings for every $%s$." % kap)

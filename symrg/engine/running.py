@@ -10,11 +10,19 @@ with the shell propagator ``eps G`` gives, to first order in ``eps``,
 
     S_{kappa - d kappa}[a] = S_kappa[a] + d kappa * d/d eps [T_1 + T_2]_{eps = 0},
 
-where ``T_1`` (one vertex, one line: the one-loop tadpoles ``G/2 d^2S/db^2``) and ``T_2`` (two
+where ``T_1`` (one vertex, one line: the tadpoles ``G/2 d^2S/db^2``) and ``T_2`` (two
 vertices, one line: the tree ``-G/2 (dS/db)^2``) are the only terms linear in the shell width;
-every further loop or vertex brings another power of it.  This is the Wilson-Polchinski equation
-of the action, derived here from the cumulant expansion, not typed in; ``loops = 0`` keeps the
-tree terms only.  The new coefficients are projected on the kept monomials of degree
+every further line brings another power of it (the ``u^2`` bubble of the quartic coupling, two
+lines, is ``O(d kappa^2)``; docs/theory.md section 3 says why and where it comes back).  The scheme
+is first order in the shell width -- tadpoles and trees -- not a field theorist's one loop.  This is
+the Wilson-Polchinski equation of the action, derived here from the cumulant expansion, not typed
+in; ``loops = 0`` keeps the tree terms only.
+
+Modes.  The cutoff enters a propagator of the integrated fields as the index of the mode at the
+cutoff (``k = kappa`` in ``A*k**(-1-alpha)``).  The flow is derived with that index as its own symbol
+``FlowResult.mode`` (``beta_modes``), and ``beta`` is ``beta_modes`` at ``mode = kappa`` (the
+continuum of shells).  The discrete modes are the flow with ``mode = ceil(kappa)``: mode ``k`` spread
+over ``kappa in (k - 1, k]``, one mode per unit of the cutoff (:mod:`symrg.numerics.running`).  The new coefficients are projected on the kept monomials of degree
 ``<= max_degree``, and the couplings are renormalised by matching the coefficients of their
 monomials: with ``J_ij = dC_i/dg_j``,
 
@@ -26,6 +34,8 @@ them to zero at every step).
 
 Fixed points are couplings at which every ``beta_i`` vanishes for all ``kappa``; their exponents
 are the eigenvalues of the stability matrix ``kappa d beta_i/d g_j`` (the flow in ``log kappa``).
+Each is marked ``bounded`` (:meth:`FlowResult.bounded_below`): whether the kept action at the fixed
+point is bounded below, so that ``exp(-S)`` is a normalisable weight.
 Everything here is SymPy; the numeric flow is :mod:`symrg.numerics.running`, fed by the module that
 :func:`symrg.codegen.flows.flow_module_text` generates from a :class:`FlowResult`.
 """
@@ -50,11 +60,14 @@ class FixedPoint:
     values: dict
     stability: sp.Matrix
     exponents: tuple
+    bounded: bool | None = None      # the kept action there bounded below (None: undecided); FlowResult.bounded_below
+    bounded_reason: str = ""
 
     def to_json(self) -> dict:
         return {"values": {str(g): str(v) for g, v in self.values.items()},
                 "stability_matrix": [[str(x) for x in self.stability.row(i)] for i in range(self.stability.rows)],
-                "exponents": [str(e) for e in self.exponents]}
+                "exponents": [str(e) for e in self.exponents],
+                "bounded": self.bounded, "bounded_reason": self.bounded_reason}
 
 
 @dataclass
@@ -63,7 +76,11 @@ class FlowResult:
 
     ``beta``: coupling -> ``dg/dkappa`` in the running couplings, the parameters and the cutoff;
     ``coefficient_flow``: every kept monomial (degree ``<= max_degree``) -> the flow of its
-    coefficient at the current couplings; ``dropped``: the generated monomials no coupling carries.
+    coefficient at the current couplings; ``dropped``: the generated monomials no coupling carries;
+    ``mode``: the symbol of the index of the mode at the cutoff in the propagators, and
+    ``beta_modes``: ``dg/dkappa`` with that index kept apart from the cutoff (``beta`` is it at
+    ``mode = kappa``); ``kept_action``: the kept part of the action (integrated fields at 0), a
+    polynomial of the kept fields in the couplings, parameters and cutoff.
     """
 
     name: str
@@ -76,7 +93,31 @@ class FlowResult:
     dropped: dict
     loops: int
     max_degree: int
+    mode: sp.Symbol | None = None
+    beta_modes: dict | None = None
+    kept_action: sp.Expr | None = None
+    kept: tuple = ()
     _fixed: list | None = field(default=None, repr=False)
+
+    @property
+    def cutoff_only_in_modes(self) -> bool:
+        """True when ``beta`` depends on the cutoff only through the mode at the cutoff (the propagators):
+        then the discrete flow is ``beta`` with the cutoff set to the mode's index."""
+        return all(not v.has(self.cutoff) for v in (self.beta_modes or self.beta).values())
+
+    def bounded_below(self, values: dict, at_cutoff=None) -> tuple:
+        """``(bounded, reason)``: whether the kept action at ``values`` (coupling or parameter -> value, by
+        symbol or name; numbers or SymPy expressions) is bounded below in the kept fields; ``at_cutoff``
+        substitutes a value of the cutoff.  ``bounded`` is True, False or None (undecided).
+
+        Criterion (docs/theory.md section 3, fixed points): the kept action ``P(a)`` is a polynomial; let ``d``
+        be its total degree and ``P_d`` its top homogeneous part.  ``d = 0``: bounded.  ``d`` odd: unbounded
+        (``P_d(-a) = -P_d(a)``).  One kept field, ``d`` even: bounded iff the top coefficient is > 0.  Several
+        kept fields: ``d = 2`` bounded iff the quadratic form is positive definite (unbounded if it has a
+        negative eigenvalue); ``d`` even > 2: unbounded if ``P_d < 0`` on a coordinate axis or a diagonal
+        ``e_i +- e_j``, otherwise undecided (None).  A coefficient whose sign SymPy cannot decide makes the
+        answer None."""
+        return _bounded_below(self, values, at_cutoff)
 
     def jacobian(self) -> sp.Matrix:
         """``d beta_i / d g_j``."""
@@ -158,18 +199,23 @@ def _derive(action: Action, loops: int, max_degree: int | None) -> FlowResult:
     kappa = spec.cutoff
     degree = max_degree if max_degree is not None else max(_deg(m, kept) for _, m in spec.couplings)
     eps = sp.Dummy("shell", positive=True)
-    props = tuple((s, eps * g) if s in set(action.integrated) else (s, g) for s, g in action.propagators)
+    mode = _mode_symbol(action)
+    # the shell: the integrated fields with propagator eps * G(mode), the index of the mode at the cutoff kept
+    # apart from the cutoff (which may also appear explicitly in the action, e.g. in scaled couplings)
+    props = tuple((s, eps * g.xreplace({kappa: mode})) if s in set(action.integrated) else (s, g)
+                  for s, g in action.propagators)
     shell = Action(kept=kept, integrated=action.integrated, propagators=props, interaction=action.interaction,
-                   parameters=tuple(action.parameters) + (kappa,), name=action.name, fields=action.fields)
+                   parameters=tuple(action.parameters) + (kappa, mode), name=action.name, fields=action.fields)
     T1, T2 = cumulant_terms(shell, 2, max_degree=degree)
-    flows = {}
+    flows_modes, flows = {}, {}
     for m in set(T1) | set(T2):
         v = sp.diff(T2.get(m, 0), eps)
         if loops >= 1:
             v += sp.diff(T1.get(m, 0), eps)
-        v = sp.factor(sp.expand(v.subs(eps, 0)))
+        v = sp.expand(v.subs(eps, 0))
         if v != 0:
-            flows[m] = -v            # d C_m / d kappa: the cutoff goes down as the shell is integrated
+            flows_modes[m] = -v      # d C_m / d kappa: the cutoff goes down as the shell is integrated
+            flows[m] = -sp.factor(sp.expand(v.xreplace({mode: kappa})))
     # bare coefficients C_i(g, kappa) of the coupling monomials
     zero = {b: 0 for b in action.integrated}
     s_kept = action.interaction.xreplace(zero) + sum(
@@ -183,15 +229,26 @@ def _derive(action: Action, loops: int, max_degree: int | None) -> FlowResult:
         raise SpecError(f"running.couplings: the coefficients of {[str(ops[g]) for g in gs]} do not determine "
                         f"the couplings {[str(g) for g in gs]} (their Jacobian vanishes); pair each coupling with "
                         f"a monomial whose coefficient depends on it")
-    rhs = sp.Matrix([flows.get(ops[g], sp.Integer(0)) - sp.diff(cvec[i], kappa) for i, g in enumerate(gs)])
+    rhs = sp.Matrix([flows_modes.get(ops[g], sp.Integer(0)) - sp.diff(cvec[i], kappa) for i, g in enumerate(gs)])
     sol = jac.LUsolve(rhs)
-    beta = {g: _tidy(sol[i]) for i, g in enumerate(gs)}
+    beta = {g: _tidy(sol[i].xreplace({mode: kappa})) for i, g in enumerate(gs)}
+    beta_modes = {g: _tidy(sol[i]) for i, g in enumerate(gs)}
     dropped = {m: v for m, v in sorted(flows.items(), key=lambda kv: (_deg(kv[0], kept), str(kv[0])))
                if m != 1 and m not in set(ops.values())}
     free = set().union(*[v.free_symbols for v in beta.values()]) - set(gs) - {kappa}
     return FlowResult(action.name, tuple(gs), ops, kappa, tuple(sorted(free, key=str)), beta,
                       dict(sorted(flows.items(), key=lambda kv: (_deg(kv[0], kept), str(kv[0])))), dropped,
-                      loops, degree)
+                      loops, degree, mode=mode, beta_modes=beta_modes, kept_action=sp.expand(s_kept), kept=tuple(kept))
+
+
+def _mode_symbol(action: Action) -> sp.Symbol:
+    """The symbol of the index of the mode at the cutoff: ``k`` (``k_`` ... if a name of the action is ``k``)."""
+    taken = {str(s) for s in set(action.parameters) | set(action.kept) | set(action.integrated)}
+    taken |= {str(action.running.cutoff)} | {str(g) for g, _ in action.running.couplings}
+    name = "k"
+    while name in taken:
+        name += "_"
+    return sp.Symbol(name, positive=True)
 
 
 def _deg(m, kept) -> int:
@@ -243,8 +300,81 @@ def _fixed_points(res: FlowResult, values: dict) -> list:
         ev = stab.eigenvals()
         exps = tuple(sp.simplify(e) for e, mult in sorted(ev.items(), key=lambda kv: sp.default_sort_key(kv[0]))
                      for _ in range(mult))
-        out.append(FixedPoint({g: sp.simplify(sol[g]) for g in gs}, stab, exps))
+        vals = {g: sp.simplify(sol[g]) for g in gs}
+        bounded, why = _bounded_below(res, {**values, **vals})
+        out.append(FixedPoint(vals, stab, exps, bounded, why))
     return out
+
+
+def _sign(c) -> int | None:
+    """+1, -1, 0 or None (undecided) for a SymPy expression."""
+    c = sp.simplify(c)
+    if c.is_zero:
+        return 0
+    if c.is_positive:
+        return 1
+    if c.is_negative:
+        return -1
+    if c.is_number:
+        try:
+            x = complex(c.evalf(30))
+        except (TypeError, ValueError):
+            return None
+        if abs(x.imag) <= 1e-25 * max(1.0, abs(x.real)):
+            return 0 if x.real == 0 else (1 if x.real > 0 else -1)
+    return None
+
+
+def _bounded_below(res: FlowResult, values: dict, at_cutoff=None) -> tuple:
+    """:meth:`FlowResult.bounded_below` (the criterion is stated there)."""
+    if res.kept_action is None or not res.kept:
+        return None, "no kept action recorded"
+    by_name = {str(s): s for s in set(res.parameters) | set(res.couplings) | (res.kept_action.free_symbols - set(res.kept))}
+    sub = {}
+    for k, v in values.items():
+        sym = k if isinstance(k, sp.Symbol) else by_name.get(str(k))
+        if sym is None:
+            continue
+        sub[sym] = v if isinstance(v, sp.Basic) else _number(k, v)
+    if at_cutoff is not None:
+        sub[res.cutoff] = _number(str(res.cutoff), at_cutoff) if not isinstance(at_cutoff, sp.Basic) else at_cutoff
+    poly = sp.Poly(sp.expand(res.kept_action.xreplace(sub)), *res.kept)
+    terms = [(m, sp.simplify(c)) for m, c in poly.terms()]
+    terms = [(m, c) for m, c in terms if not c.is_zero]
+    kept_deg = [(sum(m), m, c) for m, c in terms if sum(m) > 0]
+    if not kept_deg:
+        return True, "the kept action is constant"
+    d = max(t[0] for t in kept_deg)
+    top = {m: c for dd, m, c in kept_deg if dd == d}
+    if d % 2 == 1:
+        return False, f"the kept action has odd degree {d}"
+    if len(res.kept) == 1:
+        sg = _sign(next(iter(top.values())))
+        if sg is None:
+            return None, f"the sign of the degree-{d} coefficient {next(iter(top.values()))} is undecided"
+        return (sg > 0), f"the degree-{d} coefficient is {'positive' if sg > 0 else 'negative'}"
+    n = len(res.kept)
+    xs = sp.symbols(f"x0:{n}")
+    form = sum(c * sp.Mul(*[x ** e for x, e in zip(xs, m)]) for m, c in top.items())
+    if d == 2:
+        H = sp.hessian(form, xs) / 2
+        try:
+            ev = [complex(e) for e in sp.Matrix(H).evalf(30).eigenvals()]
+        except (TypeError, ValueError):
+            return None, "the quadratic form's eigenvalues are not numbers"
+        if min(e.real for e in ev) > 0:
+            return True, "the quadratic form is positive definite"
+        if min(e.real for e in ev) < 0:
+            return False, "the quadratic form has a negative eigenvalue"
+        return None, "the quadratic form is only semi-definite"
+    dirs = [tuple(1 if j == i else 0 for j in range(n)) for i in range(n)]
+    dirs += [tuple((1 if j == i else (s if j == l else 0)) for j in range(n)) for i in range(n) for l in range(i + 1, n)
+             for s in (1, -1)]
+    for dvec in dirs:
+        sg = _sign(form.xreplace(dict(zip(xs, dvec))))
+        if sg == -1:
+            return False, f"the degree-{d} part is negative along {dvec}"
+    return None, f"the degree-{d} part in {n} fields is not negative along the axes and diagonals (undecided)"
 
 
 def renormalised_coupling(result, parameter, monomial) -> sp.Expr:

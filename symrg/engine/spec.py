@@ -62,7 +62,7 @@ Schema (every table optional except ``[fields]`` and something to integrate)::
     couplings = {sigma2 = "a**2", u = "a**4"}   # cutoff (k = kappa in their propagators); each coupling
     cutoff = "kappa"                  # is read off the coefficient of its kept monomial; optional:
     max_degree = 4                    # kept operators up to this degree (default: the couplings' highest)
-    loops = 1                         # 0: tree terms only; 1: tree + one loop (default; exact per shell)
+    loops = 1                         # 1: tadpoles + trees, first order in the shell width (default); 0: trees
 
 The mode index ``k`` is reserved inside propagators and ``[sums]`` summands: in a mode family it is
 the number of the mode, in a single integrated field of an action with ``[running]`` it is the

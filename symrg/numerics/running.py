@@ -6,6 +6,18 @@ independent route of integrating out one mode at a time (docs/theory.md sections
   :mod:`symrg.codegen.flows` (functions ``beta_<g>(couplings..., parameters..., kappa)``).  The run is
   repeated with a 100 times tighter tolerance; the difference is the error estimate, and a run whose
   estimate is above ``max_error`` is refused (:class:`~symrg.errors.ConvergenceError`).
+
+  Shells.  ``shells="continuum"`` integrates the cutoff as a continuous variable: the propagator of
+  the shell ``[kappa - d kappa, kappa]`` is ``G(kappa) d kappa``.  ``shells="discrete"`` removes the
+  modes ``k = kappa_to + 1 .. kappa_from`` (integer cutoffs): mode ``k`` is spread over the interval
+  ``kappa in (k - 1, k]`` with its own propagator ``G(k)`` there (one mode per unit of the cutoff), so
+  the propagators of the shells of one mode add up to ``G(k)`` exactly.  A Gaussian mode of variance
+  ``G(k)`` is the sum of independent Gaussians of variances ``G(k) d kappa``, and the first-order
+  flow (tadpoles and trees) is exact for each of them (the Wilson-Polchinski equation); so the discrete
+  flow integrates each mode out exactly up to the projection on the kept operators, and for the ridge
+  alone (``d sigma2/d kappa = -G``) it gives ``sigma2 + sum_{k} G(k)`` to rounding.  The continuum flow
+  from ``kappa_from`` to ``kappa_to`` differs from it at ``O(d G/d k)`` per mode (for
+  ``G = A k^-(1+alpha)`` from 1000 to 10 it overcounts the power of the modes 11..1000 by 2.8%).
 * :func:`integrate_modes` -- the step-by-step Wilsonian route for a local potential of one variable,
   ``V(h) = sum_n v_n h^n``: each mode ``k`` (variance ``lambda_k``) is integrated out exactly,
   ``V'(h) = -log ∫ dg N(g; 0, lambda_k) exp(-V(h + g))``, by Gauss-Hermite quadrature of the
@@ -65,18 +77,49 @@ def _finite_positive(name, v):
     return v
 
 
+MAX_MODES = 200_000   # discrete shells: one solve_ivp per mode; beyond this, use the continuum
+
+
 def integrate_flow(module, init: dict, params: dict, kappa_from: float, kappa_to: float, *, points: int = 200,
-                   rtol: float = 1e-9, max_error: float = 1e-6) -> FlowSolution:
+                   rtol: float = 1e-9, max_error: float = 1e-6, shells: str = "continuum",
+                   mode: str | None = None) -> FlowSolution:
     """Integrate the generated flow ``module`` from ``kappa_from`` to ``kappa_to`` (module docstring).
 
     ``init``: coupling name -> value at ``kappa_from``; ``params``: every other argument of the beta
-    functions except the cutoff.  The grid is geometric (``points`` values, both ends included).
+    functions except the cutoff (and except ``mode``).  The grid is geometric (``points`` values, both
+    ends included; with discrete shells the integers nearest to it, repeats merged).
+
+    ``shells="discrete"`` (module docstring) removes the modes between the two integer cutoffs, mode ``k``
+    over ``kappa in (k - 1, k]`` with the propagator of mode ``k``.  ``mode`` says where the beta functions
+    take the mode index: the name of an argument of their own (a module written by
+    ``symrg.codegen.flows.write_module(flow, path, modes=True)``), or the name of the module's cutoff
+    argument, which then receives ``k`` on the whole interval -- valid only when the beta functions depend
+    on the cutoff through the propagators alone (``FlowResult.cutoff_only_in_modes``).
     """
-    couplings, pnames, _ = flow_arguments(module)
+    couplings, pnames, cutname = flow_arguments(module)
+    if shells not in ("continuum", "discrete"):
+        raise ParameterError("shells", shells, "'continuum' or 'discrete'")
     k0 = _finite_positive("kappa_from", kappa_from)
     k1 = _finite_positive("kappa_to", kappa_to)
     if k0 == k1:
         raise ParameterError("kappa_to", k1, f"a cutoff different from kappa_from = {k0}")
+    if shells == "discrete":
+        for name, v in (("kappa_from", k0), ("kappa_to", k1)):
+            if v != round(v):
+                raise ParameterError(name, v, "an integer (with discrete shells the cutoffs are mode indices)")
+        if abs(k0 - k1) > MAX_MODES:
+            raise ParameterError("kappa_from", k0, f"at most {MAX_MODES} modes between the cutoffs with discrete "
+                                                   f"shells (or the continuum)")
+        if mode is None or (mode != cutname and mode not in pnames):
+            raise ParameterError("mode", mode, f"the argument that takes the mode index: one of "
+                                               f"{', '.join(list(pnames) + [cutname])}")
+        if mode in params:
+            raise ParameterError("param", dict(params), f"no value for {mode} (it is the mode index)")
+        all_params = list(pnames)
+        if mode != cutname:
+            pnames = tuple(p for p in pnames if p != mode)
+    elif mode is not None:
+        raise ParameterError("mode", mode, "None with continuum shells")
     missing = [g for g in couplings if g not in init]
     extra = [g for g in init if g not in couplings]
     if missing or extra:
@@ -96,29 +139,67 @@ def integrate_flow(module, init: dict, params: dict, kappa_from: float, kappa_to
     betas = [getattr(module, f"beta_{g}") for g in couplings]
     grid = np.geomspace(k0, k1, points)
     grid[0], grid[-1] = k0, k1
+    if shells == "discrete":
+        grid = np.array(sorted({int(round(x)) for x in grid}, reverse=k0 > k1), dtype=float)
+        if mode == cutname:
+            def make_rhs(k):
+                return lambda t, y: np.array([float(b(*y, *pv, k)) for b in betas])
+        else:
+            at = all_params.index(mode)
+
+            def make_rhs(k):
+                args = list(pv)
+                args.insert(at, k)
+                return lambda t, y: np.array([float(b(*y, *args, t)) for b in betas])
+        step = -1 if k0 > k1 else 1
+        edges = np.arange(k0, k1 + step, step)       # k0, k0 -/+ 1, ..., k1
 
     def rhs(k, y):
         return np.array([float(b(*y, *pv, k)) for b in betas])
 
-    def run(tol):
+    def fail(where, message):
+        raise ConvergenceError(f"the flow could not be integrated past kappa = {where:.6g} ({message}); "
+                               f"a coupling diverges there or the initial values are outside the flow's range")
+
+    def run_continuum(tol, fine):
         from scipy.integrate import solve_ivp
 
         with np.errstate(all="ignore"):
             sol = solve_ivp(rhs, (k0, k1), y0, method="DOP853", t_eval=grid, rtol=tol, atol=tol * 1e-6)
         if not sol.success or sol.y.shape[1] != len(grid) or not np.all(np.isfinite(sol.y)):
-            where = float(sol.t[-1]) if sol.t.size else k0
-            raise ConvergenceError(f"the flow could not be integrated past kappa = {where:.6g} ({sol.message}); "
-                                   f"a coupling diverges there or the initial values are outside the flow's range")
+            fail(float(sol.t[-1]) if sol.t.size else k0, sol.message)
         return sol.y
 
-    y = run(rtol)
-    y_fine = run(rtol * 1e-2)
+    def run_discrete(tol, fine):
+        """One solve_ivp per mode; the fine run also halves the largest step, so that the two runs never
+        take the same steps and their difference measures the error."""
+        from scipy.integrate import solve_ivp
+
+        h = 0.5 if fine else 1.0
+        want = set(grid.tolist())
+        out, cur = {k0: y0.copy()}, y0.copy()
+        for a, b in zip(edges[:-1], edges[1:]):
+            k = max(a, b)                            # the mode removed (or restored) on this interval
+            with np.errstate(all="ignore"):
+                sol = solve_ivp(make_rhs(float(k)), (float(a), float(b)), cur, method="DOP853", rtol=tol,
+                                atol=tol * 1e-6, first_step=h, max_step=h)
+            if not sol.success or not np.all(np.isfinite(sol.y[:, -1])):
+                fail(float(sol.t[-1]) if sol.t.size else float(a), sol.message)
+            cur = sol.y[:, -1].copy()
+            if float(b) in want:
+                out[float(b)] = cur
+        return np.array([out[float(x)] for x in grid]).T
+
+    run = run_discrete if shells == "discrete" else run_continuum
+    y = run(rtol, False)
+    y_fine = run(rtol * 1e-2, True)
     scale = np.maximum(np.abs(y_fine), np.max(np.abs(y_fine), axis=1, keepdims=True) * 1e-12 + 1e-300)
     err = float(np.max(np.abs(y - y_fine) / scale))
     if err > max_error:
         raise ConvergenceError(f"the flow's error estimate {err:.2e} is above {max_error:.0e} (tolerance {rtol:g}); "
                                f"the couplings change too fast to be followed at this precision")
-    return FlowSolution(grid, {g: y_fine[i] for i, g in enumerate(couplings)}, err, "DOP853")
+    return FlowSolution(grid, {g: y_fine[i] for i, g in enumerate(couplings)}, err,
+                        "DOP853" + (" per mode" if shells == "discrete" else ""))
 
 
 # ------------------------------------------------------------------ one mode at a time (route B) --

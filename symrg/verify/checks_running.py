@@ -2,10 +2,11 @@
 power-law spectrum (symrg/engine/examples/ridge_quartic_flow.toml; docs/theory.md sections 3, 4 and 6).
 
 Route A everywhere: the beta functions derived by the engine (:func:`symrg.engine.running.derive_flow`),
-lowered to the committed module ``symrg/_generated/ridge_quartic_flow.py`` and integrated in the cutoff
-by :func:`symrg.numerics.running.integrate_flow` (``solve_ivp``, DOP853).  The continuum flow treats
-mode ``k`` as the interval ``[k - 1/2, k + 1/2]`` of the cutoff (midpoint rule), so the modes
-``k = kappa_1 + 1 .. kappa_0`` correspond to the flow from ``kappa_0 + 1/2`` down to ``kappa_1 + 1/2``.
+lowered to the committed module ``symrg/_generated/ridge_quartic_flow.py`` and integrated over the
+discrete modes ``k = kappa_1 + 1 .. kappa_0`` by :func:`symrg.numerics.running.integrate_flow`
+(``shells="discrete"``: mode ``k`` over ``kappa in (k - 1, k]`` with its own propagator, one ``solve_ivp``
+per mode; the example's beta functions depend on the cutoff through the propagator alone, so the module's
+cutoff argument takes the mode index), the same modes the other routes integrate out.
 """
 from __future__ import annotations
 
@@ -22,8 +23,8 @@ def _route_a(sigma2: float, u: float, k_uv: int = K_UV, k_ir: int = K_IR, alpha:
     from .._generated import ridge_quartic_flow as module
     from ..numerics.running import integrate_flow
 
-    sol = integrate_flow(module, {"sigma2": sigma2, "u": u}, {"A": A, "alpha": alpha}, k_uv + 0.5, k_ir + 0.5,
-                         points=2)
+    sol = integrate_flow(module, {"sigma2": sigma2, "u": u}, {"A": A, "alpha": alpha}, k_uv, k_ir, points=2,
+                         shells="discrete", mode="kappa")
     return np.array([sol.values["sigma2"][-1], sol.values["u"][-1]])
 
 
@@ -39,7 +40,8 @@ def _couplings(v) -> np.ndarray:
 @check("running.mode_by_mode",
        "flow of (sigma2, u) for the ridge + local quartic over lambda_k = A k^-(1+alpha), UV kappa = 1000 to IR "
        "kappa = 10, u sigma2^2 = 0.01, 0.1, 0.4 (docs/theory.md sections 3, 6)",
-       "engine beta functions (derive_flow), generated module ridge_quartic_flow, solve_ivp in kappa",
+       "engine beta functions (derive_flow), generated module ridge_quartic_flow, solve_ivp over the discrete "
+       "modes 11..1000",
        "one mode at a time: each mode integrated out exactly by Gauss-Hermite quadrature of the one-variable "
        "integral with the current couplings, projected on degree 4 (numerics.running.integrate_modes)",
        2e-3, category="two-route")
@@ -83,7 +85,8 @@ def exact_per_input(sigma2: float, u: float, k_uv: int = K_UV, k_ir: int = K_IR,
 @check("running.small_u_quadrature",
        "flow of (sigma2, u) at small u (u sigma2^2 = 0.01) against the exact per-input integral over the same "
        "modes; the difference is O(u^2) from the degree-4 projection (docs/theory.md sections 4, 6)",
-       "engine beta functions (derive_flow), generated module ridge_quartic_flow, solve_ivp in kappa",
+       "engine beta functions (derive_flow), generated module ridge_quartic_flow, solve_ivp over the discrete "
+       "modes 11..1000",
        "exact effective potential -log ∫ dg N(g; 0, c) exp(-V(h+g)), c = A [zeta(1+alpha, 11) - "
        "zeta(1+alpha, 1001)]: mpmath quadrature and differentiation at 30 digits",
        5e-3, category="two-route")

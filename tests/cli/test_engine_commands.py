@@ -118,22 +118,63 @@ def test_solve_json_contract(capsys):
                                "--json"])
     assert rc == 0
     doc = json.loads(out)
+    assert doc["shells"] == "discrete" and doc["modes"] == [11, 1000]
     assert len(doc["kappa"]) == len(doc["sigma2"]) == len(doc["u"]) == 20
     assert doc["kappa"][0] == 1000 and doc["kappa"][-1] == 10 and doc["fixed_points"] == []
-    # the ridge alone would grow by sum_{k} lambda_k ~ A (10^-0.5 - 1000^-0.5)/0.5; u = 100 slows it slightly
-    grow = 0.01 * (10 ** -0.5 - 1000 ** -0.5) / 0.5
-    assert 0.9 * grow < doc["sigma2"][-1] - 0.01 < grow
+    assert all(k == int(k) for k in doc["kappa"])
+    # the ridge alone would grow by sum_{k=11}^{1000} lambda_k; u = 100 slows it slightly
+    grow = sum(0.01 * k ** -1.5 for k in range(11, 1001))
+    assert 0.99 * grow < doc["sigma2"][-1] - 0.01 < grow
     assert doc["u"][-1] < 100 and doc["error_estimate"] < 1e-6
+
+
+@pytest.mark.parametrize("continuum", [False, True])
+def test_solve_removes_the_discrete_modes_unless_continuum(capsys, continuum):
+    """The contract of issue 19: --kappa-from 1000 --kappa-to 10 removes the modes 11..1000 (the ridge grows by their
+    variances, a direct sum); --continuum integrates kappa from 1000 to 10 (the integral, closed form), 2.8% more."""
+    rc, out, _ = _run(capsys, ["solve", _ex("ridge_quartic_flow"), "--kappa-from", "1000", "--kappa-to", "10",
+                               "--init", "sigma2=0.01,u=0", "--param", "A=0.01,alpha=0.5", "--json"]
+                      + (["--continuum"] if continuum else []))
+    doc = json.loads(out)
+    assert rc == 0 and doc["shells"] == ("continuum" if continuum else "discrete")
+    assert ("modes" in doc) is not continuum
+    mode_sum = 0.01 + math.fsum(0.01 * k ** -1.5 for k in range(11, 1001))
+    integral = 0.01 + 0.01 * (10 ** -0.5 - 1000 ** -0.5) / 0.5
+    want, tol = (integral, 1e-8) if continuum else (mode_sum, 1e-12)
+    assert abs(doc["sigma2"][-1] - want) < tol * want, (doc["sigma2"][-1], want)
+    rc, out, _ = _run(capsys, ["solve", _ex("ridge_quartic_flow"), "--kappa-from", "1000", "--kappa-to", "10",
+                               "--init", "sigma2=0.01,u=0", "--param", "A=0.01,alpha=0.5"]
+                      + (["--continuum"] if continuum else []))
+    assert ("the modes 11..1000 integrated out one at a time" in out) is not continuum
+    assert "first order in the shell width" in out and "one loop" not in out
 
 
 def test_solve_fixed_points_of_the_scaled_flow(capsys):
     rc, out, _ = _run(capsys, ["solve", _ex("ridge_quartic_scaled"), "--kappa-from", "1000", "--kappa-to", "1",
-                               "--init", "s=1,v=0.1", "--param", "alpha=0.5", "--json"])
+                               "--init", "s=1,v=0.1", "--param", "alpha=0.5", "--json", "--continuum"])
     doc = json.loads(out)
     fps = {(round(f["s"], 12), round(f["v"], 12)): sorted(f["exponents"]) for f in doc["fixed_points"]}
     assert fps == {(2.0, 0.0): [0.5, 1.0], (4.0, -0.125): [-0.5, 0.5]}
-    # the flow is attracted to the Gaussian fixed point s = 1/alpha in the IR
+    # the second fixed point has a negative quartic coupling: its action is unbounded below
+    assert {round(f["v"], 12): f["bounded"] for f in doc["fixed_points"]} == {0.0: True, -0.125: False}
+    # the continuum flow is attracted to the Gaussian fixed point s = 1/alpha in the IR
     assert abs(doc["s"][-1] - 2.0) < 0.05 and abs(doc["v"][-1]) < 1e-3
+    rc, out, _ = _run(capsys, ["solve", _ex("ridge_quartic_scaled"), "--kappa-from", "1000", "--kappa-to", "1",
+                               "--init", "s=1,v=0.1", "--param", "alpha=0.5"])
+    assert rc == 0 and "s = 4, v = -0.125; exponents -0.5, 0.5; action UNBOUNDED BELOW" in out
+
+
+def test_solve_scaled_flow_over_discrete_modes(capsys):
+    """Scaled couplings (the cutoff also appears in the action): at v = 0 the discrete flow gives
+    s(kappa) = (sigma2 + sum_{k=kappa+1}^{1000} A k^-1.5) kappa^0.5 / A at every output cutoff (direct sums)."""
+    rc, out, _ = _run(capsys, ["solve", _ex("ridge_quartic_scaled"), "--kappa-from", "1000", "--kappa-to", "1",
+                               "--init", "s=1,v=0", "--param", "alpha=0.5", "--points", "12", "--json"])
+    doc = json.loads(out)
+    assert rc == 0 and doc["shells"] == "discrete" and doc["modes"] == [2, 1000]
+    s2 = 1000 ** -0.5                                          # sigma2 / A at kappa = 1000, from s = 1
+    for kap, s in zip(doc["kappa"], doc["s"]):
+        ref = (s2 + math.fsum(k ** -1.5 for k in range(int(kap) + 1, 1001))) * kap ** 0.5
+        assert abs(s - ref) < 1e-9 * ref, (kap, s, ref)
 
 
 @pytest.mark.parametrize("argv,words", [
@@ -142,6 +183,11 @@ def test_solve_fixed_points_of_the_scaled_flow(capsys):
     (["--init", "sigma2=0.01,u=1", "--param", "A=0.01,alpha=0.5,B=1"], ["--param", "B"]),
     (["--init", "sigma2=__import__('os'),u=1", "--param", "A=0.01,alpha=0.5"], ["--init"]),
     (["--init", "sigma2=nan,u=1", "--param", "A=0.01,alpha=0.5"], ["--init", "finite"]),
+    (["--init", "sigma2=0.01,u=1", "--param", "A=0.01,alpha=0.5", "--kappa-to", "10.5"], ["--kappa-to", "integer",
+                                                                                           "--continuum"]),
+    (["--init", "sigma2=0.01,u=1", "--param", "A=0.01,alpha=0.5", "--kappa-from", "99.5"], ["--kappa-from",
+                                                                                            "integer"]),
+    (["--init", "sigma2=0.01,u=1", "--param", "A=0.01,alpha=0.5", "--kappa-to", "100"], ["--kappa-to"]),
 ])
 def test_solve_bad_input(capsys, argv, words):
     rc, out, err = _run(capsys, ["solve", _ex("ridge_quartic_flow"), "--kappa-from", "100", "--kappa-to", "10", *argv])

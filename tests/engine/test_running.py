@@ -188,3 +188,74 @@ def test_fixed_point_values_are_numbers_never_parsed():
     for bad in ("__import__('os').getcwd()", "1/2", True, [1]):
         with pytest.raises(SpecError, match="must be a number"):
             flow.fixed_points({"alpha": bad})
+
+
+def test_beta_modes_of_the_scaled_flow_is_the_polchinski_flow_at_mode_k():
+    """The scaled couplings s = sigma2 kappa^alpha/A, v = u A^2 kappa^(-2 alpha) with the shell propagator of
+    mode k, lambda_k = A k^-(1+alpha), kept apart from the explicit cutoff: the Polchinski flow of
+    (sigma2, u) in the variance (by hand, _polchinski) times -lambda_k, plus the explicit kappa-dependence of the
+    scaling (chain rule by hand).  beta_modes at k = kappa is beta."""
+    act = load_action(example_path("ridge_quartic_scaled"))
+    flow = derive_flow(act)
+    s, v, A, al, kap = (_sym(act, n) for n in ("s", "v", "A", "alpha", "kappa"))
+    k = flow.mode
+    assert k.name == "k" and k not in set(act.parameters)
+    h, s2, u = sp.symbols("h sigma2 u")
+    d = _polchinski(h ** 2 / (2 * s2) + u * h ** 4 / 24, h, (2, 4))
+    lam = A * k ** (-1 - al)
+    ds2 = -lam * sp.solve(sp.Eq(-1 / (2 * s2 ** 2) * sp.Symbol("x"), d[2]), sp.Symbol("x"))[0]   # d sigma2/d kappa
+    du = -lam * 24 * d[4]
+    back = {s2: s * A / kap ** al, u: v * kap ** (2 * al) / A ** 2}
+    ref_s = (ds2 * kap ** al / A).xreplace(back) + al * s / kap
+    ref_v = (du * A ** 2 / kap ** (2 * al)).xreplace(back) - 2 * al * v / kap
+    assert sp.simplify(flow.beta_modes[s] - ref_s) == 0
+    assert sp.simplify(flow.beta_modes[v] - ref_v) == 0
+    for g in (s, v):
+        assert sp.simplify(flow.beta_modes[g].xreplace({k: kap}) - flow.beta[g]) == 0
+    assert not flow.cutoff_only_in_modes
+    assert derive_flow(load_action(example_path("ridge_quartic_flow"))).cutoff_only_in_modes
+
+
+def test_fixed_points_say_whether_the_action_is_bounded_below():
+    """(s, v) = (1/alpha, 0): the Gaussian weight, bounded; (2/alpha, -alpha^2/2): a negative quartic, unbounded."""
+    act = load_action(example_path("ridge_quartic_scaled"))
+    flow = derive_flow(act)
+    s, v = (_sym(act, n) for n in ("s", "v"))
+    marks = {sp.simplify(fp.values[v]) == 0: fp.bounded for fp in flow.fixed_points()}
+    assert marks == {True: True, False: False}
+    doc = flow.to_json()["fixed_points"]
+    assert sorted(fp["bounded"] for fp in doc) == [False, True]
+    assert sorted(fp.bounded for fp in flow.fixed_points({"alpha": 0.5})) == [False, True]
+    assert r"\textbf{action unbounded below}" in flow.latex()
+
+
+@pytest.mark.parametrize("interaction,expected", [
+    ("(a + b)**2/(2*r) + u/24*(a + b)**4", {(1, 1): True, (1, -1): False, (-1, 0): False, (1, 0): True}),
+    ("r*(a + b)**2/2 + u*(a + b)**3", {(1, 1): False, (1, 0): True, (-1, 0): False}),
+])
+def test_bounded_below_one_field(interaction, expected):
+    """One kept field: bounded iff the top degree is even with a positive coefficient (by hand)."""
+    a, b = sp.symbols("a b")
+    r, u = sp.Symbol("r", real=True), sp.Symbol("u", real=True)
+    G = sp.Symbol("G", positive=True)
+    act = make_action([a], {b: G}, interaction, parameters=[r, u, G], running={r: a ** 2}, max_degree=4)
+    flow = derive_flow(act)
+    for (rv, uv), want in expected.items():
+        got, why = flow.bounded_below({"r": rv, "u": uv})
+        assert got is want, (interaction, rv, uv, got, why)
+
+
+def test_bounded_below_several_fields():
+    """Two kept fields: an indefinite quadratic form is unbounded, a definite one bounded; a quartic form negative on
+    a diagonal is unbounded; x^4 + y^4 is bounded but the criterion only says undecided (None), never True."""
+    a1, a2, b = sp.symbols("a1 a2 b")
+    r, c, u, w = (sp.Symbol(n, real=True) for n in ("r", "c", "u", "w"))
+    G = sp.Symbol("G", positive=True)
+    act = make_action([a1, a2], {b: G}, "r*(a1 + b)**2/2 + r*a2**2/2 + c*a1*a2 + u*(a1**4 + a2**4) + w*a1**2*a2**2",
+                      parameters=[r, c, u, w, G], running={r: a2 ** 2}, max_degree=4)
+    flow = derive_flow(act)
+    assert flow.bounded_below({"r": 1, "c": 0.5, "u": 0, "w": 0})[0] is True      # [[1, .5], [.5, 1]] definite
+    assert flow.bounded_below({"r": 1, "c": 2, "u": 0, "w": 0})[0] is False       # eigenvalue 1 - 2 < 0
+    assert flow.bounded_below({"r": 1, "c": 0, "u": 1, "w": -3})[0] is False      # 1 + 1 - 3 < 0 along (1, 1)
+    assert flow.bounded_below({"r": 1, "c": 0, "u": 1, "w": 0})[0] is None
+    assert flow.bounded_below({"r": 1, "c": 0, "u": -1, "w": 0})[0] is False

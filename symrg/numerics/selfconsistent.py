@@ -21,6 +21,11 @@ the largest error the unlisted modes can add: they enter with ``G -> lambda`` (t
 is neglected), which overstates their share by at most ``eta lambda_max_tail T / sigma_eff^2``,
 with ``lambda_max_tail`` bounded by the smallest listed eigenvalue.
 
+When the tail's law is known (``Shells.tail_powerlaw``), the unlisted modes enter the closure exactly, each
+with its dressed propagator: the tail's ``G -> lambda`` becomes ``sum_{k>M} G_k = (sigma_eff^2/eta) sum_{k>M} L_k``
+(:func:`tail_learned_modes`), the root is bracketed below the root with ``G -> lambda`` (:func:`_dressed_root`),
+and ``tail_bound`` is the series' precision.
+
 The mode count ``learned_modes = sum_k L_k`` runs over EVERY mode, the unlisted tail included
 (:func:`tail_learned_modes`; docs/theory.md sections 4a, 4b): exactly for a power-law tail
 (``Shells.tail_powerlaw``: ``sum_{k>M} x_k/(1 + x_k)``, ``x_k = eta A k^-(1+alpha)/sigma_eff^2``, by the
@@ -115,19 +120,58 @@ def selfconsistent_ridge(spectrum, ridge, eta) -> SelfConsistentRidge:
         delta = hi if R(hi) >= 0.0 else lo
     else:
         delta = brentq(R, lo, hi, xtol=1e-300, rtol=4 * _EPS, maxiter=500)
+    exact_tail = sh.tail_powerlaw is not None and tail > 0.0
+    if exact_tail:
+        # the tail's law is known: every unlisted mode enters with its dressed propagator, exactly
+        R = lambda d: float(g.shift_residual(d, s2, eta, _dressed_tail(sh, s2 + d, eta), lam, mult))  # noqa: E731
+        delta = _dressed_root(R, delta)
     with np.errstate(over="ignore"):  # (s + eta lambda)^2 may overflow at a huge ridge: the term is 0
         dR = float(g.shift_residual_derivative(delta, s2, eta, tail, lam, mult))
-    err = abs(R(delta) / dR) if dR != 0 else math.inf
     sig = s2 + delta
+    if exact_tail and sig > 0:
+        # the dressed tail adds sum_tail L_k^2/eta in [0, S L_max/eta] to dR: take the end nearer 0
+        A, alpha, M = sh.tail_powerlaw
+        x1 = eta * A * (M + 1.0) ** (-(1 + alpha)) / sig
+        dR += tail_learned_modes(sh, sig, eta)[0] * x1 / (1 + x1) / eta
+    err = abs(R(delta) / dR) if dR != 0 else math.inf
     err = max(err, 4 * _EPS * sig)
     lmin = float(lam[lam > 0].min()) if np.any(lam > 0) else 0.0
-    tail_bound = eta * lmin * tail / sig if sig > 0 else math.inf
+    if exact_tail:
+        tail_bound = 4 * _EPS * tail                                # the Hurwitz series' precision
+    else:
+        tail_bound = eta * lmin * tail / sig if sig > 0 else math.inf
     L = learnability(lam, sig, eta)
     tail_L, tail_width = tail_learned_modes(sh, sig, eta)
     sum_l1l = float(np.sum(mult * L * (1 - L))) + tail_L           # sum_k L_k (1 - L_k) <= ... + sum_tail L_k
-    bound = tail_width + (tail_bound * sum_l1l / sig if sig > 0 else math.inf)
+    bound = tail_width + ((tail_bound + err) * sum_l1l / sig if sig > 0 else math.inf)
     return SelfConsistentRidge(s2, eta, sig, delta, float(np.sum(mult * L)) + tail_L, err, tail_bound, L, tail_L,
                                bound)
+
+
+def _dressed_tail(sh, sig: float, eta: float) -> float:
+    """``sum_{k unlisted} G_k = sum lambda_k sigma_eff^2/(sigma_eff^2 + eta lambda_k) = (sigma_eff^2/eta) sum L_k``
+    for a power-law tail (0 at ``sigma_eff^2 = 0``)."""
+    return sig / eta * tail_learned_modes(sh, sig, eta)[0] if sig > 0 else 0.0
+
+
+def _dressed_root(R, hi: float) -> float:
+    """Root of the closure with the dressed tail, below the root ``hi`` of the closure with ``G -> lambda`` in the
+    tail (there ``R(hi) = G_tail - T <= 0``).  ``R`` decreases with slope in [-1, 0], so the root lies at least
+    ``|R(hi)|`` below ``hi``; the lower end is found by doubling that step, at most halving ``hi`` at a time
+    (``R(0) >= 0`` always), so that the tail is never evaluated far below the root."""
+    r_hi = R(hi)
+    if r_hi >= 0.0:
+        return hi
+    step = -r_hi
+    while True:
+        lo = max(hi - step, 0.5 * hi)
+        if lo < 1e-300:
+            lo = 0.0
+            break
+        if R(lo) >= 0.0:
+            break
+        hi, step = lo, 2.0 * step
+    return brentq(R, lo, hi, xtol=1e-300, rtol=4 * _EPS, maxiter=500)
 
 
 def tail_learned_modes(spectrum, sigma2_eff: float, eta: float) -> tuple[float, float]:

@@ -253,13 +253,10 @@ def format_table(results: list[CheckResult], width: int = 110) -> str:
         lines = [title, fmt(head), "  ".join("-" * x for x in w)]
         for r, row in rows:
             lines.append(fmt(row))
+            lines += _wrap("A: ", r.route_a, width)
+            lines += _wrap("B: ", r.route_b, width)
             if cat == "regression":
-                lines += _wrap("measured now: ", r.route_a, width)
-                lines += _wrap("pinned: ", r.route_b, width)
                 lines += _wrap("pinned vs measured: ", r.detail, width)
-            else:
-                lines += _wrap("A: ", r.route_a, width)
-                lines += _wrap("B: ", r.route_b, width)
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 

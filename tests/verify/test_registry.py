@@ -116,3 +116,22 @@ def test_checks_run_with_one_blas_thread():
     with verify.single_threaded_blas():
         blas = [i for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
         assert blas and all(i["num_threads"] == 1 for i in blas)
+
+
+def test_report_section_keeps_regression_apart(monkeypatch, tmp_path):
+    """The report's verification section: categories shown, regression rows as pinned values with the pinned and
+    measured ratio, counted as unchanged (not agreement)."""
+    import symrg.verify as pkg
+    from symrg.studies.report import sec_verify
+
+    R = verify.CheckResult
+    rs = [R("a.two", "two-route", "c", "ra", "rb", 1e-14, 1e-10, True, 0.1, ""),
+          R("b.reg", "regression", "ratio", "ratio measured now", "pinned ratio 1.3596 +-5%", 0.0, 0.0, True, 0.1,
+            "n=64: pinned 1.3596, measured 1.3596")]
+    monkeypatch.setattr(pkg, "run_checks", lambda **k: rs)
+    out = sec_verify.run(tmp_path, True, None)
+    md = out["markdown"]
+    assert "1 two-route agree, 1 regression unchanged (pinned values, not agreement); 0 failed" in md
+    assert "pinned values, not agreement" in md.split("b.reg")[0].split("a.two")[-1]
+    assert "pinned 1.3596, measured 1.3596" in md and "| regression |" in md and "| two-route |" in md
+    assert out["categories"]["regression"]["checks"] == 1 and out["failed"] == []

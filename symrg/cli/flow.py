@@ -57,7 +57,7 @@ def add_parser(sub):
     p.add_argument("--A", type=float, default=1.0, help="power-law amplitude A > 0")
     p.add_argument("--alpha", type=float, default=1.0, help="power-law exponent alpha > 0")
     p.add_argument("--modes", type=int, default=100_000,
-                   help="power-law modes listed; the power of the rest is summed in closed form")
+                   help="power-law modes listed; the rest enter in closed form (their power by a Hurwitz zeta, their learnabilities by a Hurwitz-zeta series)")
     _kernel_args(p)
     p.add_argument("--dim", type=int, default=3, help="sphere spectrum: input dimension d (S^{d-1}), default 3")
     p.add_argument("--lmax", type=int, default=100, help="sphere spectrum: largest degree listed; the power above it is the tail")

@@ -21,7 +21,11 @@ JSON_KEYS = {
     "learned_modes_budget": "sum_{k <= kappa*} L_k at the budget-respecting stop",
     "sigma2_selfconsistent": "self-consistent effective ridge sigma_eff^2 (= eta kappa_eff)",
     "sigma2_selfconsistent_error": "error estimate of sigma2_selfconsistent",
-    "learned_modes_selfconsistent": "sum_k L_k with every mode learned under sigma_eff^2",
+    "learned_modes_selfconsistent": "sum_k L_k over every mode under sigma_eff^2, the unlisted tail included "
+                                    "(exact for the power law; T/kappa_eff for a tail known by its power T)",
+    "learned_modes_selfconsistent_tail": "the unlisted tail's share of learned_modes_selfconsistent",
+    "learned_modes_selfconsistent_bound": "bound on the error of learned_modes_selfconsistent (the tail's "
+                                          "uncertainty and the closure's tail approximation)",
     "sigma2_uv": "renormalised ridge with every listed mode kept (sigma^2 plus the power beyond them)",
     "sigma2_ir": "renormalised ridge with every mode integrated out (sigma^2 + sum_k lambda_k)",
     "n_learnable_shells": "number of shells kept by the paper's stop",
@@ -53,7 +57,7 @@ def add_parser(sub):
     p.add_argument("--A", type=float, default=1.0, help="power-law amplitude A > 0")
     p.add_argument("--alpha", type=float, default=1.0, help="power-law exponent alpha > 0")
     p.add_argument("--modes", type=int, default=100_000,
-                   help="power-law modes listed; the power of the rest is summed in closed form")
+                   help="power-law modes listed; the rest enter in closed form (their power by a Hurwitz zeta, their learnabilities by a Hurwitz-zeta series)")
     _kernel_args(p)
     p.add_argument("--dim", type=int, default=3, help="sphere spectrum: input dimension d (S^{d-1}), default 3")
     p.add_argument("--lmax", type=int, default=100, help="sphere spectrum: largest degree listed; the power above it is the tail")
@@ -96,7 +100,9 @@ def _flow_spectrum(args):
         if not (np.isfinite(tail) and np.all(np.isfinite(lam))):
             raise ParameterError("--A", args.A, "a finite amplitude whose spectrum and tail are finite in float64",
                                  f"the tail is {tail:g}")
-        return Shells(lam, np.ones_like(lam), tail), f"power law A={args.A:g} k^-(1+{args.alpha:g})"
+        # the tail's law is kept, so that its learnabilities are summed exactly (learned_modes_selfconsistent)
+        return (Shells(lam, np.ones_like(lam), tail, (args.A, args.alpha, args.modes)),
+                f"power law A={args.A:g} k^-(1+{args.alpha:g})")
     kernel = _make_kernel(args)
     spec = sphere_spectrum(kernel, args.dim, args.lmax)
     return Shells.from_spectrum(spec), f"{kernel.describe()} on S^{args.dim - 1}"
@@ -134,6 +140,8 @@ def run(args) -> int:
         "sigma2_selfconsistent": sc.sigma2,
         "sigma2_selfconsistent_error": sc.error_estimate,
         "learned_modes_selfconsistent": sc.learned_modes,
+        "learned_modes_selfconsistent_tail": sc.tail_learned,
+        "learned_modes_selfconsistent_bound": sc.learned_modes_bound,
         "sigma2_uv": float(s2[-1]),
         "sigma2_ir": float(s2[0]),
         "n_learnable_shells": stop.n_shells_kept,
@@ -154,7 +162,8 @@ def run(args) -> int:
     print(f"# paper's stop ({args.rule}): kappa* = {stop.kappa:g} modes, sigma^2_kappa* = {stop.sigma2:.6g}, "
           f"sum_k<=kappa* L_k = {stop.learned_modes:.4g}")
     print(f"# budget stop (sum L_k <= eta): kappa* = {budget.kappa:.6g} modes, sigma^2 = {budget.sigma2:.6g}")
-    print(f"# self-consistent ridge: sigma_eff^2 = {sc.sigma2:.6g} (= eta kappa_eff; sum_k L_k = {sc.learned_modes:.4g})")
+    print(f"# self-consistent ridge: sigma_eff^2 = {sc.sigma2:.6g} (= eta kappa_eff; sum_k L_k = {sc.learned_modes:.4g}, "
+          f"of which the unlisted tail {sc.tail_learned:.4g}, +- {sc.learned_modes_bound:.2g})")
     print(f"# test error: RG {p['rg'].test_error:.6g}; RG budget {p['rg_budget'].test_error:.6g}; "
           f"RG self-consistent {p['rg_selfconsistent'].test_error:.6g}; eigenlearning {p['eigenlearning'].test_error:.6g}")
     return 0

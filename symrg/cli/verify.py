@@ -1,6 +1,10 @@
-"""``symrg verify``: the registry of cross-checks (two-route checks and checks of the SymPy -> NumPy lowering).
+"""``symrg verify``: the registry of cross-checks, in three categories (docs/theory.md section 7): two-route
+checks (two computations sharing no code for the quantity), checks of the SymPy -> NumPy lowering, and
+regression checks (a value symrg measured once, pinned: a pass means unchanged, never agreement).
 
-The table groups the checks by category and shows each check's discrepancy against its tolerance;
+The table groups the checks by category, names the category on every row, prints both routes in full
+(wrapped) and, for a regression check, the pinned and the measured value; the summary counts each
+category apart ("N two-route agree, M lowering pass, K regression unchanged");
 ``--json`` prints, per check: name, category, claim, route_a, route_b, discrepancy, tolerance,
 passed, seconds, detail.  ``--plugin MODULE`` (repeatable) imports a module of the user's that
 registers more checks with ``symrg.verify.register_check`` (docs/api.md); they run with the others.
@@ -17,28 +21,29 @@ JSON_KEYS = {
     "full": "whether the heavy checks (--full) were run",
     "passed": "true when every check passed",
     "categories": "per category of check",
-    "categories.<category>": "two-route (two independent routes) or lowering (generated NumPy vs its mpmath twin, "
-                             "regeneration)",
+    "categories.<category>": "two-route (two routes sharing no code for the quantity), lowering (generated NumPy "
+                             "vs its mpmath twin, regeneration) or regression (a value symrg measured once, "
+                             "pinned: a pass means unchanged, not agreement)",
     "categories.<category>.description": "what the category means",
     "categories.<category>.checks": "checks run",
     "categories.<category>.failed": "checks failed",
     "checks": "one row per check run",
     "checks[].name": "name of the check",
-    "checks[].category": "its category",
+    "checks[].category": "its category: two-route, lowering or regression",
     "checks[].claim": "the quantity or identity checked",
-    "checks[].route_a": "first route",
-    "checks[].route_b": "second route, sharing no code with the first",
-    "checks[].discrepancy": "measured discrepancy between the routes",
+    "checks[].route_a": "first route (regression: the value measured now)",
+    "checks[].route_b": "second route, sharing no code with the first (regression: the pinned value)",
+    "checks[].discrepancy": "measured discrepancy between the routes (regression: distance from the pinned band)",
     "checks[].tolerance": "the largest discrepancy that passes",
-    "checks[].passed": "discrepancy <= tolerance",
+    "checks[].passed": "discrepancy <= tolerance (regression: the value is unchanged, not an agreement)",
     "checks[].seconds": "run time",
-    "checks[].detail": "the numbers behind the discrepancy",
+    "checks[].detail": "the numbers behind the discrepancy (regression: the pinned and the measured value)",
 }
 
 
 def add_parser(sub):
-    p = sub.add_parser("verify", help="run the registry of cross-checks (two-route checks and checks of the "
-                                      "SymPy -> NumPy lowering)")
+    p = sub.add_parser("verify", help="run the registry of cross-checks: two-route checks, checks of the "
+                                      "SymPy -> NumPy lowering, and regression checks (pinned values, not agreement)")
     p.add_argument("--full", action="store_true", help="also run the heavy high-precision checks")
     p.add_argument("--only", default=None, help="run only checks whose name contains this text")
     p.add_argument("--plugin", action="append", default=[], metavar="MODULE",
@@ -51,7 +56,7 @@ def add_parser(sub):
 
 
 def run(args) -> int:
-    from ..verify import category_counts, format_table, load_plugin, run_checks
+    from ..verify import category_counts, format_table, load_plugin, run_checks, summary_line
 
     for name in getattr(args, "plugin", None) or []:
         load_plugin(name)
@@ -71,6 +76,5 @@ def run(args) -> int:
         print(format_table(results))
         for r in failed:
             print(f"\nFAILED {r.name}: {r.detail}")
-        per = ", ".join(f"{c}: {v['checks'] - v['failed']}/{v['checks']}" for c, v in counts.items())
-        print(f"\n{len(results) - len(failed)} passed, {len(failed)} failed ({per})")
+        print(f"\n{summary_line(results)}")
     return 1 if failed else 0

@@ -36,11 +36,18 @@ from ..errors import ConvergenceError, ParameterError
 # ---------------------------------------------------------------------------- shells --
 @dataclass(frozen=True)
 class Shells:
-    """A spectrum as shells of equal eigenvalues (validated, sorted descending)."""
+    """A spectrum as shells of equal eigenvalues (validated, sorted descending).
+
+    ``tail`` is the power of the unlisted modes.  ``tail_powerlaw = (A, alpha, M)``, when given, says what
+    those modes are: ``lambda_k = A k^-(1+alpha)`` for every ``k > M`` (then ``tail = A zeta(1+alpha, M+1)``;
+    :meth:`powerlaw` builds both), so that quantities beyond the tail's power, such as the tail's
+    learnabilities (:func:`symrg.numerics.selfconsistent.tail_learned_modes`), are computed exactly.
+    """
 
     lam: np.ndarray
     mult: np.ndarray
     tail: float = 0.0
+    tail_powerlaw: tuple | None = None
 
     def __post_init__(self):
         lam = check_spectrum(self.lam, "eigenvalues")
@@ -58,6 +65,28 @@ class Shells:
         object.__setattr__(self, "lam", lam[order])
         object.__setattr__(self, "mult", mult[order])
         object.__setattr__(self, "tail", tail)
+        if self.tail_powerlaw is not None:
+            try:
+                A, alpha, M = self.tail_powerlaw
+            except (TypeError, ValueError):
+                raise ParameterError("tail_powerlaw", self.tail_powerlaw, "None or a tuple (A, alpha, M)") from None
+            A, alpha = check_positive(A, "tail_powerlaw A"), check_positive(alpha, "tail_powerlaw alpha")
+            if isinstance(M, bool) or int(M) != M or M < 0:
+                raise ParameterError("tail_powerlaw M", M, "the number of listed power-law modes, an integer >= 0")
+            object.__setattr__(self, "tail_powerlaw", (float(A), float(alpha), int(M)))
+
+    @classmethod
+    def powerlaw(cls, A: float, alpha: float, modes: int) -> "Shells":
+        """``lambda_k = A k^-(1+alpha)``: modes ``1..modes`` listed, the rest as a tail whose power
+        ``A zeta(1+alpha, modes+1)`` comes from the generated Hurwitz sum (docs/theory.md section 4) and whose
+        law is kept (``tail_powerlaw``)."""
+        from .._generated import gaussian_flow as g
+
+        A, alpha = check_positive(A, "A"), check_positive(alpha, "alpha")
+        k = np.arange(1, int(modes) + 1, dtype=float)
+        lam = A * k ** (-(1 + alpha))
+        tail = float(g.sigma2_powerlaw(0.0, A, alpha, float(modes)))
+        return cls(lam, np.ones_like(lam), tail, (A, alpha, int(modes)))
 
     @classmethod
     def from_modes(cls, lam, tail: float = 0.0) -> "Shells":

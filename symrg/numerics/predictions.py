@@ -31,7 +31,7 @@ from scipy.optimize import brentq
 from .._validate import check_finite_array, check_positive, check_ridge
 from ..errors import ConvergenceError, ParameterError
 from .flows import Shells, _as_shells, ir_stop
-from .selfconsistent import selfconsistent_ridge
+from .selfconsistent import selfconsistent_ridge, tail_learned_modes
 
 __all__ = ["Prediction", "rg_prediction", "selfconsistent_prediction", "eigenlearning_ridge",
            "eigenlearning_prediction", "predict_all", "learning_curve", "fit_exponent", "powerlaw_exponent_check",
@@ -109,6 +109,8 @@ def selfconsistent_prediction(spectrum, ridge, n, target_power=None, noise=None,
 def eigenlearning_ridge(spectrum, ridge, n) -> float:
     """Effective ridge of eigenlearning: ``sum_k lam_k/(lam_k+kappa) + sigma^2/kappa = n``.
 
+    A tail known by its power ``T`` enters as ``T/kappa``; a power-law tail (``Shells.tail_powerlaw``) exactly.
+
     Written and solved independently of the generated closure of
     :mod:`symrg.numerics.selfconsistent` (the two are compared by ``symrg verify``).
     """
@@ -126,7 +128,24 @@ def eigenlearning_ridge(spectrum, ridge, n) -> float:
     if g(lo) < 0:
         # fewer modes than n and no ridge: the interpolating limit kappa -> 0
         return 0.0
-    return math.exp(brentq(g, lo, hi, xtol=1e-15, rtol=4 * np.finfo(float).eps, maxiter=500))
+    kap = math.exp(brentq(g, lo, hi, xtol=1e-15, rtol=4 * np.finfo(float).eps, maxiter=500))
+    if sh.tail_powerlaw is None or sh.tail == 0.0:
+        return kap
+    # the tail's law is known (Shells.tail_powerlaw): sum_{k>M} lambda_k/(lambda_k + kappa) exactly instead of
+    # T/kappa (selfconsistent.tail_learned_modes at sigma_eff^2 = n kappa); that sum is smaller, so the root lies
+    # below the one just found, and the lower end is found by halving kappa (the tail is never evaluated far
+    # below the root)
+    def g_exact(logk):
+        k = math.exp(logk)
+        return float(np.sum(sh.mult * sh.lam / (sh.lam + k))) + tail_learned_modes(sh, n * k, n)[0] + s2 / k - n
+
+    hi = math.log(kap)
+    if g_exact(hi) >= 0.0:
+        return kap
+    lo = hi - math.log(2.0)
+    while g_exact(lo) < 0.0:
+        hi, lo = lo, lo - math.log(2.0)
+    return math.exp(brentq(g_exact, lo, hi, xtol=1e-15, rtol=4 * np.finfo(float).eps, maxiter=500))
 
 
 def eigenlearning_prediction(spectrum, ridge, n, target_power=None, noise=None, *,

@@ -20,6 +20,22 @@ the result carries ``error_estimate = |R|/|R'|`` at the root (Newton step) and `
 the largest error the unlisted modes can add: they enter with ``G -> lambda`` (their learnability
 is neglected), which overstates their share by at most ``eta lambda_max_tail T / sigma_eff^2``,
 with ``lambda_max_tail`` bounded by the smallest listed eigenvalue.
+
+When the tail's law is known (``Shells.tail_powerlaw``), the unlisted modes enter the closure exactly, each
+with its dressed propagator: the tail's ``G -> lambda`` becomes ``sum_{k>M} G_k = (sigma_eff^2/eta) sum_{k>M} L_k``
+(:func:`tail_learned_modes`), the root is bracketed below the root with ``G -> lambda`` (:func:`_dressed_root`),
+and ``tail_bound`` is the series' precision.
+
+The mode count ``learned_modes = sum_k L_k`` runs over EVERY mode, the unlisted tail included
+(:func:`tail_learned_modes`; docs/theory.md sections 4a, 4b): exactly for a power-law tail
+(``Shells.tail_powerlaw``: ``sum_{k>M} x_k/(1 + x_k)``, ``x_k = eta A k^-(1+alpha)/sigma_eff^2``, by the
+alternating series ``sum_j (-1)^(j+1) (eta A/sigma_eff^2)^j zeta(j(1+alpha), K)`` of Hurwitz zetas after a
+direct sum over the modes with ``x_k > 1/2``), and to first order, ``T/kappa_eff``, for a tail known only by
+its power ``T`` (the count the closure itself implies; the tail's eigenvalues are at most the smallest listed
+one, ``lambda_min``, so the exact count lies in ``[T/(kappa_eff + lambda_min), T/kappa_eff]``).
+``learned_modes_bound`` bounds ``|learned_modes - sum_k L_k|`` against the exact count on the whole spectrum:
+that interval's width plus the closure's own tail error, ``tail_bound sum_k L_k (1 - L_k)/sigma_eff^2`` to
+first order.  Without a tail the count is ``eta - sigma^2/kappa_eff`` (the eigenlearning identity).
 """
 from __future__ import annotations
 
@@ -33,7 +49,9 @@ from .._validate import check_positive, check_ridge
 from ..errors import ConvergenceError
 from .flows import _as_shells, ir_stop, learnability
 
-__all__ = ["SelfConsistentRidge", "selfconsistent_ridge", "sharp_limit_error"]
+__all__ = ["SelfConsistentRidge", "selfconsistent_ridge", "sharp_limit_error", "tail_learned_modes"]
+
+MAX_DIRECT_TAIL_MODES = 20_000_000   # unlisted power-law modes summed one by one (where x_k > 1/2) at most
 
 _EPS = np.finfo(float).eps
 
@@ -49,9 +67,10 @@ class SelfConsistentRidge:
     """``sigma_eff^2`` and what it implies (module doc).
 
     ``sigma2`` the closed ridge, ``delta`` its shift from the bare ridge, ``learnability`` the
-    ``L_s`` of every shell under it, ``learned_modes = sum_k L_k`` (``= eta - ridge/kappa_eff``),
+    ``L_s`` of every listed shell under it, ``learned_modes = sum_k L_k`` over every mode, the unlisted
+    tail's ``tail_learned`` included (module doc), ``learned_modes_bound`` a bound on its error,
     ``error_estimate`` the absolute error of ``sigma2`` from the root finder, ``tail_bound`` the
-    largest error the unlisted modes can add.
+    largest error the unlisted modes can add to ``sigma2``.
     """
 
     ridge: float
@@ -62,6 +81,8 @@ class SelfConsistentRidge:
     error_estimate: float
     tail_bound: float
     learnability: np.ndarray = field(repr=False)
+    tail_learned: float = 0.0
+    learned_modes_bound: float = 0.0
 
     @property
     def kappa_eff(self) -> float:
@@ -71,7 +92,8 @@ class SelfConsistentRidge:
     def to_dict(self) -> dict:
         return {"sigma2_selfconsistent": self.sigma2, "delta": self.delta, "kappa_eff": self.kappa_eff,
                 "learned_modes": self.learned_modes, "error_estimate": self.error_estimate,
-                "tail_bound": self.tail_bound}
+                "tail_bound": self.tail_bound, "tail_learned_modes": self.tail_learned,
+                "learned_modes_bound": self.learned_modes_bound}
 
 
 def selfconsistent_ridge(spectrum, ridge, eta) -> SelfConsistentRidge:
@@ -98,15 +120,111 @@ def selfconsistent_ridge(spectrum, ridge, eta) -> SelfConsistentRidge:
         delta = hi if R(hi) >= 0.0 else lo
     else:
         delta = brentq(R, lo, hi, xtol=1e-300, rtol=4 * _EPS, maxiter=500)
+    exact_tail = sh.tail_powerlaw is not None and tail > 0.0
+    if exact_tail:
+        # the tail's law is known: every unlisted mode enters with its dressed propagator, exactly
+        R = lambda d: float(g.shift_residual(d, s2, eta, _dressed_tail(sh, s2 + d, eta), lam, mult))  # noqa: E731
+        delta = _dressed_root(R, delta)
     with np.errstate(over="ignore"):  # (s + eta lambda)^2 may overflow at a huge ridge: the term is 0
         dR = float(g.shift_residual_derivative(delta, s2, eta, tail, lam, mult))
-    err = abs(R(delta) / dR) if dR != 0 else math.inf
     sig = s2 + delta
+    if exact_tail and sig > 0:
+        # the dressed tail adds sum_tail L_k^2/eta in [0, S L_max/eta] to dR: take the end nearer 0
+        A, alpha, M = sh.tail_powerlaw
+        x1 = eta * A * (M + 1.0) ** (-(1 + alpha)) / sig
+        dR += tail_learned_modes(sh, sig, eta)[0] * x1 / (1 + x1) / eta
+    err = abs(R(delta) / dR) if dR != 0 else math.inf
     err = max(err, 4 * _EPS * sig)
     lmin = float(lam[lam > 0].min()) if np.any(lam > 0) else 0.0
-    tail_bound = eta * lmin * tail / sig if sig > 0 else math.inf
+    if exact_tail:
+        tail_bound = 4 * _EPS * tail                                # the Hurwitz series' precision
+    else:
+        tail_bound = eta * lmin * tail / sig if sig > 0 else math.inf
     L = learnability(lam, sig, eta)
-    return SelfConsistentRidge(s2, eta, sig, delta, float(np.sum(mult * L)), err, tail_bound, L)
+    tail_L, tail_width = tail_learned_modes(sh, sig, eta)
+    sum_l1l = float(np.sum(mult * L * (1 - L))) + tail_L           # sum_k L_k (1 - L_k) <= ... + sum_tail L_k
+    bound = tail_width + ((tail_bound + err) * sum_l1l / sig if sig > 0 else math.inf)
+    return SelfConsistentRidge(s2, eta, sig, delta, float(np.sum(mult * L)) + tail_L, err, tail_bound, L, tail_L,
+                               bound)
+
+
+def _dressed_tail(sh, sig: float, eta: float) -> float:
+    """``sum_{k unlisted} G_k = sum lambda_k sigma_eff^2/(sigma_eff^2 + eta lambda_k) = (sigma_eff^2/eta) sum L_k``
+    for a power-law tail (0 at ``sigma_eff^2 = 0``)."""
+    return sig / eta * tail_learned_modes(sh, sig, eta)[0] if sig > 0 else 0.0
+
+
+def _dressed_root(R, hi: float) -> float:
+    """Root of the closure with the dressed tail, below the root ``hi`` of the closure with ``G -> lambda`` in the
+    tail (there ``R(hi) = G_tail - T <= 0``).  ``R`` decreases with slope in [-1, 0], so the root lies at least
+    ``|R(hi)|`` below ``hi``; the lower end is found by doubling that step, at most halving ``hi`` at a time
+    (``R(0) >= 0`` always), so that the tail is never evaluated far below the root."""
+    r_hi = R(hi)
+    if r_hi >= 0.0:
+        return hi
+    step = -r_hi
+    while True:
+        lo = max(hi - step, 0.5 * hi)
+        if lo < 1e-300:
+            lo = 0.0
+            break
+        if R(lo) >= 0.0:
+            break
+        hi, step = lo, 2.0 * step
+    return brentq(R, lo, hi, xtol=1e-300, rtol=4 * _EPS, maxiter=500)
+
+
+def tail_learned_modes(spectrum, sigma2_eff: float, eta: float) -> tuple[float, float]:
+    """``sum_{k unlisted} L_k``, ``L_k = eta lambda_k/(eta lambda_k + sigma_eff^2)``, and the width of its
+    uncertainty (module doc; docs/theory.md sections 4a, 4b).
+
+    Power-law tail (``Shells.tail_powerlaw = (A, alpha, M)``): exact.  With ``x_k = c k^-p``, ``c = eta A /
+    sigma_eff^2``, ``p = 1 + alpha``: the modes ``M < k < K`` with ``x_k > 1/2`` are summed one by one, the rest
+    by ``sum_{k>=K} x_k/(1 + x_k) = sum_{j>=1} (-1)^(j+1) c^j zeta(j p, K)`` (geometric in ``x_K <= 1/2``,
+    summed until a term is below 1e-17 of the sum); width 0.  Tail known by its power ``T`` only: ``T/kappa_eff``
+    with ``kappa_eff = sigma_eff^2/eta``, width ``T/kappa_eff - T/(kappa_eff + lambda_min)``.
+    """
+    sh = _as_shells(spectrum)
+    eta = check_positive(eta, "eta")
+    T, sig = sh.tail, float(sigma2_eff)
+    if T == 0.0:
+        return 0.0, 0.0
+    if not sig > 0:
+        return math.inf, math.inf
+    if sh.tail_powerlaw is None:
+        lmin = float(sh.lam[sh.lam > 0].min()) if np.any(sh.lam > 0) else 0.0
+        first = eta * T / sig
+        return first, first - eta * T / (sig + eta * lmin)
+    A, alpha, M = sh.tail_powerlaw
+    p, logc = 1.0 + alpha, math.log(eta) + math.log(A) - math.log(sig)
+    K0 = M + 1
+    K = max(K0, math.ceil(math.exp((math.log(2.0) + logc) / p)))            # first k with x_k <= 1/2
+    if K - K0 > MAX_DIRECT_TAIL_MODES:
+        raise ConvergenceError(f"the power-law tail beyond the {M} listed modes still holds learnable modes up to "
+                               f"k = {K:.3g} (eta lambda_k > sigma_eff^2/2); list at least that many modes")
+    direct = 0.0
+    for a in range(K0, K, 1_000_000):
+        k = np.arange(a, min(a + 1_000_000, K), dtype=float)
+        x = np.exp(logc - p * np.log(k))
+        direct += float(np.sum(x / (1.0 + x)))
+    from scipy.special import zeta
+
+    total = 0.0
+    for j in range(1, 400):
+        z = float(zeta(j * p, K))
+        if z > 0.0:
+            logz = math.log(z)
+        else:                                                               # below float64's range: mpmath
+            import mpmath
+
+            with mpmath.workdps(20):
+                logz = float(mpmath.log(mpmath.zeta(j * p, K)))
+        term = (-1.0) ** (j + 1) * math.exp(j * logc + logz)
+        total += term
+        if abs(term) <= 1e-17 * abs(total):
+            return direct + total, 0.0
+    raise ConvergenceError(f"the Hurwitz series of the power-law tail's learnabilities did not converge "
+                           f"(x_K = {math.exp(logc - p * math.log(K)):.3g})")
 
 
 def sharp_limit_error(spectrum, ridge, eta, **stop_kw) -> dict:

@@ -19,7 +19,7 @@ Derived (SymPy, by :func:`measure_average` applied to the summand under the ``Su
 * diagonal:     ``E_mu C_ii = Sum(lambda(k), (k, kappa + 1, oo))``: the ``c`` of the universal ridge;
 * off-diagonal: ``E_mu C_ij = Sum(lambda(k) m(k)**2, (k, kappa + 1, oo))`` (``i != j``): the average
   of what the constant ridge drops; the fluctuations of ``C_ij`` about it are dropped as well
-  (measured by the ``flow.constant_ridge_dropped`` check of ``symrg verify``).
+  (reported by the ``flow.constant_ridge_shift`` check of ``symrg verify``, which checks ``c`` by two routes).
 
 Substituting the diagonal average for ``c`` in the ridge read off the per-sample integral of
 :mod:`symrg.theory.gaussian` gives ``sigma^2 + Sum(lambda(k), ...)``.

@@ -1,6 +1,7 @@
 """Checks of the Gaussian flow (docs/theory.md sections 4 and 7): the derived per-sample integral against
 quadrature, the Hurwitz tail against direct summation, the generated code against its mpmath twin, the
-flow ODE against the derived closed form, the IR scale and error exponents, and learning curves.
+flow ODE against the derived closed form, the IR scale and error exponents; and regression pins of the
+learning curves' theory/simulation ratios (category ``regression``: pinned values, not agreement).
 The reduced-GP checks (finite-n statement of section 4) are in :mod:`.checks_reduced`."""
 from __future__ import annotations
 
@@ -131,12 +132,12 @@ def _err_exponent():
     return d, f"RG {out['rg_slope']:.4f}, eigenlearning {out['eigenlearning_slope']:.4f}, expected {out['expected']}"
 
 
-# theory / simulation on S^4 (ReLU NNGP, ridge 0.01, target degrees 1, 2, 4), per n, as measured in
-# this seeded configuration (48 trials, seed 7; 96-trial runs at seeds 7 and 8 agree within 6%).  The
-# simulation is seeded, so the check is deterministic; the band is the measurement +-5%, so a 10%
-# change of a theory or of the simulation fails it.  Eigenlearning is asymptotically exact (ratios
-# 0.91-1.04); the sharp stops really deviate (0.57 to 1.45 at the paper's stop), which the bands
-# record rather than hide.
+# REGRESSION PINS, not agreement.  theory / simulation on S^4 (ReLU NNGP, ridge 0.01, target degrees 1, 2, 4),
+# per n, as measured ONCE by symrg in this seeded configuration (48 trials, seed 7; 96-trial runs at seeds 7
+# and 8 agree within 6%).  The simulation is seeded, so the check is deterministic; the band is the pinned
+# ratio +-5%, so a 10% change of a theory or of the simulation fails it.  A pass says the ratio is unchanged,
+# NOT that the theory agrees with the simulation: the sharp stops really deviate (0.56 to 1.36 at the
+# paper's stop), and only eigenlearning is close to 1 (0.91-1.01).  Hence category "regression".
 LEARNING_NS = (10, 64, 256)
 LEARNING_MEASURED = {
     "theory_rg": {10: 0.6669, 64: 1.3596, 256: 0.5622},
@@ -144,8 +145,9 @@ LEARNING_MEASURED = {
     "theory_rg_selfconsistent": {10: 0.7157, 64: 0.7910, 256: 0.8941},
     "theory_eigenlearning": {10: 1.0084, 64: 0.9112, 256: 0.9473},
 }
-LEARNING_BANDS = {k: {n: (round(0.95 * r, 4), round(1.05 * r, 4)) for n, r in v.items()}
-                  for k, v in LEARNING_MEASURED.items()}
+LEARNING_BAND_HALF_WIDTH = 0.05
+LEARNING_BANDS = {k: {n: (round((1 - LEARNING_BAND_HALF_WIDTH) * r, 4), round((1 + LEARNING_BAND_HALF_WIDTH) * r, 4))
+                      for n, r in v.items()} for k, v in LEARNING_MEASURED.items()}
 LEARNING_NAMES = {"theory_rg": "paper's sharp stop", "theory_rg_budget": "budget-respecting stop",
                   "theory_rg_selfconsistent": "self-consistent flow", "theory_eigenlearning": "eigenlearning"}
 
@@ -163,23 +165,29 @@ def learning_curve_comparison(trials=48, seed=7):
 
 
 def _band_check(key):
+    """Discrepancy: relative distance of the measured ratio outside the pinned ratio +-5% (0 inside);
+    detail: the pinned and the measured ratio per n."""
     rows = learning_curve_comparison()
     worst, det = 0.0, []
     for r in rows:
         lo, hi = LEARNING_BANDS[key][r["n"]]
         ratio = r[key] / r["simulation_mse"]
         worst = max(worst, lo / ratio - 1 if ratio < lo else (ratio / hi - 1 if ratio > hi else 0.0))
-        det.append(f"n={r['n']}: theory/sim {ratio:.3f} in [{lo}, {hi}]")
-    return worst, "relative distance outside the measured band; " + "; ".join(det)
+        det.append(f"n={r['n']}: pinned {LEARNING_MEASURED[key][r['n']]:.4f}, measured {ratio:.4f} "
+                   f"(band {lo}-{hi})")
+    return worst, "theory/simulation ratio; " + "; ".join(det)
 
 
 def _register_band(key):
     name = key.replace("theory_", "")
-    check(f"learning.{name}_band", "test MSE of GP regression on S^4 (ReLU NNGP), docs/theory.md sections 4, 4a",
-          f"{LEARNING_NAMES[key]} prediction from the Funk-Hecke spectrum",
-          "exact GP simulation (48 trials, seeded): theory/simulation inside the band measured per n "
-          f"({', '.join(f'n={n}: {lo}-{hi}' for n, (lo, hi) in LEARNING_BANDS[key].items())})",
-          0.0, category="two-route")(lambda: _band_check(key))
+    pinned = ", ".join(f"n={n}: {v:.4f}" for n, v in LEARNING_MEASURED[key].items())
+    check(f"learning.{name}_band",
+          f"regression pin of the theory/simulation ratio of the test MSE, {LEARNING_NAMES[key]} (GP regression "
+          "on S^4, ReLU NNGP, ridge 0.01; docs/theory.md sections 4, 4a, 7)",
+          f"ratio measured now: {LEARNING_NAMES[key]} prediction from the Funk-Hecke spectrum over the exact GP "
+          "simulation (48 trials, seed 7)",
+          f"pinned ratio, measured once by symrg in the same seeded configuration, +-5%: {pinned}",
+          0.0, category="regression")(lambda: _band_check(key))
 
 
 for _key in LEARNING_BANDS:

@@ -5,11 +5,14 @@ Every check has a ``category``:
 * ``"two-route"``: one quantity of the theory computed by two routes that share no code for that
   quantity (``route_a`` / ``route_b`` say exactly what each route is);
 * ``"lowering"``: the SymPy -> NumPy lowering: a generated NumPy function against its generated
-  mpmath twin, or the committed generated files against a fresh regeneration.
+  mpmath twin, or the committed generated files against a fresh regeneration;
+* ``"regression"``: a value pinned from ONE earlier measurement by symrg itself (``route_b`` states the
+  pinned value, the check's ``detail`` the pinned and the measured value).  A pass means the value is
+  unchanged, never that two routes agree: the tables, the summary and the JSON counts keep these apart.
 
 A check returns a measured ``discrepancy``, which must not exceed its tolerance; a tolerance
-is chosen so that a 10% error in either route fails (tests/verify perturbs route A by 10% and
-asserts the failure).  ``quick`` checks run by default; ``full`` ones (high-precision or large
+is chosen so that a 10% error in either route fails (tests/verify perturbs route A of every two-route
+check by 10% and asserts the failure; a regression check fails on a 10% change of the measured value).  ``quick`` checks run by default; ``full`` ones (high-precision or large
 runs) run with ``symrg verify --full``.
 The checks live beside this module, grouped by subject (``checks_spectra``, ``checks_flow``,
 ``checks_reduced``, ``checks_engine``, ``checks_finite_width``, ``checks_input_ridge``,
@@ -33,12 +36,17 @@ from typing import Callable
 import numpy as np
 
 __all__ = ["CATEGORIES", "Check", "CheckResult", "REGISTRY", "check", "register_check", "load_all", "load_plugin",
-           "run_checks", "format_table", "markdown_table", "category_counts"]
+           "run_checks", "format_table", "markdown_table", "category_counts", "summary_line", "RESULT_WORDS"]
 
 CATEGORIES = {
     "two-route": "two routes that share no code for the quantity checked",
     "lowering": "SymPy -> NumPy lowering: generated NumPy vs generated mpmath twin, regeneration byte-identical",
+    "regression": "PINNED VALUES, NOT AGREEMENT: a value symrg measured once, pinned; a pass means it is unchanged",
 }
+
+# what a passing / failing check of each category is called in the tables and the summary
+RESULT_WORDS = {"two-route": ("agree", "DISAGREE"), "lowering": ("pass", "FAIL"),
+                "regression": ("unchanged", "CHANGED")}
 
 
 def _check_category(category) -> str:
@@ -95,7 +103,9 @@ def check(name: str, claim: str, route_a: str, route_b: str, tolerance: float, f
           category: str):
     """Register ``func() -> (discrepancy, detail)``; passes when ``discrepancy <= tolerance``.
 
-    ``category`` is one of :data:`CATEGORIES` (``"two-route"`` or ``"lowering"``).
+    ``category`` is one of :data:`CATEGORIES` (``"two-route"``, ``"lowering"`` or ``"regression"``; for a
+    regression check ``route_b`` states the pinned value and ``detail`` must give the pinned and the
+    measured value).
     """
     _check_category(category)
 
@@ -201,36 +211,84 @@ def category_counts(results: list[CheckResult]) -> dict:
             for cat, rs in _by_category(results)}
 
 
-def _short(text: str, width: int) -> str:
-    return text if len(text) <= width else text[:width - 3].rstrip() + "..."
+def _result_word(r: CheckResult) -> str:
+    ok, bad = RESULT_WORDS.get(r.category, ("pass", "FAIL"))
+    return ok if r.passed else bad
 
 
-def format_table(results: list[CheckResult], route_width: int = 48) -> str:
-    """Plain-text table, one block per category; route texts cut to ``route_width`` characters each
-    (the full texts are in the JSON output and the markdown table)."""
-    head = ("check", "routes compared (A vs B)", "discrepancy", "tolerance", "result")
-    groups = [(cat, [(r.name, f"{_short(r.route_a, route_width)}  vs  {_short(r.route_b, route_width)}",
-                      f"{r.discrepancy:.2e}", f"{r.tolerance:.0e}", "PASS" if r.passed else "FAIL") for r in rs])
-              for cat, rs in _by_category(results)]
-    allrows = [head] + [row for _, rows in groups for row in rows]
+def summary_line(results: list[CheckResult]) -> str:
+    """``"N two-route agree, M lowering pass, K regression unchanged (pinned values, not agreement); F failed"``:
+    each category counted apart, so that a pinned value is never read as an agreement."""
+    parts = []
+    for cat, rs in _by_category(results):
+        ok = sum(r.passed for r in rs)
+        text = f"{ok} {cat} {RESULT_WORDS[cat][0]}" + (f" of {len(rs)}" if ok != len(rs) else "")
+        if cat == "regression":
+            text += " (pinned values, not agreement)"
+        parts.append(text)
+    failed = sum(not r.passed for r in results)
+    return ", ".join(parts) + f"; {failed} failed"
+
+
+def _wrap(label: str, text: str, width: int) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(text, width=width, initial_indent=f"    {label}", subsequent_indent=" " * (4 + len(label)),
+                         break_long_words=True, break_on_hyphens=False) or [f"    {label}"]
+
+
+def format_table(results: list[CheckResult], width: int = 110) -> str:
+    """Plain-text table, one block per category.  Every row names its category and its result word
+    (agree / pass / unchanged); under it the routes are printed in full, wrapped at ``width`` characters
+    (never cut), and for a regression check the pinned and measured values (its ``detail``)."""
+    head = ("check", "category", "discrepancy", "tolerance", "result")
+    groups = [(cat, [(r, (r.name, f"[{cat}]", f"{r.discrepancy:.2e}", f"{r.tolerance:.0e}", _result_word(r)))
+                     for r in rs]) for cat, rs in _by_category(results)]
+    allrows = [head] + [row for _, rows in groups for _, row in rows]
     w = [max(len(row[i]) for row in allrows) for i in range(5)]
     fmt = lambda row: "  ".join(x.ljust(w[i]) for i, x in enumerate(row)).rstrip()  # noqa: E731
     blocks = []
     for cat, rows in groups:
-        blocks.append("\n".join([f"[{cat}] {CATEGORIES[cat]} ({len(rows)} checks)", fmt(head),
-                                 "  ".join("-" * x for x in w)] + [fmt(r) for r in rows]))
+        title = f"[{cat}] {CATEGORIES[cat]} ({len(rows)} checks)"
+        lines = [title, fmt(head), "  ".join("-" * x for x in w)]
+        for r, row in rows:
+            lines.append(fmt(row))
+            lines += _wrap("A: ", r.route_a, width)
+            lines += _wrap("B: ", r.route_b, width)
+            if cat == "regression":
+                lines += _wrap("pinned vs measured: ", r.detail, width)
+        blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 
 
+def _md(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
 def markdown_table(results: list[CheckResult]) -> str:
-    """Markdown table with a category column, rows grouped by category."""
-    lines = ["| check | category | closed form | route A | route B | discrepancy | tolerance | result |",
-             "|---|---|---|---|---|---|---|---|"]
+    """Markdown tables, one per category: two-route and lowering checks with both routes, discrepancy and
+    tolerance; regression checks with the pinned and the measured value, titled as pinned values (a pass
+    means unchanged, not agreement)."""
+    out = []
     for cat, rs in _by_category(results):
-        for r in rs:
-            lines.append(f"| `{r.name}` | {cat} | {r.claim} | {r.route_a} | {r.route_b} | {r.discrepancy:.2e} | "
-                         f"{r.tolerance:.0e} | {'PASS' if r.passed else '**FAIL**'} |")
-    return "\n".join(lines)
+        if cat == "regression":
+            out += [f"**Regression checks ({len(rs)}): pinned values, not agreement.** Each compares a value "
+                    "measured now with the value symrg measured once and pinned; a pass means unchanged.", "",
+                    "| check | category | quantity | measured now | pinned value | pinned vs measured | "
+                    "discrepancy | tolerance | result |", "|---|---|---|---|---|---|---|---|---|"]
+            out += [f"| `{r.name}` | {cat} | {_md(r.claim)} | {_md(r.route_a)} | {_md(r.route_b)} | {_md(r.detail)} | "
+                    f"{r.discrepancy:.2e} | {r.tolerance:.0e} | {_result_word(r) if r.passed else '**CHANGED**'} |"
+                    for r in rs]
+        else:
+            what = "two routes that share no code" if cat == "two-route" else "the SymPy -> NumPy lowering"
+            out += [f"**{cat.capitalize()} checks ({len(rs)}): {what}.**", "",
+                    "| check | category | closed form | route A | route B | discrepancy | tolerance | result |",
+                    "|---|---|---|---|---|---|---|---|"]
+            out += [f"| `{r.name}` | {cat} | {_md(r.claim)} | {_md(r.route_a)} | {_md(r.route_b)} | "
+                    f"{r.discrepancy:.2e} | {r.tolerance:.0e} | "
+                    f"{_result_word(r) if r.passed else '**' + _result_word(r) + '**'} |" for r in rs]
+        out.append("")
+    return "\n".join(out).rstrip()
 
 
 def _rel(a, b) -> float:

@@ -34,3 +34,21 @@ def test_failed_compile_says_why(tmp_path):
     res = compile_latex(tex)
     assert isinstance(res, LatexFailed) and "Undefined control sequence" in res
     assert not (tmp_path / "bad.pdf").exists()
+
+
+def test_verification_table_keeps_regression_apart(tmp_path, monkeypatch):
+    """A regression row reads "unchanged" with its pinned and measured value, a two-route row "agree"."""
+    import symrg.studies.report.latex as L
+
+    monkeypatch.setattr(L, "compile_latex", lambda tex: L.LatexFailed("not compiled in this test"))
+    results = {"verify": {"numbers": [
+        {"name": "learning.rg_band", "category": "regression", "route_a": "ratio measured now",
+         "route_b": "pinned ratio", "discrepancy": 0.0, "passed": True, "detail": "n=64: pinned 1.3596, measured 1.3596"},
+        {"name": "flow.hurwitz", "category": "two-route", "route_a": "a", "route_b": "b", "discrepancy": 1e-16,
+         "passed": True, "detail": ""}]}}
+    tex, _ = report_tex(tmp_path, [], results)
+    text = Path(tex).read_text()
+    reg = next(line for line in text.splitlines() if line.startswith("learning.rg\\_band"))
+    assert "unchanged" in reg and "pinned 1.3596, measured 1.3596" in reg and "agree" not in reg
+    assert "agree" in next(line for line in text.splitlines() if line.startswith("flow.hurwitz"))
+    assert "not an agreement" in text

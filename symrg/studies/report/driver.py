@@ -42,7 +42,7 @@ SECTION_HELP = {
     "scale": "Fashion-MNIST at scale (renders benchmarks/bench_scale.py's saved JSON)",
     "input_ridge": "feature statistics and the input-dependent ridge", "finite_width": "1/N posterior vs Monte Carlo",
     "universality": "universality classes: activation x depth x data measure",
-    "verify": "the registry of two-route checks"}
+    "verify": "the registry of cross-checks (two-route, lowering, regression)"}
 
 
 # typical seconds per section on 2 idle cores (full run, then --quick), for the time-left estimate only

@@ -97,10 +97,20 @@ def report_tex(out: Path, claims, results) -> Path:
     rows = "\n".join(f"{tex_escape(c['claim'])} & {tex_escape(c['criterion'])} & {tex_escape(c['measured'])} "
                      f"({tex_escape(c.get('evidence', ''))}) & {tex_escape(c.get('verdict', 'not measured'))} "
                      f"\\\\ \\hline" for c in claims)
+    from ...verify.registry import RESULT_WORDS
+
     ver = results.get("verify", {}).get("numbers", [])
+
+    def result(r):   # agree / pass / unchanged: a regression check's pass is "unchanged", never agreement
+        ok, bad = RESULT_WORDS.get(r.get("category"), ("pass", "FAIL"))
+        return ok if r["passed"] else bad
+
+    def route_b(r):  # a regression row shows the pinned and the measured value beside the pinned one
+        extra = f"; {r.get('detail', '')}" if r.get("category") == "regression" else ""
+        return tex_escape(r["route_b"] + extra)
     vrows = "\n".join(f"{tex_escape(r['name'])} & {tex_escape(r.get('category', ''))} & {tex_escape(r['route_a'])} & "
-                      f"{tex_escape(r['route_b'])} & {tex_escape(_fmt(r.get('discrepancy', r.get('agreement'))))} & "
-                      f"{'pass' if r['passed'] else 'FAIL'} \\\\ \\hline" for r in ver)
+                      f"{route_b(r)} & {tex_escape(_fmt(r.get('discrepancy', r.get('agreement'))))} & "
+                      f"{result(r)} \\\\ \\hline" for r in ver)
     figs = "\n".join(f"\\begin{{figure}}[h]\\centering\\includegraphics[width=\\textwidth]{{{f}}}\\end{{figure}}"
                      for r in results.values() for f in r.get("figures", []))
     doc = f"""% {json.dumps(provenance('symrg reproduce: report'))}
@@ -115,8 +125,10 @@ claim & criterion & measured (evidence) & verdict \\\\ \\hline
 {rows}
 \\end{{longtable}}
 \\section*{{Verification}}
-\\begin{{longtable}}{{|p{{3.3cm}}|p{{1.5cm}}|p{{4cm}}|p{{4cm}}|p{{1.5cm}}|p{{0.8cm}}|}}\\hline
-check & category & route A & route B & discrepancy & \\\\ \\hline
+Two-route checks compare two computations that share no code; lowering checks the generated code; regression
+checks compare with a value symrg measured once (pinned): ``unchanged'' there is not an agreement.
+\\begin{{longtable}}{{|p{{3.3cm}}|p{{1.5cm}}|p{{3.7cm}}|p{{3.7cm}}|p{{1.5cm}}|p{{1.4cm}}|}}\\hline
+check & category & route A & route B (regression: pinned; pinned vs measured) & discrepancy & result \\\\ \\hline
 {vrows}
 \\end{{longtable}}
 {figs}

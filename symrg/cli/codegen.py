@@ -41,7 +41,7 @@ def _order(text):
 def add_parser(sub):
     p = sub.add_parser("codegen", help="lower the derived flow of an action file to a NumPy module + mpmath twin",
                        description=DESCRIPTION)
-    p.add_argument("file", help="action file (TOML; examples in symrg/engine/examples/)")
+    p.add_argument("file", help="action file (TOML; docs/actions.md; symrg examples lists the bundled ones)")
     p.add_argument("-o", "--output", required=True, metavar="MODULE.py",
                    help="path of the NumPy module to write; the mpmath twin goes beside it as MODULE_mp.py")
     p.add_argument("--order", type=_order, default=2,

@@ -83,7 +83,7 @@ def parse_assignments(text: str, flag: str) -> dict:
 def add_parser(sub):
     p = sub.add_parser("solve", help="integrate the flow of the running couplings of an action file",
                        description=DESCRIPTION)
-    p.add_argument("file", help="action file with a [running] table (e.g. symrg/engine/examples/ridge_quartic_flow.toml)")
+    p.add_argument("file", help="action file with a [running] table (e.g. ridge_quartic_flow.toml from symrg examples)")
     p.add_argument("--kappa-from", type=_positive("--kappa-from"), required=True,
                    help="UV cutoff where the flow starts (the initial values hold there)")
     p.add_argument("--kappa-to", type=_positive("--kappa-to"), required=True, help="IR cutoff where the flow ends")

@@ -5,20 +5,21 @@ sections 2, 3 and 6).
 and the defaults; :func:`render_actions_markdown` writes the reference ``docs/actions.md`` from the same
 data, with the bundled example files (``symrg/engine/examples``) as worked examples.  Regenerate with
 
-    python -m symrg.engine.schema --write docs/actions.md
+    python -m symrg.cli.docs --actions --write docs/actions.md
 
-``tests/engine/test_action_docs.py`` fails when ``docs/actions.md`` differs from this output, when a
+``tests/cli/test_docs_cli.py`` fails when ``docs/actions.md`` differs from this output, when a
 key the parser accepts is missing here, and when an example in the text does not parse.
 """
 from __future__ import annotations
 
-import argparse
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from .expr import _FUNCS
+
 __all__ = ["Key", "Table", "SCHEMA", "table", "keys_of", "choices_of", "default_of", "EXAMPLES_DIR",
-           "example_files", "example_description", "render_actions_markdown", "DOC_PATH", "REQUIRED"]
+           "example_files", "example_description", "render_actions_markdown", "DOC_PATH", "REQUIRED",
+           "WORKED_EXAMPLES"]
 
 DOC_PATH = "docs/actions.md"
 EXAMPLES_DIR = Path(__file__).with_name("examples")
@@ -41,15 +42,13 @@ class Key:
 @dataclass(frozen=True)
 class Table:
     """A table of the file: its ``path`` as written in TOML (``NAME`` stands for a name of the user's),
-    its ``keys`` (or ``entry``: a table of ``NAME = value`` pairs), what it means and the features the
-    worked examples show."""
+    its ``keys`` (or ``entry``: a table of ``NAME = value`` pairs) and what it means."""
 
     path: str
     title: str
     meaning: str
     keys: tuple = ()
     entry: Key | None = None
-    examples: tuple = ()
 
 
 _ASSUMPTION_MEANING = ("The value of a parameter is checked against its declaration wherever a number is given "
@@ -74,8 +73,7 @@ SCHEMA: tuple = (
           "one, an undeclared name there is an error (a typo would otherwise become a new parameter). "
           "Undeclared names in propagators and summands are positive (see [fields.NAME]). " + _ASSUMPTION_MEANING,
           entry=Key("NAME", "string", REQUIRED, "the assumption on the parameter NAME",
-                    choices=("real", "positive", "nonnegative")),
-          examples=(("assumptions", "ridge_quartic_flow"),)),
+                    choices=("real", "positive", "nonnegative"))),
     Table("fields.NAME", "[fields.NAME]: fields and mode families",
           "One field: a single variable, an indexed family of modes NAME_1 .. NAME_M (`modes`), or a local "
           "field NAME(x) = NAME_<(x) + NAME_>(x) (`local = true`). Kept fields stay in S_eff, integrated "
@@ -96,10 +94,7 @@ SCHEMA: tuple = (
                 Key("cutoff", "integer", None, "split fields: the modes 1 .. cutoff are kept (0 to modes)",
                     default_text="required for role = split with modes"),
                 Key("local", "boolean", False, "a local field NAME(x) (role = split, no modes), used by "
-                    "[couplings.NAME] of kind local")),
-          examples=(("fields and mode families", "tensor_2x2"), ("kept and integrated modes with a source",
-                                                                  "mixed_cubic_sextic"),
-                    ("a single kept and a single integrated variable", "phi4_0d"))),
+                    "[couplings.NAME] of kind local"))),
     Table("sums.NAME", "[sums.NAME]: sums over the modes above the cutoff",
           "A positive parameter NAME = sum over k > cutoff of the summand; its flow is dNAME/dcutoff = "
           "-summand at k = cutoff (docs/theory.md section 4). A summand without the mode index k is a mode "
@@ -107,17 +102,15 @@ SCHEMA: tuple = (
           "closed form (Hurwitz zeta) and a large-cutoff expansion.",
           keys=(Key("summand", "expression", REQUIRED, "the summand: a family name (lambda) or an expression "
                     "in the mode index k"),
-                Key("cutoff", "name", "kappa", "the name of the cutoff")),
-          examples=(("sums", "ridge_flow"),)),
+                Key("cutoff", "name", "kappa", "the name of the cutoff"))),
     Table("action", "[action]: the interaction",
           "S = S_0 + interaction + source, with S_0 = sum of field**2/(2 propagator). Expressions are read by a "
-          "whitelist parser (numbers, names, + - * / **, exp, log, sqrt and a few functions; never eval) and "
-          "must be polynomials in the fields.",
+          "whitelist parser (never eval): numbers, names, + - * / **, parentheses and the functions "
+          + ", ".join(sorted(_FUNCS)) + "; the interaction must be a polynomial in the fields.",
           keys=(Key("interaction", "expression or list of expressions", None,
                     "the interaction; a list is summed", default_text="none"),
                 Key("source", "expression", None, "linear terms in the fields, added as written",
-                    default_text="none")),
-          examples=(("the interaction", "phi4_0d"),)),
+                    default_text="none"))),
     Table("couplings.NAME", "[couplings.NAME]: tensor and local couplings",
           "kind = tensor: the symmetric coupling prefactor * sum over k1..kr of NAME_k1..kr f_k1 ... f_kr "
           "over every mode of a family f, with one real parameter per component (NAME_1122: sorted indices, "
@@ -129,8 +122,7 @@ SCHEMA: tuple = (
                     default_text="required for kind = tensor"),
                 Key("prefactor", "expression", "1", "tensor: the factor in front of the sum"),
                 Key("expression", "expression", None, "local: the polynomial P(NAME) of the local field",
-                    default_text="required for kind = local")),
-          examples=(("tensor couplings", "tensor_2x2"), ("local couplings", "local_quartic"))),
+                    default_text="required for kind = local"))),
     Table("running", "[running]: running couplings",
           "The integrated fields are the modes at the cutoff (k = cutoff in their propagators); integrating a "
           "shell of modes makes the couplings run. Each coupling is read off the coefficient of its kept "
@@ -142,9 +134,42 @@ SCHEMA: tuple = (
                 Key("max_degree", "integer", None, "kept operators up to this total degree (0 to 64; at least "
                     "the degree of every coupling's monomial)", default_text="the couplings' highest degree"),
                 Key("loops", "integer", 1, "0: tree terms of the shell integration; 1: tree and one loop "
-                    "(exact for an infinitesimal shell)", choices=(0, 1))),
-          examples=(("running couplings", "ridge_quartic_flow"), ("scaled couplings with fixed points",
-                                                                  "ridge_quartic_scaled"))),
+                    "(exact for an infinitesimal shell)", choices=(0, 1)))),
+)
+
+
+# (feature, bundled example, what it shows): the worked examples of docs/actions.md, in this order
+WORKED_EXAMPLES: tuple = (
+    ("A kept and an integrated variable", "phi4_0d",
+     "The smallest action: S = b**2/(2 G) + (u/4!)(a + b)**4, with no [parameters] table, so u and the propagator "
+     "G are parameters (G positive, u real). `symrg derive phi4_0d.toml --order 2` prints the coefficients of 1, "
+     "a**2, a**4, a**6 in S_eff."),
+    ("Fields and mode families", "tensor_2x2",
+     "A split family f_1 .. f_4 (modes = 4, cutoff = 2 keeps f_1, f_2 and integrates f_3, f_4) whose "
+     "propagator names the mode family lambda: mode k gets the positive propagator lambda_k (the kept modes "
+     "carry theirs in S_0). The tensor coupling U has one real parameter per symmetric component (U_1111, "
+     "U_1112, ..., U_4444)."),
+    ("Mode fields, a list of interaction terms and a source", "mixed_cubic_sextic",
+     "Two families with modes, a kept and b integrated; the propagator G of b names a mode family, so b_1 and "
+     "b_2 get G_1 and G_2. The interaction is a list of terms, summed, and source is a term linear in the "
+     "fields."),
+    ("Couplings: a local coupling", "local_quartic",
+     "A local field f(x) = f_<(x) + f_>(x) with the propagator family G (G_>(x, y) = sum over k > kappa of "
+     "G_k phi_k(x) phi_k(y)) and a local coupling (u/4!) times the integral of f(x)**4 over the data measure "
+     "(docs/theory.md section 6)."),
+    ("Sums", "ridge_flow",
+     "The parameter c is the sum of lambda_k over the modes above the cutoff kappa; as the propagator of b it "
+     "makes the coefficients of S_eff flow with dc/dkappa = -lambda_kappa (docs/theory.md section 4)."),
+    ("Running couplings and assumptions", "ridge_quartic_flow",
+     "[running] reads sigma2 off the coefficient of a**2 and u off that of a**4; the integrated field b is the "
+     "mode at the cutoff, with propagator A*k**(-1-alpha) at k = kappa. [parameters] declares sigma2, A and "
+     "alpha positive: `symrg solve ridge_quartic_flow.toml --kappa-from 1000 --kappa-to 10 --init "
+     "sigma2=0.01,u=1 --param A=0.01,alpha=0.5` integrates the flow, and --init sigma2=-1 or --param "
+     "alpha=-0.5 is refused. max_degree may not be lower than 4, the degree of a**4."),
+    ("Running couplings with fixed points", "ridge_quartic_scaled",
+     "The same flow in couplings scaled by the power still to be integrated out; explicit powers of the cutoff "
+     "kappa make the flow autonomous in log kappa, and `symrg derive` prints its fixed points with their "
+     "exponents."),
 )
 
 
@@ -231,7 +256,7 @@ def _anchor(t: Table) -> str:
 
 def render_actions_markdown() -> str:
     """The text of ``docs/actions.md``: every table and key of :data:`SCHEMA`, and the worked examples."""
-    out = ["<!-- generated by `python -m symrg.engine.schema --write docs/actions.md`; do not edit by hand -->", "",
+    out = ["<!-- generated by `python -m symrg.cli.docs --actions --write docs/actions.md`; do not edit by hand -->", "",
            "# Action files", "",
            "An action file is a TOML document that states an action S = S_0 + S_int over kept and integrated "
            "fields; `symrg derive FILE` integrates out the integrated fields (docs/theory.md section 3), "
@@ -252,41 +277,10 @@ def render_actions_markdown() -> str:
         if t.keys:
             out += _key_rows(t.keys) + [""]
     out += ["## Worked examples", "",
-            "Each example is a bundled file (`symrg examples NAME` copies it); the test suite parses every "
-            "example on this page.", ""]
-    seen = set()
-    for t in SCHEMA:
-        for feature, name in t.examples:
-            if name in seen:
-                out += [f"- {feature}: see `{name}` above.", ""]
-                continue
-            seen.add(name)
-            path = EXAMPLES_DIR / f"{name}.toml"
-            out += [f"### {feature[:1].upper() + feature[1:]}: `{name}`", "", _cell(example_description(path)), "",
-                    "```toml", path.read_text(encoding="utf-8").rstrip("\n"), "```", ""]
-    rest = [p.stem for p in example_files() if p.stem not in seen]
-    for name in rest:
+            "Each example is a bundled file: `symrg examples NAME` copies it into the current folder, and the test "
+            "suite parses every example on this page.", ""]
+    for feature, name, note in WORKED_EXAMPLES:
         path = EXAMPLES_DIR / f"{name}.toml"
-        out += [f"### Also bundled: `{name}`", "", _cell(example_description(path)), "",
+        out += [f"### {feature}: `{name}`", "", _cell(note), "",
                 "```toml", path.read_text(encoding="utf-8").rstrip("\n"), "```", ""]
     return "\n".join(out).rstrip("\n") + "\n"
-
-
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m symrg.engine.schema",
-                                 description="Write docs/actions.md from the action-file schema (to stdout without "
-                                             "--write).")
-    ap.add_argument("--write", metavar="PATH", default=None, help=f"write the text into PATH (e.g. {DOC_PATH})")
-    args = ap.parse_args(argv)
-    text = render_actions_markdown()
-    if args.write:
-        from .._io import atomic_write_text
-
-        atomic_write_text(args.write, text)
-    else:
-        sys.stdout.write(text)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -63,6 +63,9 @@ def run(args) -> int:
     if args.max_degree is not None and not 0 <= args.max_degree <= 256:
         raise ParameterError("--max-degree", args.max_degree, "an integer in [0, 256]")
     if action.running is not None:
+        if args.max_degree is not None:
+            from ..engine.running import check_max_degree
+            check_max_degree(action, args.max_degree, "--max-degree")
         result = derive_flow(action, max_degree=args.max_degree)
         funcs, kind = flow_functions(result), "running"
     else:

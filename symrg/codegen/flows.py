@@ -13,7 +13,10 @@
   (``symrg/_generated/ridge_quartic_flow.py`` and ``_mp``), byte-identical on regeneration.
 
 A function's arguments are the symbols in a fixed order (couplings, then parameters sorted by name,
-then the cutoff); a name that is a Python keyword gets a trailing underscore (``lambda_``).
+then the cutoff).  A name that generated code reserves (a Python keyword such as ``lambda``, a module it imports
+such as ``numpy`` or ``mpmath``, a builtin it calls) gets one more trailing underscore, and so does a name that
+is such a name followed by underscores: ``lambda -> lambda_``, ``lambda_ -> lambda__``, ``numpy -> numpy_``
+(:func:`symrg.codegen.printer.safe_name`; one-to-one, so two names of an action never become one).
 """
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ import sympy as sp
 
 from .._io import atomic_write_text
 from ..errors import ParameterError
-from .printer import CodegenError, render_module
+from .printer import CodegenError, render_module, safe_name
 
 __all__ = ["flow_functions", "step_functions", "module_texts", "write_module", "python_name",
            "running_flow_functions", "regenerate_running_flow", "WORKED_EXAMPLE"]
@@ -33,8 +36,17 @@ WORKED_EXAMPLE = "ridge_quartic_flow"     # symrg/engine/examples/<this>.toml ->
 
 
 def python_name(name: str) -> str:
-    """``name`` as a Python identifier for a generated argument or function (keywords get a ``_``)."""
-    return name + "_" if keyword.iskeyword(name) else name
+    """``name`` as a Python identifier for a generated argument or function (module docstring: reserved
+    names get one more ``_``)."""
+    return safe_name(name)
+
+
+def _put(out: dict, name: str, spec, what: str) -> None:
+    """``out[name] = spec``, refusing two functions of one name (``jac_a__b__c`` from (a, b__c) and (a__b, c))."""
+    if name in out:
+        raise CodegenError(f"two generated functions would be named {name} ({what}); rename a coupling, field or "
+                           f"parameter so that their names differ")
+    out[name] = spec
 
 
 def _monomial_name(m) -> str:
@@ -58,13 +70,13 @@ def flow_functions(flow) -> dict:
     kap = flow.cutoff.name
     out = {}
     for g in gs:
-        out[f"beta_{python_name(g.name)}"] = (args, flow.beta[g],
-                                              f"d {g}/d {kap} (running coupling read off {flow.operators[g]}; "
-                                              f"docs/theory.md section 3)")
+        _put(out, f"beta_{python_name(g.name)}", (args, flow.beta[g],
+                                                  f"d {g}/d {kap} (running coupling read off {flow.operators[g]}; "
+                                                  f"docs/theory.md section 3)"), f"beta of {g}")
     for gi in gs:
         for gj in gs:
-            out[f"jac_{python_name(gi.name)}__{python_name(gj.name)}"] = (
-                args, sp.factor(sp.diff(flow.beta[gi], gj)), f"d beta_{gi} / d {gj}")
+            _put(out, f"jac_{python_name(gi.name)}__{python_name(gj.name)}",
+                 (args, sp.factor(sp.diff(flow.beta[gi], gj)), f"d beta_{gi} / d {gj}"), f"d beta_{gi} / d {gj}")
     return out
 
 
@@ -82,11 +94,13 @@ def step_functions(res) -> dict:
     args = [(python_name(s.name), s) for s in sorted(syms, key=lambda s: s.name)]
     out = {}
     for m, c in res.coefficients.items():
-        out[f"coefficient_{_monomial_name(m)}"] = (args, c, f"coefficient of {m} in S_eff (order {res.order})")
+        _put(out, f"coefficient_{_monomial_name(m)}", (args, c, f"coefficient of {m} in S_eff (order {res.order})"),
+             f"coefficient of {m}")
     for m, c in res.flow.items():
-        out[f"flow_{_monomial_name(m)}"] = (args, c, f"d/dkappa of the coefficient of {m}")
+        _put(out, f"flow_{_monomial_name(m)}", (args, c, f"d/dkappa of the coefficient of {m}"), f"flow of {m}")
     for c, (closed, _) in sums.items():
-        out[f"sum_{python_name(c.name)}"] = (args, closed, f"{c} = sum over the modes above the cutoff (closed form)")
+        _put(out, f"sum_{python_name(c.name)}", (args, closed, f"{c} = sum over the modes above the cutoff "
+                                                               f"(closed form)"), f"sum {c}")
     if not out:
         raise CodegenError("nothing to lower: the step has no coefficients")
     return out

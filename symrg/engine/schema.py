@@ -87,7 +87,7 @@ SCHEMA: tuple = (
                     "1 .. cutoff kept, the others integrated", choices=("kept", "integrated", "split")),
                 Key("propagator", "expression", None, "the variance of each integrated mode (a positive "
                     "expression); for a kept field it adds NAME**2/(2 G) to S_eff; for a local field a family "
-                    "name G (G_k per mode) or a spectrum in the mode index k",
+                    "name G (G_k per mode) or a spectrum in the mode index k whose sum over the modes converges",
                     default_text="required unless role = kept"),
                 Key("modes", "integer", None, "number of modes M of a family NAME_1 .. NAME_M (1 to 10000)",
                     default_text="a single variable"),
@@ -99,7 +99,9 @@ SCHEMA: tuple = (
           "A positive parameter NAME = sum over k > cutoff of the summand; its flow is dNAME/dcutoff = "
           "-summand at k = cutoff (docs/theory.md section 4). A summand without the mode index k is a mode "
           "family at the cutoff (lambda gives lambda_kappa); a summand in k (A*k**(-1-alpha)) also gets a "
-          "closed form (Hurwitz zeta) and a large-cutoff expansion.",
+          "closed form (Hurwitz zeta) and a large-cutoff expansion, and must provably converge: a power that "
+          "falls no faster than 1/k (k**(-0.5), or k**(-alpha) with alpha only positive) is refused, since "
+          "zeta(s, kappa + 1) with s <= 1 is not the sum.",
           keys=(Key("summand", "expression", REQUIRED, "the summand: a family name (lambda) or an expression "
                     "in the mode index k"),
                 Key("cutoff", "name", "kappa", "the name of the cutoff"))),
@@ -210,9 +212,11 @@ def example_files() -> list:
 
 def example_description(path) -> str:
     """The one-line description of an example: its ``description`` key, else its first comment line."""
-    from .spec import read_toml
-
-    data = read_toml(path)
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+    data = tomllib.loads(Path(path).read_text(encoding="utf-8"))   # a bundled file (or its copy)
     text = data.get("description")
     if isinstance(text, str) and text.strip():
         return " ".join(text.split())

@@ -105,6 +105,7 @@ import sympy as sp
 from ..errors import SpecError
 from .action import MODE_INDEX, Action, LocalCoupling, ModeSum, RunningSpec
 from .expr import _parse_tree, _unmangle, parse_expression
+from .modesums import tail_sum
 from .schema import choices_of, default_of, keys_of
 
 MAX_MODES = 10_000           # modes in one field family
@@ -223,6 +224,7 @@ class _Ctx:
         self.sums: list = []
         self.props: list = []
         self.sym_field: dict = {}
+        self.families: dict = {}      # mode-family name -> the propagator key that made it
         self.run_cut = None
 
     def parse(self, text, key, table, fields=frozenset()):
@@ -582,6 +584,10 @@ def _local_coupling(ctx: _Ctx, cname, key, fld, tkey, text) -> LocalCoupling:
         spectrum = ctx.parse(ltext, f"fields.{_q(fld)}.propagator", {**ctx.names, _K: MODE_INDEX})
         if spectrum.free_symbols & ctx.field_syms:
             raise SpecError(f"fields.{_q(fld)}.propagator: the spectrum may not contain a field")
+        try:   # G_>(x, x) = sum_{k>kappa} G_k phi_k(x)^2 needs a summable spectrum (docs/theory.md section 6)
+            tail_sum(spectrum, MODE_INDEX, sp.Symbol("_kappa", positive=True))
+        except SpecError as exc:
+            raise SpecError(f"fields.{_q(fld)}.propagator: {exc}") from None
     return LocalCoupling(cname, fld, var, sp.expand(e), prop,
                          cutoff=ctx.run_cut if ctx.run_cut is not None else sp.Symbol("kappa"), spectrum=spectrum)
 

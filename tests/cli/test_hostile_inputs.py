@@ -313,6 +313,8 @@ def _action_files(d):
         .replace('alpha = "positive"', 'numpy = "positive"').replace("A*k**(-1-alpha)", "lambda*k**(-1-lambda_)*numpy"))
     put("amplitude_real", src.replace('A = "positive"', 'A = "real"'))
     put("low_degree", src.replace("max_degree = 4", "max_degree = 2"))
+    put("sum_half", '[sums.c]\nsummand = "A*k**(-0.5)"\n[fields.a]\nrole = "kept"\n[fields.b]\nrole = "integrated"\n'
+                    'propagator = "c"\n[action]\ninteraction = "u*(a+b)**4"\n')
     return f
 
 
@@ -335,6 +337,7 @@ MEANING_CASES = [
     ("codegen_max_degree_3", ["codegen", "{ex:ridge_quartic_flow}", "-o", "{dir}/m.py", "--max-degree", "3"], 2,
      ["--max-degree", ">= 4"]),
     ("file_max_degree_2", ["derive", "{low_degree}"], 2, ["running.max_degree", "below 4", "a**4"]),
+    ("sum_of_k_to_minus_half", ["derive", "{sum_half}", "--order", "1", "--json"], 2, ["diverges", "1/sqrt(k)"]),
     ("missing_file_names_examples", ["derive", "{dir}/ridge_quartic_flow.toml"], 2,
      ["does not exist", "symrg examples ridge_quartic_flow"]),
     ("missing_file_lists_examples", ["solve", "{dir}/nope.toml"] + RQ, 2, ["does not exist", "symrg examples"]),

@@ -129,7 +129,6 @@ def test_the_printer_refuses_reserved_argument_names():
 
 
 def test_two_generated_functions_of_one_name_are_refused():
-    a, b, c, ab, bc = sp.symbols("a b__c a__b c x")
     gs = [sp.Symbol(n) for n in ("a", "b__c", "a__b", "c")]
 
     class F:   # the shape flow_functions reads
@@ -175,3 +174,55 @@ def test_generated_code_with_reserved_parameter_names_evaluates_the_flow(tmp_pat
 def test_every_pair_of_reserved_names_stays_distinct():
     for a, b in itertools.combinations(["lambda", "lambda_", "lambda__", "numpy", "numpy_"], 2):
         assert python_name(a) != python_name(b)
+
+
+# ------------------------------------------------------ spectra that must be summable --
+def _sum_file(summand, **params):
+    d = {"sums": {"c": {"summand": summand}},
+         "fields": {"a": {"role": "kept"}, "b": {"role": "integrated", "propagator": "c"}},
+         "action": {"interaction": "(a + b)**2/(2*s)"}}
+    if params:
+        d["parameters"] = {"s": "positive", **params}
+    return d
+
+
+@pytest.mark.parametrize("summand,params,words", [
+    ("A*k**(-0.5)", {}, "diverges"),            # zeta(1/2, kappa+1) is finite, the sum is not
+    ("A*k**(-1)", {}, "diverges"),
+    ("A*k**(1-alpha)", {}, "converges only for some values"),
+    ("A*k**(-alpha)", {"A": "positive", "alpha": "positive"}, "converges only for some values"),
+    ("A*k**(-1-alpha)", {"A": "positive", "alpha": "real"}, "converges only for some values"),
+])
+def test_a_sum_that_does_not_converge_is_refused(summand, params, words):
+    with pytest.raises(SpecError, match=words):
+        parse_action(_sum_file(summand, **params)).sums[0].closed_form
+
+
+def _riemann_tail(s, kappa):
+    """sum_{k > kappa} k^-s as the Riemann zeta function minus the first kappa terms (mpmath, 30 digits)."""
+    with mpmath.workdps(30):
+        return mpmath.zeta(s) - mpmath.fsum(mpmath.mpf(k) ** -s for k in range(1, kappa + 1))
+
+
+@pytest.mark.parametrize("summand,kappa,ref", [
+    ("A*k**(-1.5)", 3, lambda: 2 * _riemann_tail(mpmath.mpf("1.5"), 3)),
+    ("A*k**(-1-alpha)", 10, lambda: 2 * _riemann_tail(mpmath.mpf("1.25"), 10)),
+])
+def test_a_convergent_sum_keeps_its_closed_form(summand, kappa, ref):
+    m = parse_action(_sum_file(summand)).sums[0]
+    sub = {x: {"A": 2, "alpha": sp.Rational(1, 4)}[x.name] for x in m.closed_form.free_symbols if x.name in ("A", "alpha")}
+    val = float(m.closed_form.xreplace(sub).subs(m.cutoff, kappa))
+    assert abs(val / float(ref()) - 1) < 1e-10
+
+
+@pytest.mark.parametrize("spectrum,ok", [("A*k**(-1-alpha)", True), ("A*k**(1-alpha)", False),
+                                         ("k**(-0.5)", False), ("k**(-2)", True)])
+def test_a_local_spectrum_must_be_summable(spectrum, ok):
+    d = {"parameters": {"u": "real"},
+         "fields": {"h": {"role": "split", "local": True, "propagator": spectrum}},
+         "couplings": {"q": {"kind": "local", "field": "h", "expression": "u/24*h**4"}}}
+    if ok:
+        assert parse_action(d).local[0].spectrum is not None
+    else:
+        with pytest.raises(SpecError, match=r"fields.h.propagator: the sum over the modes above the cutoff"):
+            parse_action(d)

@@ -29,7 +29,7 @@ from .._io import atomic_write_text
 from ..errors import ParameterError
 from .printer import CodegenError, render_module, safe_name
 
-__all__ = ["flow_functions", "step_functions", "module_texts", "write_module", "python_name",
+__all__ = ["flow_functions", "step_functions", "module_texts", "write_module", "python_name", "check_function_names",
            "running_flow_functions", "regenerate_running_flow", "WORKED_EXAMPLE"]
 
 WORKED_EXAMPLE = "ridge_quartic_flow"     # symrg/engine/examples/<this>.toml -> symrg/_generated/<this>.py
@@ -70,13 +70,13 @@ def flow_functions(flow) -> dict:
     kap = flow.cutoff.name
     out = {}
     for g in gs:
-        _put(out, f"beta_{python_name(g.name)}", (args, flow.beta[g],
-                                                  f"d {g}/d {kap} (running coupling read off {flow.operators[g]}; "
-                                                  f"docs/theory.md section 3)"), f"beta of {g}")
+        out[f"beta_{python_name(g.name)}"] = (args, flow.beta[g],
+                                              f"d {g}/d {kap} (running coupling read off {flow.operators[g]}; "
+                                              f"docs/theory.md section 3)")
     for gi in gs:
         for gj in gs:
-            _put(out, f"jac_{python_name(gi.name)}__{python_name(gj.name)}",
-                 (args, sp.factor(sp.diff(flow.beta[gi], gj)), f"d beta_{gi} / d {gj}"), f"d beta_{gi} / d {gj}")
+            out[f"jac_{python_name(gi.name)}__{python_name(gj.name)}"] = (
+                args, sp.factor(sp.diff(flow.beta[gi], gj)), f"d beta_{gi} / d {gj}")
     return out
 
 
@@ -106,6 +106,19 @@ def step_functions(res) -> dict:
     return out
 
 
+def check_function_names(flow) -> None:
+    """Refuse a flow whose generated functions would share a name (``jac_a__b__c`` from the couplings
+    (a, b__c) and (a__b, c)): :func:`flow_functions` would keep only one of them."""
+    names = {}
+    gs = [python_name(g.name) for g in flow.couplings]
+    for what, name in [(f"beta of {g}", f"beta_{g}") for g in gs] + \
+            [(f"d beta_{gi} / d {gj}", f"jac_{gi}__{gj}") for gi in gs for gj in gs]:
+        if name in names:
+            raise CodegenError(f"two generated functions would be named {name} ({names[name]}, {what}); rename a "
+                               f"coupling so that their names differ")
+        names[name] = what
+
+
 def module_texts(functions: dict, name: str, doc: str, source: str) -> dict:
     """``{name: NumPy module text, name_mp: mpmath twin text}``."""
     return {name: render_module(functions, name, backend="numpy", doc=doc, source=source),
@@ -121,6 +134,8 @@ def write_module(result, path, *, source: str = "symrg codegen") -> tuple:
     if path.suffix != ".py" or not name.isidentifier() or keyword.iskeyword(name):
         raise ParameterError("output", str(path), "a path ending in NAME.py with NAME a Python identifier")
     flow = getattr(result, "running", None) if hasattr(result, "coefficients") else result
+    if flow is not None:
+        check_function_names(flow)
     if flow is not None:
         funcs = flow_functions(flow)
         doc = (f"Running couplings of {flow.name or 'an action'}: beta functions d g/d {flow.cutoff} and their "

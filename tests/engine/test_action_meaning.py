@@ -8,7 +8,7 @@ import mpmath
 import pytest
 import sympy as sp
 
-from symrg.codegen.flows import flow_functions, python_name, write_module
+from symrg.codegen.flows import check_function_names, python_name, write_module
 from symrg.codegen.printer import RESERVED_NAMES, CodegenError, render_module, safe_name
 from symrg.engine import RunningSpec, derive_flow, example_path, load_action, make_action, parse_action
 from symrg.engine.running import check_max_degree
@@ -138,7 +138,9 @@ def test_two_generated_functions_of_one_name_are_refused():
         beta = {g: g for g in gs}
         operators = {g: g for g in gs}
     with pytest.raises(CodegenError, match="jac_a__b__c"):
-        flow_functions(F)
+        check_function_names(F)
+    with pytest.raises(CodegenError, match="jac_a__b__c"):
+        write_module(F, "/nonexistent/m.py")     # refused before anything is written
 
 
 def _module(path):

@@ -109,6 +109,8 @@ def step_functions(res) -> dict:
 def check_function_names(flow) -> None:
     """Refuse a flow whose generated functions would share a name (``jac_a__b__c`` from the couplings
     (a, b__c) and (a__b, c)): :func:`flow_functions` would keep only one of them."""
+    if flow is None:
+        return
     names = {}
     gs = [python_name(g.name) for g in flow.couplings]
     for what, name in [(f"beta of {g}", f"beta_{g}") for g in gs] + \
@@ -134,8 +136,7 @@ def write_module(result, path, *, source: str = "symrg codegen") -> tuple:
     if path.suffix != ".py" or not name.isidentifier() or keyword.iskeyword(name):
         raise ParameterError("output", str(path), "a path ending in NAME.py with NAME a Python identifier")
     flow = getattr(result, "running", None) if hasattr(result, "coefficients") else result
-    if flow is not None:
-        check_function_names(flow)
+    check_function_names(flow)   # before anything is written (None: a step, nothing to check)
     if flow is not None:
         funcs = flow_functions(flow)
         doc = (f"Running couplings of {flow.name or 'an action'}: beta functions d g/d {flow.cutoff} and their "

@@ -41,7 +41,7 @@ def _order(text):
 def add_parser(sub):
     p = sub.add_parser("codegen", help="lower the derived flow of an action file to a NumPy module + mpmath twin",
                        description=DESCRIPTION)
-    p.add_argument("file", help="action file (TOML; examples in symrg/engine/examples/)")
+    p.add_argument("file", help="action file (TOML; docs/actions.md; symrg examples lists the bundled ones)")
     p.add_argument("-o", "--output", required=True, metavar="MODULE.py",
                    help="path of the NumPy module to write; the mpmath twin goes beside it as MODULE_mp.py")
     p.add_argument("--order", type=_order, default=2,
@@ -63,6 +63,9 @@ def run(args) -> int:
     if args.max_degree is not None and not 0 <= args.max_degree <= 256:
         raise ParameterError("--max-degree", args.max_degree, "an integer in [0, 256]")
     if action.running is not None:
+        if args.max_degree is not None:
+            from ..engine.running import check_max_degree
+            check_max_degree(action, args.max_degree, "--max-degree")
         result = derive_flow(action, max_degree=args.max_degree)
         funcs, kind = flow_functions(result), "running"
     else:

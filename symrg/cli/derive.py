@@ -122,8 +122,8 @@ def _degree(text: str) -> int:
 
 
 def _configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    p.add_argument("file", help="action file (TOML; schema in symrg/engine/spec.py, examples in "
-                                "symrg/engine/examples/)")
+    p.add_argument("file", help="action file (TOML; the language is described in docs/actions.md; symrg examples "
+                                "lists the bundled ones and copies one out)")
     p.add_argument("--order", type=_order, default=2, help="order in the interaction, >= 0 (default 2)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--latex", action="store_true", help="print LaTeX instead of a table")

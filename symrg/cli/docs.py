@@ -1,6 +1,7 @@
 """``docs/cli.md``, generated from the argparse definitions and each command's ``JSON_KEYS``.
 
     python -m symrg.cli.docs --write docs/cli.md      (or: python -m symrg.cli.docs > docs/cli.md)
+    python -m symrg.cli.docs --actions --write docs/actions.md    (the action-file reference)
 
 Walks :func:`symrg.cli.main.build_parser`: every command with its description, usage line and
 every option with its help text, default and choices; then the JSON keys the command prints with
@@ -135,10 +136,18 @@ def render_cli_markdown() -> str:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m symrg.cli.docs", description="Write docs/cli.md from the argparse "
-                                 "definitions (to stdout without --write).")
+                                 "definitions, or docs/actions.md with --actions (to stdout without --write).")
     ap.add_argument("--write", metavar="PATH", default=None, help=f"write the text into PATH (e.g. {DOC_PATH})")
+    ap.add_argument("--actions", action="store_true",
+                    help="write the reference of action files (docs/actions.md) instead, from the schema the parser "
+                         "reads (symrg.engine.schema)")
     args = ap.parse_args(argv)
-    text = render_cli_markdown()
+    if args.actions:
+        from ..engine.schema import render_actions_markdown
+
+        text = render_actions_markdown()
+    else:
+        text = render_cli_markdown()
     if args.write:
         from .._io import atomic_write_text
 

@@ -12,12 +12,12 @@ import argparse
 import sys
 
 from ..errors import SymrgError
-from . import (codegen, derive, finite_width, flow, learning_curve, reduced_gp, reproduce, ridge_map, scaling, solve,
+from . import (codegen, derive, examples, finite_width, flow, learning_curve, reduced_gp, reproduce, ridge_map, scaling, solve,
                spectrum, universality, verify)
 
 __all__ = ["build_parser", "main"]
 
-COMMANDS = (spectrum, flow, learning_curve, scaling, reduced_gp, reproduce, verify, derive, solve, codegen, finite_width,
+COMMANDS = (spectrum, flow, learning_curve, scaling, reduced_gp, reproduce, verify, derive, solve, codegen, examples, finite_width,
             ridge_map, universality)
 
 

@@ -98,7 +98,7 @@ def parse_assignments(text: str, flag: str) -> dict:
 def add_parser(sub):
     p = sub.add_parser("solve", help="integrate the flow of the running couplings of an action file",
                        description=DESCRIPTION)
-    p.add_argument("file", help="action file with a [running] table (e.g. symrg/engine/examples/ridge_quartic_flow.toml)")
+    p.add_argument("file", help="action file with a [running] table (e.g. ridge_quartic_flow.toml from symrg examples)")
     p.add_argument("--kappa-from", type=_positive("--kappa-from"), required=True,
                    help="UV cutoff where the flow starts (the initial values hold there); a mode index unless "
                         "--continuum")
@@ -165,15 +165,15 @@ def _fixed_points(flow, params: dict, kappa_to: float) -> list:
 
 def run(args) -> int:
     from ..engine import load_action
-    from ..engine.running import derive_flow
+    from ..engine.running import check_max_degree, derive_flow
     from ..numerics.running import integrate_flow
 
     action = load_action(args.file)
     if action.running is None:
         raise ParameterError("file", args.file, "an action file with a [running] table (running couplings), "
                              "e.g. symrg/engine/examples/ridge_quartic_flow.toml")
-    if args.max_degree is not None and not 0 <= args.max_degree <= 64:
-        raise ParameterError("--max-degree", args.max_degree, "an integer in [0, 64]")
+    if args.max_degree is not None:
+        check_max_degree(action, args.max_degree, "--max-degree")   # below a coupling's own degree it would not run
     if not 2 <= args.points <= 10_000:
         raise ParameterError("--points", args.points, "an integer in [2, 10000]")
     flow = derive_flow(action, loops=args.loops, max_degree=args.max_degree)
@@ -195,6 +195,8 @@ def run(args) -> int:
                              f"{', '.join(want_p) or '(none)'}"
                              + (f"; missing {', '.join(missing)}" if missing else "")
                              + (f"; {', '.join(unknown)} is not a parameter of the action" if unknown else ""))
+    init = action.check_values(init, "--init", others=params)   # declared assumptions (docs/actions.md)
+    params = action.check_values(params, "--param", others=init)
     params = {k: v for k, v in params.items() if k in want_p}   # parameters the flow does not depend on drop out
     discrete = not args.continuum
     k0, k1 = args.kappa_from, args.kappa_to

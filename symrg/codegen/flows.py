@@ -15,7 +15,10 @@
   (``symrg/_generated/ridge_quartic_flow.py`` and ``_mp``), byte-identical on regeneration.
 
 A function's arguments are the symbols in a fixed order (couplings, then parameters sorted by name,
-then the cutoff); a name that is a Python keyword gets a trailing underscore (``lambda_``).
+then the cutoff).  A name that generated code reserves (a Python keyword such as ``lambda``, a module it imports
+such as ``numpy`` or ``mpmath``, a builtin it calls) gets one more trailing underscore, and so does a name that
+is such a name followed by underscores: ``lambda -> lambda_``, ``lambda_ -> lambda__``, ``numpy -> numpy_``
+(:func:`symrg.codegen.printer.safe_name`; one-to-one, so two names of an action never become one).
 """
 from __future__ import annotations
 
@@ -26,17 +29,26 @@ import sympy as sp
 
 from .._io import atomic_write_text
 from ..errors import ParameterError
-from .printer import CodegenError, render_module
+from .printer import CodegenError, render_module, safe_name
 
-__all__ = ["flow_functions", "step_functions", "module_texts", "write_module", "python_name",
+__all__ = ["flow_functions", "step_functions", "module_texts", "write_module", "python_name", "check_function_names",
            "running_flow_functions", "regenerate_running_flow", "WORKED_EXAMPLE"]
 
 WORKED_EXAMPLE = "ridge_quartic_flow"     # symrg/engine/examples/<this>.toml -> symrg/_generated/<this>.py
 
 
 def python_name(name: str) -> str:
-    """``name`` as a Python identifier for a generated argument or function (keywords get a ``_``)."""
-    return name + "_" if keyword.iskeyword(name) else name
+    """``name`` as a Python identifier for a generated argument or function (module docstring: reserved
+    names get one more ``_``)."""
+    return safe_name(name)
+
+
+def _put(out: dict, name: str, spec, what: str) -> None:
+    """``out[name] = spec``, refusing two functions of one name (``jac_a__b__c`` from (a, b__c) and (a__b, c))."""
+    if name in out:
+        raise CodegenError(f"two generated functions would be named {name} ({what}); rename a coupling, field or "
+                           f"parameter so that their names differ")
+    out[name] = spec
 
 
 def _monomial_name(m) -> str:
@@ -93,14 +105,31 @@ def step_functions(res) -> dict:
     args = [(python_name(s.name), s) for s in sorted(syms, key=lambda s: s.name)]
     out = {}
     for m, c in res.coefficients.items():
-        out[f"coefficient_{_monomial_name(m)}"] = (args, c, f"coefficient of {m} in S_eff (order {res.order})")
+        _put(out, f"coefficient_{_monomial_name(m)}", (args, c, f"coefficient of {m} in S_eff (order {res.order})"),
+             f"coefficient of {m}")
     for m, c in res.flow.items():
-        out[f"flow_{_monomial_name(m)}"] = (args, c, f"d/dkappa of the coefficient of {m}")
+        _put(out, f"flow_{_monomial_name(m)}", (args, c, f"d/dkappa of the coefficient of {m}"), f"flow of {m}")
     for c, (closed, _) in sums.items():
-        out[f"sum_{python_name(c.name)}"] = (args, closed, f"{c} = sum over the modes above the cutoff (closed form)")
+        _put(out, f"sum_{python_name(c.name)}", (args, closed, f"{c} = sum over the modes above the cutoff "
+                                                               f"(closed form)"), f"sum {c}")
     if not out:
         raise CodegenError("nothing to lower: the step has no coefficients")
     return out
+
+
+def check_function_names(flow) -> None:
+    """Refuse a flow whose generated functions would share a name (``jac_a__b__c`` from the couplings
+    (a, b__c) and (a__b, c)): :func:`flow_functions` would keep only one of them."""
+    if flow is None:
+        return
+    names = {}
+    gs = [python_name(g.name) for g in flow.couplings]
+    for what, name in [(f"beta of {g}", f"beta_{g}") for g in gs] + \
+            [(f"d beta_{gi} / d {gj}", f"jac_{gi}__{gj}") for gi in gs for gj in gs]:
+        if name in names:
+            raise CodegenError(f"two generated functions would be named {name} ({names[name]}, {what}); rename a "
+                               f"coupling so that their names differ")
+        names[name] = what
 
 
 def module_texts(functions: dict, name: str, doc: str, source: str) -> dict:
@@ -119,6 +148,7 @@ def write_module(result, path, *, source: str = "symrg codegen", modes: bool = F
     if path.suffix != ".py" or not name.isidentifier() or keyword.iskeyword(name):
         raise ParameterError("output", str(path), "a path ending in NAME.py with NAME a Python identifier")
     flow = getattr(result, "running", None) if hasattr(result, "coefficients") else result
+    check_function_names(flow)   # before anything is written (None: a step, nothing to check)
     if flow is not None:
         funcs = flow_functions(flow, modes=modes)
         doc = (f"Running couplings of {flow.name or 'an action'}: beta functions d g/d {flow.cutoff} and their "

@@ -36,6 +36,8 @@ from ..errors import SymrgError
 
 __all__ = [
     "CodegenError",
+    "RESERVED_NAMES",
+    "safe_name",
     "render_module",
     "generate_module",
     "load_generated",
@@ -71,6 +73,22 @@ MPMATH_TABLE: dict = {
     sp.pi: "mpmath.pi", sp.E: "mpmath.e",
 }
 _TABLES = {"numpy": NUMPY_TABLE, "mpmath": MPMATH_TABLE}
+
+# Names an argument of a generated function may not have: Python keywords, the modules the generated code
+# imports (and their usual aliases), and the builtins and locals its bodies use.  :func:`safe_name` renames
+# them; the printer refuses them, so a parameter called ``numpy`` can never shadow the module.
+RESERVED_NAMES = frozenset(keyword.kwlist) | frozenset({
+    "numpy", "np", "scipy", "mpmath", "math", "sympy", "sp", "abs", "max", "min", "zip", "range", "len",
+    "float", "int", "isinstance", "hasattr", "out"})
+
+
+def safe_name(name: str) -> str:
+    """``name`` as an argument of generated code: a name whose stem (the name without its trailing
+    underscores) is reserved (:data:`RESERVED_NAMES`) gets one more trailing underscore, so ``lambda ->
+    lambda_``, ``lambda_ -> lambda__``, ``numpy -> numpy_``; every other name is kept.  The map is
+    deterministic and one-to-one (names with a reserved stem gain one ``_``, the others are unchanged and
+    have a stem that is not reserved), so two names of an action never become one."""
+    return name + "_" if name.rstrip("_") in RESERVED_NAMES else name
 _IMPORTS = {"numpy": "import numpy\nimport scipy.special\n", "mpmath": "import mpmath\n"}
 
 
@@ -294,6 +312,9 @@ def _normalise_args(args) -> list[tuple[str, object]]:
             raise CodegenError(f"argument {a!r} must be a Symbol, an undefined Function or an IndexedBase")
         if not (isinstance(name, str) and name.isidentifier() and not keyword.iskeyword(name)):
             raise CodegenError(f"argument name {name!r} is not a Python identifier; pass (name, object)")
+        if name in RESERVED_NAMES:
+            raise CodegenError(f"argument name {name!r} is reserved in generated code (a keyword, an imported module "
+                               f"or a builtin it uses); pass ({safe_name(name)!r}, object)")
         out.append((name, obj))
     return out
 
@@ -348,6 +369,9 @@ def _render_function(fname: str, spec, backend: str) -> tuple[str, bool]:
     if not fname.isidentifier() or keyword.iskeyword(fname):
         raise CodegenError(f"function name {fname!r} is not a Python identifier")
     args, expr, doc = _unpack(spec)
+    dup = sorted({n for n, _ in args if [m for m, _ in args].count(n) > 1})
+    if dup:
+        raise CodegenError(f"function {fname}: two arguments are named {', '.join(dup)}")
     arrays = _array_args(args)
     body_expr, lowered, fulls, kappa = _lower_sums(expr, arrays)
     names = {obj: n for n, obj in args if isinstance(obj, sp.Symbol)}

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field as dc_field
 
 import sympy as sp
 
-from ..errors import SpecError
+from ..errors import ParameterError, SpecError
 from .expr import as_expr
 
 
@@ -102,10 +102,32 @@ class RunningSpec:
         if self.max_degree is not None and (isinstance(self.max_degree, bool) or not isinstance(self.max_degree, int)
                                             or not 0 <= self.max_degree <= 64):
             raise SpecError(f"running.max_degree: expected an integer in [0, 64], got {self.max_degree!r}")
+        if self.max_degree is not None and self.max_degree < self.min_degree:
+            g, m = self.highest
+            raise SpecError(f"running.max_degree: {self.max_degree} is below {self.min_degree}, the degree of the "
+                            f"monomial {m} of the running coupling {g}; its flow would be dropped and {g} would stay "
+                            f"at its initial value (use max_degree >= {self.min_degree}, or leave it out)")
 
     @property
     def symbols(self) -> tuple:
         return tuple(g for g, _ in self.couplings)
+
+    @property
+    def highest(self) -> tuple:
+        """``(coupling, monomial)`` of the running coupling whose monomial has the highest total degree."""
+        return max(self.couplings, key=lambda gm: _monomial_degree(gm[1]))
+
+    @property
+    def min_degree(self) -> int:
+        """The lowest ``max_degree`` that keeps the flow of every running coupling: the highest degree of
+        their monomials (below it a coupling's own operator is projected out and it would not run)."""
+        return _monomial_degree(self.highest[1])
+
+
+def _monomial_degree(m) -> int:
+    """Total degree of a monomial in its symbols (0 for a number)."""
+    syms = sorted(m.free_symbols, key=str)
+    return int(sp.Poly(m, *syms).total_degree()) if syms else 0
 
 
 @dataclass(frozen=True)
@@ -234,6 +256,19 @@ class Action:
     def fields_all(self) -> tuple:
         return self.kept + self.integrated
 
+    def check_values(self, values: dict, flag: str = "values", others: dict | None = None) -> dict:
+        """Numbers for parameters of the action, checked against what the file declares (docs/actions.md,
+        [parameters]); returns ``{name: float}``.
+
+        ``values`` maps a parameter (its name or symbol) to a number; a value that is not a finite real
+        number, that is <= 0 for a positive parameter or < 0 for a nonnegative one, is refused with a
+        :class:`~symrg.errors.ParameterError` naming ``flag`` (the flag the user typed, e.g. ``--init``).
+        Then every propagator whose parameters are all given (in ``values`` or ``others``, the values
+        already checked under another flag) must stay positive: a negative amplitude of a parameter
+        declared real is refused too.  Names that are not parameters are left to the caller.
+        """
+        return check_values(self, values, flag, others)
+
     def canonical_repr(self) -> str:
         """A deterministic text that identifies the action (cache key, docs/theory.md section 3)."""
         parts = [
@@ -270,6 +305,53 @@ class Action:
                 full[pos[g]] = e
             out.append((c, tuple(full[:nk]), tuple(full[nk:])))
         return out
+
+
+def _number_value(flag, name, v) -> float:
+    import math
+
+    if isinstance(v, bool) or not isinstance(v, (int, float, sp.Basic)) and not hasattr(v, "__float__"):
+        raise ParameterError(flag, f"{name}={v!r}", f"a real number for {name}")
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        raise ParameterError(flag, f"{name}={v!r}", f"a real number for {name}") from None
+    if not math.isfinite(x):
+        raise ParameterError(flag, f"{name}={v!r}", f"a finite number for {name}")
+    return x
+
+
+def check_values(action: Action, values: dict, flag: str = "values", others: dict | None = None) -> dict:
+    """:meth:`Action.check_values` (declared assumptions enforced on numbers; docs/actions.md [parameters])."""
+    by_name = {str(p): p for p in action.parameters}
+    if action.running is not None:
+        by_name.update({str(g): g for g in action.running.symbols})
+    out = {}
+    for k, v in values.items():
+        name = str(k)
+        x = _number_value(flag, name, v)
+        sym = by_name.get(name)
+        if sym is not None:
+            if sym.is_positive and not x > 0:
+                raise ParameterError(flag, f"{name}={v}", f"a number > 0 for {name}, which the action declares "
+                                     f"positive")
+            if sym.is_nonnegative and not x >= 0:
+                raise ParameterError(flag, f"{name}={v}", f"a number >= 0 for {name}, which the action declares "
+                                     f"nonnegative")
+        out[name] = x
+    known = {**{str(k): v for k, v in (others or {}).items()}, **out}
+    for s_, g in action.propagators:
+        free = {str(x) for x in g.free_symbols if x is not MODE_INDEX}
+        mine = free & set(out)
+        if not mine:
+            continue
+        sub = {x: sp.Float(known[str(x)]) for x in g.free_symbols if str(x) in known}
+        val = g.xreplace(sub)
+        if val.is_positive is False or val.is_zero or (val.is_number and not val.is_positive):
+            shown = ", ".join(f"{n}={known[n]:g}" for n in sorted(mine))
+            raise ParameterError(flag, shown, f"values for which the propagator of {s_}, {g}, is positive "
+                                 f"(it is {sp.N(val, 6)} there)")
+    return out
 
 
 def make_action(kept, integrated, interaction, *, kept_propagators=None, parameters=None,

@@ -33,16 +33,26 @@ def tail_sum(spectrum: sp.Expr, index: sp.Symbol, kappa: sp.Symbol) -> sp.Expr:
     ``index`` must be a positive integer symbol; the cutoff may carry any assumptions (it is
     replaced by an integer stand-in while summing).
     """
+    from ..errors import SpecError
+
     kk, back = _integer_cutoff(kappa)
     total = sp.S.Zero
     for term in sp.Add.make_args(sp.expand(spectrum, power_exp=False, power_base=False)):
         const, dep = term.as_independent(index, as_Add=False)
-        if dep.is_Pow and dep.base == index and (-dep.exp).is_positive:
-            total += const * sp.zeta(-dep.exp, kk + 1)          # Hurwitz zeta, definition
+        if dep.is_Pow and dep.base == index and (-dep.exp - 1).is_positive:
+            total += const * sp.zeta(-dep.exp, kk + 1)          # Hurwitz zeta, definition (converges: s > 1)
+        elif dep.is_Pow and dep.base == index and (-dep.exp - 1).is_nonpositive:
+            # zeta(s, kappa + 1) for s <= 1 is an analytic continuation, not the sum: refuse it
+            raise SpecError(f"the sum over the modes above the cutoff of {spectrum} diverges (the power "
+                            f"{dep} falls no faster than 1/k; a spectrum must fall faster, e.g. k**(-1-alpha) "
+                            f"with alpha > 0)")
         else:
             total += const * sp.summation(dep, (index, kk + 1, sp.oo))
+    if total.has(sp.Piecewise):
+        raise SpecError(f"the sum over the modes above the cutoff of {spectrum} converges only for some values of "
+                        f"its parameters ({total.xreplace(back)}); declare them so that it provably converges, e.g. "
+                        f"k**(-1-alpha) with alpha positive under [parameters]")
     if total.has(sp.zoo, sp.oo, sp.nan):
-        from ..errors import SpecError
         raise SpecError(f"the sum over the modes above the cutoff of {spectrum} diverges ({total})")
     return total.xreplace(back)
 

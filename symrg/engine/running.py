@@ -46,10 +46,11 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from ..errors import SpecError
+from ..errors import ParameterError, SpecError
 from .action import Action, RunningSpec
 
-__all__ = ["FlowResult", "FixedPoint", "derive_flow", "renormalised_coupling", "self_consistent_coupling"]
+__all__ = ["FlowResult", "FixedPoint", "derive_flow", "check_max_degree", "renormalised_coupling",
+           "self_consistent_coupling"]
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,9 @@ def _subs_table(res: FlowResult, values: dict) -> dict:
             raise SpecError(f"fixed points: {k!r} is not a parameter of the flow (parameters: "
                             f"{', '.join(sorted(by_name))})")
         out[sym] = _number(k, v)
+        if (sym.is_positive and not out[sym] > 0) or (sym.is_nonnegative and out[sym] < 0):
+            raise ParameterError("values", f"{k}={v}", f"a number {'> 0' if sym.is_positive else '>= 0'} for {k}, "
+                                 f"which the action declares {'positive' if sym.is_positive else 'nonnegative'}")
     return out
 
 
@@ -186,8 +190,24 @@ def derive_flow(action: Action, *, loops: int | None = None, max_degree: int | N
         raise SpecError("derive_flow: the action declares no running couplings ([running] couplings = "
                         "{g = \"monomial\"}, or make_action(..., running={g: monomial}))")
     loops = spec.loops if loops is None else loops
+    if max_degree is not None:
+        check_max_degree(action, max_degree, "max_degree")
     RunningSpec(spec.couplings, spec.cutoff, max_degree, loops)   # validates the overrides
     return _derive(action, loops, max_degree if max_degree is not None else spec.max_degree)
+
+
+def check_max_degree(action: Action, max_degree, flag: str = "max_degree") -> None:
+    """Refuse (ParameterError naming ``flag``, e.g. ``--max-degree``) a ``max_degree`` that is not an integer in
+    [0, 64] or is below the degree of a running coupling's own monomial: the projection would drop that
+    monomial's flow and the coupling would stay at its initial value (a wrong flow, not a truncated one)."""
+    spec = action.running
+    if isinstance(max_degree, bool) or not isinstance(max_degree, int) or not 0 <= max_degree <= 64:
+        raise ParameterError(flag, max_degree, "an integer in [0, 64]")
+    if spec is not None and max_degree < spec.min_degree:
+        g, m = spec.highest
+        raise ParameterError(flag, max_degree, f"an integer >= {spec.min_degree}, the degree of the monomial {m} of "
+                             f"the running coupling {g}", f"below it the flow of {g} is dropped and {g} would stay at "
+                             f"its initial value")
 
 
 @functools.lru_cache(maxsize=64)

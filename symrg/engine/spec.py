@@ -4,9 +4,12 @@ Expressions in the file are parsed by the whitelist parser of :mod:`symrg.engine
 ``eval``, ``exec``, ``sympify`` or ``parse_expr``); anything outside the whitelist raises
 :class:`~symrg.errors.SpecError` naming the TOML key.
 
-Schema (every table optional except ``[fields]`` and something to integrate)::
+The schema is data, :data:`symrg.engine.schema.SCHEMA`: the parser reads its keys, choices and
+defaults from there, and ``docs/actions.md`` (every table and key, with worked examples) is generated
+from it.  In short (every table optional except ``[fields]`` and something to integrate)::
 
     name = "phi4 toy"                 # free text
+    description = "one line"          # what the file is (listed by `symrg examples`)
 
     [parameters]                      # couplings and constants: "real" | "positive" | "nonnegative"
     u = "real"
@@ -102,19 +105,18 @@ import sympy as sp
 from ..errors import SpecError
 from .action import MODE_INDEX, Action, LocalCoupling, ModeSum, RunningSpec
 from .expr import _parse_tree, _unmangle, parse_expression
+from .modesums import tail_sum
+from .schema import choices_of, default_of, keys_of
 
 MAX_MODES = 10_000           # modes in one field family
 MAX_TENSOR_COMPONENTS = 100_000
 MAX_FILE_BYTES = 1_000_000   # an action file is text of a few kilobytes
 
-__all__ = ["parse_action", "load_action", "MAX_FILE_BYTES"]
-_ASSUMPTIONS = {"real": {"real": True}, "positive": {"positive": True},
-                "nonnegative": {"nonnegative": True}}
-_TOP_KEYS = ("name", "parameters", "fields", "sums", "action", "couplings", "running")
-_RUNNING_KEYS = {"couplings", "cutoff", "max_degree", "loops"}
+__all__ = ["parse_action", "load_action", "read_toml", "MAX_FILE_BYTES"]
 _K = MODE_INDEX.name
-_FIELD_KEYS = {"role", "propagator", "modes", "cutoff", "local"}
-_COUPLING_KEYS = {"tensor": {"kind", "field", "rank", "prefactor"}, "local": {"kind", "field", "expression"}}
+# the keys of each coupling kind (the rest of [couplings.NAME] is in the schema)
+_COUPLING_KEYS = {"tensor": keys_of("couplings.NAME", ("kind", "field", "rank", "prefactor")),
+                  "local": keys_of("couplings.NAME", ("kind", "field", "expression"))}
 
 
 def _describe(v) -> str:
@@ -203,331 +205,419 @@ def _tensor_name(name, idx, big):
     return f"{name}_" + ("_".join(map(str, idx)) if big else "".join(map(str, idx)))
 
 
+class _Ctx:
+    """The state of one file while it is read: the one SymPy symbol of each name and where it came from,
+    the fields, parameters and sums found so far.  Each table's reader below fills in its part."""
+
+    def __init__(self, data: dict, allow_expensive: bool):
+        self.data = data
+        self.limits = {"max_terms": None, "max_degree": None} if allow_expensive else {}
+        self.names: dict = {}         # name -> the one SymPy symbol of the file
+        self.origin: dict = {}        # name -> key that introduced it
+        self.local_fields: dict = {}  # local field name -> (variable, propagator family symbol, spectrum text)
+        self.params: list = []
+        self.kept: list = []
+        self.integ: list = []
+        self.fdesc: list = []
+        self.finfo: list = []         # (name, key, table, symbols, mode labels, roles) of each mode field
+        self.field_syms: set = set()
+        self.sums: list = []
+        self.props: list = []
+        self.sym_field: dict = {}
+        self.families: dict = {}      # mode-family name -> the propagator key that made it
+        self.run_cut = None
+
+    def parse(self, text, key, table, fields=frozenset()):
+        return parse_expression(text, table, key, fields, **self.limits)
+
+    def register(self, n, sym, key):
+        if n in self.names or n in self.local_fields:
+            raise SpecError(f"{key}: the name {n!r} is already used ({self.origin[n]})")
+        self.names[n] = sym
+        self.origin[n] = key
+
+    def shared(self, n, make, key):
+        """The symbol of ``n`` if the file already has one, else ``make()`` registered under ``n``."""
+        if n not in self.names:
+            self.names[n] = make()
+            self.origin[n] = key
+        return self.names[n]
+
+    def index_names(self, text, key):
+        """Free names of an expression; the mode index ``k`` may not be a declared name there."""
+        used = _free_names(text, key)
+        if _K in used and _K in self.names and self.names[_K] is not MODE_INDEX:
+            raise SpecError(f"{key}: 'k' is the mode index inside propagators and summands, but the file "
+                            f"declares k ({self.origin[_K]}); rename that name")
+        return used
+
+
+def _unknown_keys(tbl: dict, key: str, allowed, what: str = "") -> None:
+    bad = set(tbl) - set(allowed)
+    if bad:
+        raise SpecError(f"{key}: unknown key(s) {sorted(map(str, bad))}{what}; allowed: "
+                        f"{', '.join(sorted(map(str, allowed)))}")
+
+
+def _choice(v, key: str, choices) -> str:
+    if not isinstance(v, str) or v not in choices:
+        raise SpecError(f"{key}: expected {_one_of(choices)}, got {_describe(v)}")
+    return v
+
+
+def _one_of(choices) -> str:
+    quoted = [repr(c) for c in choices]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+
+
 def parse_action(data: dict, name: str = "", *, allow_expensive: bool = False) -> Action:
-    """Build an :class:`Action` from the mapping of an action file (see module docstring).
+    """Build an :class:`Action` from the mapping of an action file (the schema is
+    :data:`symrg.engine.schema.SCHEMA`, described in docs/actions.md and the module docstring).
 
     One name is one SymPy symbol everywhere in the file: propagator names are positive symbols
     wherever they appear, undeclared names of the interaction real ones (without a
     ``[parameters]`` table), mode families ``lambda -> lambda_k`` are positive.  An integrated
     field that appears in no interaction term is an error (a typo would otherwise give a
     confident answer).  ``allow_expensive`` lifts the bound on the expanded size of expressions.
+    The tables are read in this order, each by its own function: the top level, ``[parameters]``,
+    the cutoff of ``[running]``, ``[fields.*]`` (symbols), ``[sums.*]``, the propagators of
+    ``[fields.*]``, ``[action]`` and ``[couplings.*]``, then ``[running]``.
     """
-    limits = {"max_terms": None, "max_degree": None} if allow_expensive else {}
+    title, tables = _top_level(data, name)
+    ctx = _Ctx(data, allow_expensive)
+    _parameters(ctx, tables["parameters"])
+    if tables["running"] is not None:
+        ctx.run_cut = _running_cutoff(ctx, tables["running"])
+    for raw, spec in tables["fields"].items():
+        _field_symbols(ctx, raw, spec)
+    for raw, spec in tables["sums"].items():
+        _mode_sum(ctx, raw, spec)
+    _propagators(ctx)
+    action_texts = _action_texts(tables["action"])
+    coupling_texts = [_coupling_text(raw, spec) for raw, spec in tables["couplings"].items()]
+    interaction, local = _interaction(ctx, action_texts, coupling_texts)
+    return _assemble(ctx, title, interaction, local, tables["running"])
 
-    def parse(text, key, table, fields=frozenset()):
-        return parse_expression(text, table, key, fields, **limits)
 
+def _top_level(data, name):
+    """The top-level keys and the tables of the file (each checked to be a table)."""
     if not isinstance(data, dict):
         raise SpecError(f"action file: the top level must be a table, got {_describe(data)}")
-    unknown = [k for k in data if k not in _TOP_KEYS]
+    top = keys_of("")
+    unknown = [k for k in data if k not in top]
     if unknown:
-        raise SpecError(f"unknown top-level key(s) {sorted(map(str, unknown))}; expected name, parameters, "
-                        f"fields, sums, action, couplings, running")
+        raise SpecError(f"unknown top-level key(s) {sorted(map(str, unknown))}; expected {', '.join(top)}")
     title = data.get("name", name)
     if not isinstance(title, str):
         raise SpecError(f"name: expected a string (free text), got {_describe(title)}")
-    params_tbl, sums_tbl = _table(data, "parameters"), _table(data, "sums")
-    act, couplings_tbl = _table(data, "action"), _table(data, "couplings")
-    running_tbl = data.get("running")
-    if running_tbl is not None and not isinstance(running_tbl, dict):
-        raise SpecError(f"running: expected a table ([running]), got {_describe(running_tbl)}")
-    fields_tbl = data.get("fields")
-    if not isinstance(fields_tbl, dict) or not fields_tbl:
+    if "description" in data and not isinstance(data["description"], str):
+        raise SpecError(f"description: expected a string (one line of free text), got {_describe(data['description'])}")
+    tables = {k: _table(data, k) for k in ("parameters", "sums", "action", "couplings")}
+    running = data.get("running")
+    if running is not None and not isinstance(running, dict):
+        raise SpecError(f"running: expected a table ([running]), got {_describe(running)}")
+    tables["running"] = running
+    fields = data.get("fields")
+    if not isinstance(fields, dict) or not fields:
         raise SpecError("fields: at least one field table [fields.NAME] is required")
-    bad = set(act) - {"interaction", "source"}
-    if bad:
-        raise SpecError(f"action: unknown key(s) {sorted(map(str, bad))}; allowed: interaction, source")
-    action_texts = _action_texts(act)
+    tables["fields"] = fields
+    _unknown_keys(tables["action"], "action", keys_of("action"))
+    return title, tables
 
-    names: dict = {}     # name -> the one SymPy symbol of the file
-    origin: dict = {}    # name -> key that introduced it
 
-    def register(n, sym, key):
-        if n in names or n in local_fields:
-            raise SpecError(f"{key}: the name {n!r} is already used ({origin[n]})")
-        names[n] = sym
-        origin[n] = key
-
-    def shared(n, make, key):
-        """The symbol of ``n`` if the file already has one, else ``make()`` registered under ``n``."""
-        if n not in names:
-            names[n] = make()
-            origin[n] = key
-        return names[n]
-
-    local_fields: dict = {}
-    params = []
-    for raw, kind in params_tbl.items():
+def _parameters(ctx: _Ctx, tbl: dict) -> None:
+    """``[parameters]``: ``NAME = assumption``."""
+    choices = choices_of("parameters", "NAME")
+    for raw, kind in tbl.items():
         key = f"parameters.{_q(raw)}"
-        if not isinstance(kind, str) or kind not in _ASSUMPTIONS:
-            raise SpecError(f"{key}: expected one of {sorted(_ASSUMPTIONS)}, got {_describe(kind)}")
+        if not isinstance(kind, str) or kind not in choices:
+            raise SpecError(f"{key}: expected one of {sorted(choices)}, got {_describe(kind)}")
         p = _name(raw, key)
-        register(p, sp.Symbol(p, **_ASSUMPTIONS[kind]), key)
-        params.append(names[p])
+        ctx.register(p, sp.Symbol(p, **{kind: True}), key)
+        ctx.params.append(ctx.names[p])
 
-    run_cut = None
-    if running_tbl is not None:
-        bad = set(running_tbl) - _RUNNING_KEYS
-        if bad:
-            raise SpecError(f"running: unknown key(s) {sorted(map(str, bad))}; allowed: {sorted(_RUNNING_KEYS)}")
-        cname = _name(running_tbl.get("cutoff", "kappa"), "running.cutoff")
-        if cname == _K:
-            raise SpecError("running.cutoff: 'k' is the mode index; name the cutoff otherwise (e.g. kappa)")
-        if cname in names and not names[cname].is_positive:
-            raise SpecError(f"running.cutoff: {cname!r} is already a parameter ({origin[cname]}) that is not positive")
-        run_cut = shared(cname, lambda: sp.Symbol(cname, positive=True), "running.cutoff")
 
-    def index_names(text, key):
-        """Free names of an expression; the mode index ``k`` may not be a declared name there."""
-        used = _free_names(text, key)
-        if _K in used and _K in names and names[_K] is not MODE_INDEX:
-            raise SpecError(f"{key}: 'k' is the mode index inside propagators and summands, but the file "
-                            f"declares k ({origin[_K]}); rename that name")
-        return used
+def _running_cutoff(ctx: _Ctx, tbl: dict):
+    """The cutoff of ``[running]`` (a positive symbol), read before the fields that depend on it."""
+    _unknown_keys(tbl, "running", keys_of("running"))
+    cname = _name(tbl.get("cutoff", default_of("running", "cutoff")), "running.cutoff")
+    if cname == _K:
+        raise SpecError("running.cutoff: 'k' is the mode index; name the cutoff otherwise (e.g. kappa)")
+    if cname in ctx.names and not ctx.names[cname].is_positive:
+        raise SpecError(f"running.cutoff: {cname!r} is already a parameter ({ctx.origin[cname]}) that is not positive")
+    return ctx.shared(cname, lambda: sp.Symbol(cname, positive=True), "running.cutoff")
 
-    # fields, pass 1: every field symbol exists before any expression is read
-    kept, integ, fdesc, finfo = [], [], [], []
-    field_syms = set()
-    for raw, spec in fields_tbl.items():
-        key = f"fields.{_q(raw)}"
-        fname = _name(raw, key)
-        if not isinstance(spec, dict):
-            raise SpecError(f"{key}: expected a table, got {_describe(spec)}")
-        bad = set(spec) - _FIELD_KEYS
-        if bad:
-            raise SpecError(f"{key}: unknown key(s) {sorted(map(str, bad))}; allowed: {sorted(_FIELD_KEYS)}")
-        role = spec.get("role")
-        if not isinstance(role, str) or role not in ("kept", "integrated", "split"):
-            raise SpecError(f"{key}.role: expected 'kept', 'integrated' or 'split', got {_describe(role)}")
-        prop = spec.get("propagator")
-        if role != "kept" and prop is None:
-            raise SpecError(f"{key}.propagator: required for a {role} field")
-        local = spec.get("local", False)
-        if not isinstance(local, bool):
-            raise SpecError(f"{key}.local: expected true or false, got {_describe(local)}")
-        if local:
-            if role != "split" or "modes" in spec:
-                raise SpecError(f"{key}: a local field needs role = 'split' and no 'modes'")
-            ptext = _expr_text(prop, f"{key}.propagator")
-            explicit = _K in _free_names(ptext, f"{key}.propagator")
-            if not explicit and not ptext.strip().isidentifier():
-                raise SpecError(f"{key}.propagator: a local field takes a propagator family name (G: G_k per mode) "
-                                f"or a spectrum in the mode index k (e.g. A*k**(-1-alpha)), got {_describe(prop)}")
-            pname = "G" if explicit else _name(ptext.strip(), f"{key}.propagator")
-            if fname in names or fname in local_fields:
-                raise SpecError(f"{key}: the name {fname!r} is already used ({origin[fname]})")
-            local_fields[fname] = (sp.Symbol(fname), sp.Symbol(pname, positive=True), ptext if explicit else None)
-            origin[fname] = key
-            fdesc.append({"name": fname, "role": "split", "local": True,
-                          "kept": f"{fname}_<(x)", "integrated": f"{fname}_>(x)",
-                          "propagator": f"G_>(x,y) = sum_{{k>kappa}} {pname}_k phi_k(x) phi_k(y)"})
-            continue
-        modes = spec.get("modes")
-        if modes is None:
-            syms, labels = [sp.Symbol(fname)], [None]
-        else:
-            if isinstance(modes, bool) or not isinstance(modes, int) or not 1 <= modes <= MAX_MODES:
-                raise SpecError(f"{key}.modes: expected an integer in [1, {MAX_MODES}], got {_describe(modes)}")
-            syms, labels = _mode_symbols(fname, modes), list(range(1, modes + 1))
-        if role == "split":
-            cut = spec.get("cutoff")
-            if modes is None or isinstance(cut, bool) or not isinstance(cut, int) or not 0 <= cut <= modes:
-                raise SpecError(f"{key}.cutoff: a split field needs 'modes' and an integer cutoff in "
-                                f"[0, modes], got {_describe(cut)}")
-            roles = ["kept" if k <= cut else "integrated" for k in labels]
-        else:
-            if "cutoff" in spec:
-                raise SpecError(f"{key}.cutoff: only a 'split' field takes a cutoff")
-            roles = [role] * len(syms)
-        for s_, r in zip(syms, roles):
-            register(str(s_), s_, key)
-            (kept if r == "kept" else integ).append(s_)
-            field_syms.add(s_)
-        finfo.append((fname, key, spec, syms, labels, roles))
 
-    sums = []
-    for raw, spec in sums_tbl.items():
-        key = f"sums.{_q(raw)}"
-        s = _name(raw, key)
-        if not isinstance(spec, dict) or "summand" not in spec:
-            raise SpecError(f"{key}: expected a table with key 'summand', got {_describe(spec)}")
-        bad = set(spec) - {"summand", "cutoff"}
-        if bad:
-            raise SpecError(f"{key}: unknown key(s) {sorted(map(str, bad))}; allowed: cutoff, summand")
-        cut = _name(spec.get("cutoff", "kappa"), f"{key}.cutoff")
-        if cut == _K:
-            raise SpecError(f"{key}.cutoff: 'k' is the mode index of the summand; name the cutoff otherwise "
-                            f"(e.g. kappa)")
-        kappa = shared(cut, lambda: sp.Symbol(cut), f"{key}.cutoff")
-        if kappa in field_syms:
-            raise SpecError(f"{key}.cutoff: {cut!r} is a field")
-        sym = sp.Symbol(s, positive=True)
-        register(s, sym, key)
-        skey = f"{key}.summand"
-        used = index_names(spec["summand"], skey)
-        summand_names = dict(names)
-        explicit = _K in used and _K not in names
-        if explicit:   # an explicit spectrum F(k): other undeclared names are single positive parameters
-            summand_names[_K] = MODE_INDEX
-            for n in used - set(names) - {_K}:
-                summand_names[n] = shared(n, lambda n=n: sp.Symbol(n, positive=True), skey)
-        else:          # a family at the cutoff: lambda -> lambda_kappa
-            for n in used - set(names):
-                fam = f"{n}_{kappa}"
-                summand_names[n] = shared(fam, lambda fam=fam: sp.Symbol(fam, positive=True), skey)
-        summand = parse(spec["summand"], skey, summand_names)
-        if explicit:
-            sums.append(ModeSum(sym, summand.xreplace({MODE_INDEX: kappa}), kappa, spectrum=summand))
-        else:
-            sums.append(ModeSum(sym, summand, kappa))
+def _field_symbols(ctx: _Ctx, raw, spec) -> None:
+    """``[fields.NAME]``, pass 1: the symbols of a field (every field exists before any expression is read)."""
+    key = f"fields.{_q(raw)}"
+    fname = _name(raw, key)
+    if not isinstance(spec, dict):
+        raise SpecError(f"{key}: expected a table, got {_describe(spec)}")
+    _unknown_keys(spec, key, keys_of("fields.NAME"))
+    role = _choice(spec.get("role"), f"{key}.role", choices_of("fields.NAME", "role"))
+    prop = spec.get("propagator")
+    if role != "kept" and prop is None:
+        raise SpecError(f"{key}.propagator: required for a {role} field")
+    local = spec.get("local", default_of("fields.NAME", "local"))
+    if not isinstance(local, bool):
+        raise SpecError(f"{key}.local: expected true or false, got {_describe(local)}")
+    if local:
+        _local_field(ctx, fname, key, spec, role, prop)
+        return
+    modes = spec.get("modes")
+    if modes is None:
+        syms, labels = [sp.Symbol(fname)], [None]
+    else:
+        if isinstance(modes, bool) or not isinstance(modes, int) or not 1 <= modes <= MAX_MODES:
+            raise SpecError(f"{key}.modes: expected an integer in [1, {MAX_MODES}], got {_describe(modes)}")
+        syms, labels = _mode_symbols(fname, modes), list(range(1, modes + 1))
+    if role == "split":
+        cut = spec.get("cutoff")
+        if modes is None or isinstance(cut, bool) or not isinstance(cut, int) or not 0 <= cut <= modes:
+            raise SpecError(f"{key}.cutoff: a split field needs 'modes' and an integer cutoff in "
+                            f"[0, modes], got {_describe(cut)}")
+        roles = ["kept" if k <= cut else "integrated" for k in labels]
+    else:
+        if "cutoff" in spec:
+            raise SpecError(f"{key}.cutoff: only a 'split' field takes a cutoff")
+        roles = [role] * len(syms)
+    for s_, r in zip(syms, roles):
+        ctx.register(str(s_), s_, key)
+        (ctx.kept if r == "kept" else ctx.integ).append(s_)
+        ctx.field_syms.add(s_)
+    ctx.finfo.append((fname, key, spec, syms, labels, roles))
 
-    # fields, pass 2: propagators.  Undeclared names are positive symbols, one per name for the
-    # whole file; in a field with modes they are mode families (lambda -> lambda_1 .. lambda_M).
+
+def _local_field(ctx: _Ctx, fname, key, spec, role, prop) -> None:
+    """A local field ``h(x) = h_<(x) + h_>(x)`` (``local = true``)."""
+    if role != "split" or "modes" in spec:
+        raise SpecError(f"{key}: a local field needs role = 'split' and no 'modes'")
+    ptext = _expr_text(prop, f"{key}.propagator")
+    explicit = _K in _free_names(ptext, f"{key}.propagator")
+    if not explicit and not ptext.strip().isidentifier():
+        raise SpecError(f"{key}.propagator: a local field takes a propagator family name (G: G_k per mode) "
+                        f"or a spectrum in the mode index k (e.g. A*k**(-1-alpha)), got {_describe(prop)}")
+    pname = "G" if explicit else _name(ptext.strip(), f"{key}.propagator")
+    if fname in ctx.names or fname in ctx.local_fields:
+        raise SpecError(f"{key}: the name {fname!r} is already used ({ctx.origin[fname]})")
+    ctx.local_fields[fname] = (sp.Symbol(fname), sp.Symbol(pname, positive=True), ptext if explicit else None)
+    ctx.origin[fname] = key
+    ctx.fdesc.append({"name": fname, "role": "split", "local": True,
+                      "kept": f"{fname}_<(x)", "integrated": f"{fname}_>(x)",
+                      "propagator": f"G_>(x,y) = sum_{{k>kappa}} {pname}_k phi_k(x) phi_k(y)"})
+
+
+def _mode_sum(ctx: _Ctx, raw, spec) -> None:
+    """``[sums.NAME]``: ``NAME = sum_{k > cutoff} summand``."""
+    key = f"sums.{_q(raw)}"
+    s = _name(raw, key)
+    if not isinstance(spec, dict) or "summand" not in spec:
+        raise SpecError(f"{key}: expected a table with key 'summand', got {_describe(spec)}")
+    _unknown_keys(spec, key, keys_of("sums.NAME"))
+    cut = _name(spec.get("cutoff", default_of("sums.NAME", "cutoff")), f"{key}.cutoff")
+    if cut == _K:
+        raise SpecError(f"{key}.cutoff: 'k' is the mode index of the summand; name the cutoff otherwise "
+                        f"(e.g. kappa)")
+    kappa = ctx.shared(cut, lambda: sp.Symbol(cut), f"{key}.cutoff")
+    if kappa in ctx.field_syms:
+        raise SpecError(f"{key}.cutoff: {cut!r} is a field")
+    sym = sp.Symbol(s, positive=True)
+    ctx.register(s, sym, key)
+    skey = f"{key}.summand"
+    used = ctx.index_names(spec["summand"], skey)
+    summand_names = dict(ctx.names)
+    explicit = _K in used and _K not in ctx.names
+    if explicit:   # an explicit spectrum F(k): other undeclared names are single positive parameters
+        summand_names[_K] = MODE_INDEX
+        for n in used - set(ctx.names) - {_K}:
+            summand_names[n] = ctx.shared(n, lambda n=n: sp.Symbol(n, positive=True), skey)
+    else:          # a family at the cutoff: lambda -> lambda_kappa
+        for n in used - set(ctx.names):
+            fam = f"{n}_{kappa}"
+            summand_names[n] = ctx.shared(fam, lambda fam=fam: sp.Symbol(fam, positive=True), skey)
+    summand = ctx.parse(spec["summand"], skey, summand_names)
+    if explicit:
+        ctx.sums.append(ModeSum(sym, summand.xreplace({MODE_INDEX: kappa}), kappa, spectrum=summand))
+    else:
+        ctx.sums.append(ModeSum(sym, summand, kappa))
+
+
+def _propagators(ctx: _Ctx) -> None:
+    """``[fields.NAME] propagator``, pass 2.  Undeclared names are positive symbols, one per name for the
+    whole file; in a field with modes they are mode families (lambda -> lambda_1 .. lambda_M)."""
+    ptexts, families, plain, explicit = _propagator_names(ctx)
+    for fname, key, spec, syms, labels, roles in ctx.finfo:
+        dprops = {}
+        if fname in ptexts:
+            dprops = _field_propagators(ctx, fname, key, syms, labels, ptexts[fname], families,
+                                        fname in explicit)
+        ctx.fdesc.append({"name": fname, "role": spec["role"], "symbols": [str(s_) for s_ in syms],
+                          "kept": [str(s_) for s_, r in zip(syms, roles) if r == "kept"],
+                          "integrated": [str(s_) for s_, r in zip(syms, roles) if r == "integrated"],
+                          "propagators": dprops})
+    ctx.families = families
+
+
+def _propagator_names(ctx: _Ctx):
+    """Which undeclared names of the propagators are mode families and which single positive parameters
+    (registered here); returns ``(texts, families, plain, fields with an explicit spectrum)``."""
     ptexts, families, plain, explicit = {}, {}, {}, set()
-
-    def uses_index(used):
-        return _K in used and names.get(_K, MODE_INDEX) is MODE_INDEX
-
-    for fname, key, spec, syms, labels, roles in finfo:
+    for fname, key, spec, syms, labels, roles in ctx.finfo:
         if spec.get("propagator") is None:
             continue
         pkey = f"{key}.propagator"
         text = ptexts[fname] = _expr_text(spec["propagator"], pkey)
-        used = index_names(text, pkey)
-        if uses_index(used):   # an explicit spectrum: other undeclared names are single parameters
-            explicit.add(fname)
-            for n in used - set(names) - {_K}:
+        used = ctx.index_names(text, pkey)
+        if _K in used and ctx.names.get(_K, MODE_INDEX) is MODE_INDEX:
+            explicit.add(fname)    # an explicit spectrum: other undeclared names are single parameters
+            for n in used - set(ctx.names) - {_K}:
                 plain.setdefault(n, pkey)
         else:
-            for n in used - set(names):
+            for n in used - set(ctx.names):
                 (families if labels[0] is not None else plain).setdefault(n, pkey)
-    for lname, (_, _, ltext) in local_fields.items():
+    for lname, (_, _, ltext) in ctx.local_fields.items():
         if ltext is not None:
             lkey = f"fields.{_q(lname)}.propagator"
-            for n in index_names(ltext, lkey) - set(names) - {_K}:
+            for n in ctx.index_names(ltext, lkey) - set(ctx.names) - {_K}:
                 plain.setdefault(n, lkey)
     for n in sorted(set(families) & set(plain)):
         raise SpecError(f"{families[n]}: {n!r} is a mode family here ({n}_1, {n}_2, ...) but a single "
                         f"parameter in {plain[n]}; declare it under [parameters] (one value for all modes) "
                         f"or use two names")
     for n, pkey in plain.items():
-        register(n, sp.Symbol(n, positive=True), pkey)
-    props, sym_field = [], {}
-    for fname, key, spec, syms, labels, roles in finfo:
-        dprops = {}
-        if fname in ptexts:
-            pkey = f"{key}.propagator"
-            fam = sorted(_free_names(ptexts[fname], pkey) & set(families) - set(names)) if labels[0] else []
-            tmpl = {n: sp.Dummy(n, positive=True) for n in fam}
-            index = {_K: MODE_INDEX} if fname in explicit else {}
-            g0 = parse(ptexts[fname], pkey, {**names, **tmpl, **index})
-            if fname in explicit and labels[0] is None:
-                # one mode: with [running] it is the mode at the cutoff, else the mode k
-                if run_cut is not None:
-                    g0 = g0.xreplace({MODE_INDEX: run_cut})
-                else:
-                    shared(_K, lambda: MODE_INDEX, pkey)
-            for s_, lab in zip(syms, labels):
-                sub = {tmpl[n]: shared(f"{n}_{lab}", lambda n=n, lab=lab: sp.Symbol(f"{n}_{lab}", positive=True),
-                                       pkey) for n in fam}
-                if fname in explicit and lab is not None:
-                    sub[MODE_INDEX] = sp.Integer(lab)
-                g = g0.xreplace(sub) if sub else g0
-                if g.has(sp.zoo, sp.nan, sp.oo) or g.is_zero:
-                    raise SpecError(f"{pkey}: the propagator of mode {lab} is {g} (not finite and positive)")
-                props.append((s_, g))
-                sym_field[s_] = key
-                dprops[str(s_)] = str(g)
-        fdesc.append({"name": fname, "role": spec["role"], "symbols": [str(s_) for s_ in syms],
-                      "kept": [str(s_) for s_, r in zip(syms, roles) if r == "kept"],
-                      "integrated": [str(s_) for s_, r in zip(syms, roles) if r == "integrated"],
-                      "propagators": dprops})
+        ctx.register(n, sp.Symbol(n, positive=True), pkey)
+    return ptexts, families, plain, explicit
 
-    # expressions of [action] and [couplings.*]
-    coupling_texts = []
-    for raw, spec in couplings_tbl.items():
-        key = f"couplings.{_q(raw)}"
-        cname = _name(raw, key)
-        if not isinstance(spec, dict):
-            raise SpecError(f"{key}: expected a table, got {_describe(spec)}")
-        kind = spec.get("kind")
-        if not isinstance(kind, str) or kind not in _COUPLING_KEYS:
-            raise SpecError(f"{key}.kind: expected 'tensor' or 'local', got {_describe(kind)}")
-        bad = set(spec) - _COUPLING_KEYS[kind]
-        if bad:
-            raise SpecError(f"{key}: unknown key(s) {sorted(map(str, bad))} for kind = {kind!r}; allowed: "
-                            f"{sorted(_COUPLING_KEYS[kind])}")
-        fld = spec.get("field")
-        if not isinstance(fld, str):
-            raise SpecError(f"{key}.field: expected the name of a declared field, got {_describe(fld)}")
-        fld = unicodedata.normalize("NFC", fld)
-        text_key = "prefactor" if kind == "tensor" else "expression"
-        text = _expr_text(spec.get(text_key, "1" if kind == "tensor" else None), f"{key}.{text_key}")
-        coupling_texts.append((cname, key, kind, fld, spec, f"{key}.{text_key}", text))
-    local_names = set(local_fields)
+
+def _field_propagators(ctx: _Ctx, fname, key, syms, labels, text, families, explicit) -> dict:
+    """The propagator of each mode of one field, checked finite and positive."""
+    pkey = f"{key}.propagator"
+    fam = sorted(_free_names(text, pkey) & set(families) - set(ctx.names)) if labels[0] else []
+    tmpl = {n: sp.Dummy(n, positive=True) for n in fam}
+    index = {_K: MODE_INDEX} if explicit else {}
+    g0 = ctx.parse(text, pkey, {**ctx.names, **tmpl, **index})
+    if explicit and labels[0] is None:
+        # one mode: with [running] it is the mode at the cutoff, else the mode k
+        if ctx.run_cut is not None:
+            g0 = g0.xreplace({MODE_INDEX: ctx.run_cut})
+        else:
+            ctx.shared(_K, lambda: MODE_INDEX, pkey)
+    dprops = {}
+    for s_, lab in zip(syms, labels):
+        sub = {tmpl[n]: ctx.shared(f"{n}_{lab}", lambda n=n, lab=lab: sp.Symbol(f"{n}_{lab}", positive=True),
+                                   pkey) for n in fam}
+        if explicit and lab is not None:
+            sub[MODE_INDEX] = sp.Integer(lab)
+        g = g0.xreplace(sub) if sub else g0
+        if g.has(sp.zoo, sp.nan, sp.oo) or g.is_zero:
+            raise SpecError(f"{pkey}: the propagator of mode {lab} is {g} (not finite and positive)")
+        ctx.props.append((s_, g))
+        ctx.sym_field[s_] = key
+        dprops[str(s_)] = str(g)
+    return dprops
+
+
+def _coupling_text(raw, spec):
+    """``[couplings.NAME]``: the checked keys and the text of its expression (read in :func:`_interaction`)."""
+    key = f"couplings.{_q(raw)}"
+    cname = _name(raw, key)
+    if not isinstance(spec, dict):
+        raise SpecError(f"{key}: expected a table, got {_describe(spec)}")
+    kind = _choice(spec.get("kind"), f"{key}.kind", choices_of("couplings.NAME", "kind"))
+    allowed = _COUPLING_KEYS[kind]
+    _unknown_keys(spec, key, allowed, f" for kind = {kind!r}")
+    fld = spec.get("field")
+    if not isinstance(fld, str):
+        raise SpecError(f"{key}.field: expected the name of a declared field, got {_describe(fld)}")
+    fld = unicodedata.normalize("NFC", fld)
+    text_key = "prefactor" if kind == "tensor" else "expression"
+    text = _expr_text(spec.get(text_key, default_of("couplings.NAME", text_key)), f"{key}.{text_key}")
+    return cname, key, kind, fld, spec, f"{key}.{text_key}", text
+
+
+def _interaction(ctx: _Ctx, action_texts, coupling_texts):
+    """``[action]`` and ``[couplings.*]``: the interaction polynomial and the local couplings."""
+    families = ctx.families
+    local_names = set(ctx.local_fields)
     all_texts = action_texts + [(tkey, text) for *_, tkey, text in coupling_texts]
     for tkey, text in all_texts:
         used = _free_names(text, tkey)
-        for n in sorted(used & set(families) - set(names)):
+        for n in sorted(used & set(families) - set(ctx.names)):
             raise SpecError(f"{tkey}: {n!r} is a mode family of {families[n]} ({n}_1, {n}_2, ...); write "
                             f"{n}_k for one mode, or declare {n} under [parameters]")
-    if "parameters" not in data:
+    if "parameters" not in ctx.data:
         # No [parameters] table: every other name is a (real) parameter.
         for tkey, text in all_texts:
-            for n in sorted(_free_names(text, tkey) - set(names) - local_names):
-                register(n, sp.Symbol(n, real=True), tkey)
-                params.append(names[n])
-    fsyms = sorted(field_syms, key=str)
+            for n in sorted(_free_names(text, tkey) - set(ctx.names) - local_names):
+                ctx.register(n, sp.Symbol(n, real=True), tkey)
+                ctx.params.append(ctx.names[n])
+    fsyms = sorted(ctx.field_syms, key=str)
     interaction = sp.Integer(0)
     for tkey, text in action_texts:
         _reject_local(text, local_names, tkey)
-        e = parse(text, tkey, names, field_syms)
+        e = ctx.parse(text, tkey, ctx.names, ctx.field_syms)
         _check_poly(e, fsyms, tkey)
         if tkey == "action.source" and fsyms and sp.Poly(e, *fsyms).total_degree() > 1:
             raise SpecError(f"action.source: a source term must be linear in the fields, got {e}")
         interaction += e
     local = []
-    fields_by_name = {f[0]: f for f in finfo}
+    fields_by_name = {f[0]: f for f in ctx.finfo}
     for cname, key, kind, fld, spec, tkey, text in coupling_texts:
         if kind == "tensor":
-            interaction += _tensor_coupling(spec, key, cname, fld, fields_by_name, names, params, register, parse,
-                                            text)
+            interaction += _tensor_coupling(spec, key, cname, fld, fields_by_name, ctx.names, ctx.params,
+                                            ctx.register, ctx.parse, text)
         else:
-            if fld not in local_fields:
-                raise SpecError(f"{key}.field: {fld!r} is not a declared local field "
-                                f"(declare [fields.{fld}] with role='split', local=true)")
-            var, prop, ltext = local_fields[fld]
-            e = parse(text, tkey, {**names, fld: var}, {var})
-            _check_poly(e, [var], tkey)
-            spectrum = None
-            if ltext is not None:
-                spectrum = parse(ltext, f"fields.{_q(fld)}.propagator", {**names, _K: MODE_INDEX})
-                if spectrum.free_symbols & field_syms:
-                    raise SpecError(f"fields.{_q(fld)}.propagator: the spectrum may not contain a field")
-            local.append(LocalCoupling(cname, fld, var, sp.expand(e), prop,
-                                       cutoff=run_cut if run_cut is not None else sp.Symbol("kappa"),
-                                       spectrum=spectrum))
-    if not integ and not local:
+            local.append(_local_coupling(ctx, cname, key, fld, tkey, text))
+    return interaction, local
+
+
+def _local_coupling(ctx: _Ctx, cname, key, fld, tkey, text) -> LocalCoupling:
+    if fld not in ctx.local_fields:
+        raise SpecError(f"{key}.field: {fld!r} is not a declared local field "
+                        f"(declare [fields.{fld}] with role='split', local=true)")
+    var, prop, ltext = ctx.local_fields[fld]
+    e = ctx.parse(text, tkey, {**ctx.names, fld: var}, {var})
+    _check_poly(e, [var], tkey)
+    spectrum = None
+    if ltext is not None:
+        spectrum = ctx.parse(ltext, f"fields.{_q(fld)}.propagator", {**ctx.names, _K: MODE_INDEX})
+        if spectrum.free_symbols & ctx.field_syms:
+            raise SpecError(f"fields.{_q(fld)}.propagator: the spectrum may not contain a field")
+        try:   # G_>(x, x) = sum_{k>kappa} G_k phi_k(x)^2 needs a summable spectrum (docs/theory.md section 6)
+            tail_sum(spectrum, MODE_INDEX, sp.Symbol("_kappa", positive=True))
+        except SpecError as exc:
+            raise SpecError(f"fields.{_q(fld)}.propagator: {exc}") from None
+    return LocalCoupling(cname, fld, var, sp.expand(e), prop,
+                         cutoff=ctx.run_cut if ctx.run_cut is not None else sp.Symbol("kappa"), spectrum=spectrum)
+
+
+def _assemble(ctx: _Ctx, title, interaction, local, running_tbl) -> Action:
+    """The whole-file checks (something integrated, every integrated field used, one symbol per name,
+    positive propagators), the parameters, ``[running]``, and the :class:`Action`."""
+    if not ctx.integ and not local:
         raise SpecError("fields: nothing to integrate (declare a field with role 'integrated' or 'split')")
     present = interaction.free_symbols
-    for fname, key, spec, syms, labels, roles in finfo:
+    for fname, key, spec, syms, labels, roles in ctx.finfo:
         gone = [s_ for s_, r in zip(syms, roles) if r == "integrated"]
         if gone and not set(gone) & present:
             raise SpecError(f"{key}: the integrated field {fname!r} appears in no interaction term "
                             f"([action] interaction/source, [couplings.*]); a typo in a field name? "
-                            f"(declared fields: {', '.join(f[0] for f in finfo)})")
+                            f"(declared fields: {', '.join(f[0] for f in ctx.finfo)})")
+    props, sums, field_syms = ctx.props, ctx.sums, ctx.field_syms
     _one_symbol_per_name([interaction] + [g for _, g in props] + [m.summand for m in sums])
     extra = {g for _, g in props for g in g.free_symbols} | set(interaction.free_symbols)
-    parameters = tuple(sorted((set(params) | extra) - field_syms - {m.symbol for m in sums} - {run_cut}, key=str))
+    parameters = tuple(sorted((set(ctx.params) | extra) - field_syms - {m.symbol for m in sums} - {ctx.run_cut},
+                              key=str))
     for s_, g in props:
         if g.is_positive is False or g.is_zero:
-            raise SpecError(f"{sym_field[s_]}.propagator: must be positive, got {g}")
+            raise SpecError(f"{ctx.sym_field[s_]}.propagator: must be positive, got {g}")
     running = None
     if running_tbl is not None:
-        running = _running(running_tbl, names, parameters, kept, field_syms, run_cut, local, parse)
-    return Action(kept=tuple(kept), integrated=tuple(integ), propagators=tuple(props),
+        running = _running(running_tbl, ctx.names, parameters, ctx.kept, field_syms, ctx.run_cut, local, ctx.parse)
+    return Action(kept=tuple(ctx.kept), integrated=tuple(ctx.integ), propagators=tuple(props),
                   interaction=interaction, parameters=parameters, local=tuple(local), sums=tuple(sums),
-                  name=title, fields=tuple(fdesc), running=running)
+                  name=title, fields=tuple(ctx.fdesc), running=running)
 
 
 def _running(tbl, names, parameters, kept, field_syms, cutoff, local, parse) -> RunningSpec:
@@ -555,7 +645,8 @@ def _running(tbl, names, parameters, kept, field_syms, cutoff, local, parse) -> 
             raise SpecError(f"{ckey}: expected a monomial of the kept fields ({', '.join(map(str, kept))}) such "
                             f"as a**2, got {m}")
         pairs.append((sym, m))
-    return RunningSpec(tuple(pairs), cutoff=cutoff, max_degree=tbl.get("max_degree"), loops=tbl.get("loops", 1))
+    return RunningSpec(tuple(pairs), cutoff=cutoff, max_degree=tbl.get("max_degree", default_of("running", "max_degree")),
+                       loops=tbl.get("loops", default_of("running", "loops")))
 
 
 def _one_symbol_per_name(exprs) -> None:
@@ -618,13 +709,18 @@ def _tensor_coupling(spec, key, tname, fld, fields_by_name, names, params, regis
     return sp.expand(pref * sp.Add(*total))
 
 
-def load_action(path, *, allow_expensive: bool = False) -> Action:
-    """Read an action file (TOML, see the module docstring).
+def _missing_file_hint(path: Path) -> str:
+    """Where the bundled examples are, for a file that does not exist."""
+    from .schema import EXAMPLES_DIR
 
-    The file must be a regular file of at most ``MAX_FILE_BYTES`` bytes of UTF-8 text: a
-    directory, a device (``/dev/zero``), a pipe or binary data is a :class:`SpecError` naming the
-    file, before anything is read past the limit.
-    """
+    if path.suffix in ("", ".toml") and (EXAMPLES_DIR / f"{path.stem}.toml").is_file():
+        return (f"; {path.stem} is a bundled example: `symrg examples {path.stem}` copies it into the current "
+                f"folder")
+    return "; `symrg examples` lists the bundled action files and `symrg examples NAME` copies one out"
+
+
+def read_toml(path) -> dict:
+    """The mapping of an action file (TOML), read with the checks of :func:`load_action`."""
     path = Path(path)
     shown = repr(str(path))
     try:
@@ -640,7 +736,7 @@ def load_action(path, *, allow_expensive: bool = False) -> Action:
         with path.open("rb") as fh:
             raw = fh.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
-        raise SpecError(f"action file {shown} does not exist") from None
+        raise SpecError(f"action file {shown} does not exist{_missing_file_hint(path)}") from None
     except PermissionError:
         raise SpecError(f"action file {shown} cannot be read (permission denied)") from None
     except OSError as exc:
@@ -654,10 +750,19 @@ def load_action(path, *, allow_expensive: bool = False) -> Action:
         raise SpecError(f"action file {shown} is not UTF-8 text (byte {exc.start}: {raw[exc.start:exc.start + 1]!r}); "
                         f"expected a TOML file") from None
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"{path}: invalid TOML: {exc}") from None
     except (RecursionError, MemoryError):
         raise SpecError(f"{path}: invalid TOML: nested too deeply") from None
-    return parse_action(data, name=path.stem, allow_expensive=allow_expensive)
 
+
+def load_action(path, *, allow_expensive: bool = False) -> Action:
+    """Read an action file (TOML, see the module docstring and docs/actions.md).
+
+    The file must be a regular file of at most ``MAX_FILE_BYTES`` bytes of UTF-8 text: a
+    directory, a device (``/dev/zero``), a pipe or binary data is a :class:`SpecError` naming the
+    file, before anything is read past the limit.  A file that does not exist is an error that
+    names ``symrg examples`` (the bundled files).
+    """
+    return parse_action(read_toml(path), name=Path(path).stem, allow_expensive=allow_expensive)

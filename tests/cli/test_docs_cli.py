@@ -125,6 +125,7 @@ RUNS = {
                  "--quiet"]],
     "reduced-gp": [["--data", "digits", "--pool", "100", "--n", "30", "--kappas", "5,10"]],
     "verify": [["--only", "engine.symmetry_factors", "--quiet"]],
+    "examples": [[]],
     "derive": [[_example(f)] for f in ("phi4_0d.toml", "ridge_flow.toml", "local_quartic.toml", "tensor_2x2.toml")],
     "finite-width": [["--width", "4", "--draws", "1000", "--n-train", "4", "--n-test", "2", "--mc", "200"],
                      ["--depth", "2", "--activation", "step", "--width", "4", "--mc", "200"]],
@@ -185,3 +186,79 @@ def test_finite_width_study_json_keys_are_documented(capsys, monkeypatch, tmp_pa
     _, module, _ = command_modules()["finite-width"]
     out = _run_json(capsys, ["finite-width", "--study", str(tmp_path)])
     _check("finite-width --study", module.JSON_KEYS_ALT["with --study DIR"], [out])
+
+
+def test_examples_copy_json_keys_are_documented(capsys, tmp_path):
+    _, module, _ = command_modules()["examples"]
+    _check("examples", module.JSON_KEYS, [_run_json(capsys, ["examples", "phi4_0d", "-o", str(tmp_path)])])
+
+
+# ------------------------------------------------------------------------ docs/actions.md --
+ACTIONS_MD = ROOT / "docs" / "actions.md"
+
+
+def test_docs_actions_md_is_current():
+    from symrg.engine.schema import render_actions_markdown
+
+    assert ACTIONS_MD.is_file(), "docs/actions.md is missing: python -m symrg.cli.docs --actions --write docs/actions.md"
+    assert ACTIONS_MD.read_text(encoding="utf-8") == render_actions_markdown(), (
+        "docs/actions.md is stale (the schema, an example or the generator changed): regenerate it with\n"
+        "    python -m symrg.cli.docs --actions --write docs/actions.md")
+
+
+def test_docs_actions_md_documents_every_table_and_key():
+    from symrg.engine.schema import SCHEMA, WORKED_EXAMPLES, example_files
+
+    text = ACTIONS_MD.read_text(encoding="utf-8")
+    assert len(SCHEMA) == 7
+    for t in SCHEMA:
+        for k in t.keys + ((t.entry,) if t.entry else ()):
+            assert k.meaning and k.type, (t.path, k.name)
+            assert re.search(rf"^\| `{re.escape(k.name)}` \| {re.escape(k.type)} \| [^|]+ \|", text, re.M), (t.path, k.name)
+    # every bundled example is a worked example, with the features the issue names
+    assert {n for _, n, _ in WORKED_EXAMPLES} == {p.stem for p in example_files()}
+    features = " ".join(f.lower() for f, _, _ in WORKED_EXAMPLES)
+    for feature in ("fields", "mode families", "couplings", "sums", "running couplings", "assumptions"):
+        assert feature in features, feature
+
+
+def test_every_example_in_docs_actions_md_parses():
+    import tomllib
+
+    from symrg.engine import parse_action
+
+    blocks = re.findall(r"```toml\n(.*?)```", ACTIONS_MD.read_text(encoding="utf-8"), re.S)
+    assert len(blocks) >= 7
+    for block in blocks:
+        action = parse_action(tomllib.loads(block))
+        assert action.integrated or action.local
+
+
+# the key the parser refuses names exactly the keys the schema lists: the parser reads the schema
+@pytest.mark.parametrize("path,data", [
+    ("", {"fields": {"a": {"role": "kept"}}, "bogus": 1}),
+    ("fields.NAME", {"fields": {"a": {"role": "kept", "bogus": 1}}}),
+    ("sums.NAME", {"fields": {"a": {"role": "kept"}}, "sums": {"c": {"summand": "lambda", "bogus": 1}}}),
+    ("action", {"fields": {"a": {"role": "kept"}}, "action": {"bogus": "a"}}),
+    ("running", {"fields": {"a": {"role": "kept"}}, "running": {"bogus": 1}}),
+])
+def test_parser_and_schema_agree_on_the_keys(path, data):
+    from symrg.engine import parse_action
+    from symrg.engine.schema import keys_of
+    from symrg.errors import SpecError
+
+    with pytest.raises(SpecError, match="bogus") as info:
+        parse_action(data)
+    for key in keys_of(path):
+        assert key in str(info.value), (path, key, str(info.value))
+
+
+def test_coupling_keys_come_from_the_schema():
+    from symrg.engine import parse_action
+    from symrg.errors import SpecError
+
+    base = {"fields": {"f": {"role": "split", "modes": 2, "cutoff": 1, "propagator": "lambda"}}}
+    with pytest.raises(SpecError, match=r"allowed: field, kind, prefactor, rank"):
+        parse_action({**base, "couplings": {"U": {"kind": "tensor", "field": "f", "rank": 2, "expression": "1"}}})
+    with pytest.raises(SpecError, match=r"couplings.U.kind: expected 'tensor' or 'local'"):
+        parse_action({**base, "couplings": {"U": {"kind": "bogus", "field": "f"}}})

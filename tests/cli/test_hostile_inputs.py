@@ -292,3 +292,115 @@ def test_completed_study_is_swapped_in(tmp_path, monkeypatch, capsys):
     assert (out / "finite_width_study.json").read_text() == "new"
     assert [p.name for p in tmp_path.iterdir()] == ["study"]
     assert json.loads(capsys.readouterr().out)["s"][0]["width"] == 8
+
+
+# ------------------------------------------- issue 21 item 4: action files mean what they say --
+def _action_files(d):
+    """Variants of the bundled ridge + quartic flow: reserved names, a real amplitude, a low max_degree."""
+    from symrg.engine import example_path
+
+    src = example_path("ridge_quartic_flow").read_text(encoding="utf-8")
+    f = {}
+
+    def put(name, text):
+        (d / f"{name}.toml").write_text(text, encoding="utf-8")
+        f[name] = str(d / f"{name}.toml")
+
+    for nm in ("numpy", "lambda", "lambda_", "np", "mpmath", "math", "abs"):   # alpha renamed to nm
+        put(f"name_{nm}", src.replace('alpha = "positive"', f'{nm} = "positive"')
+            .replace("k**(-1-alpha)", f"k**(-1-{nm})"))
+    put("both_lambdas", src.replace('A = "positive"', 'lambda = "positive"\nlambda_ = "positive"')
+        .replace('alpha = "positive"', 'numpy = "positive"').replace("A*k**(-1-alpha)", "lambda*k**(-1-lambda_)*numpy"))
+    put("amplitude_real", src.replace('A = "positive"', 'A = "real"'))
+    put("low_degree", src.replace("max_degree = 4", "max_degree = 2"))
+    put("sum_half", '[sums.c]\nsummand = "A*k**(-0.5)"\n[fields.a]\nrole = "kept"\n[fields.b]\nrole = "integrated"\n'
+                    'propagator = "c"\n[action]\ninteraction = "u*(a+b)**4"\n')
+    return f
+
+
+RQ = ["--kappa-from", "100", "--kappa-to", "10", "--init", "sigma2=0.01,u=1", "--json"]
+MEANING_CASES = [
+    # id, argv ({name}: a file of _action_files, {ex:NAME}: a bundled example), exit status, words of the error
+    ("init_below_positive", ["solve", "{ex:ridge_quartic_scaled}", "--kappa-from", "100", "--kappa-to", "10",
+                             "--init", "s=-1,v=0", "--param", "A=1,alpha=0.5"], 2, ["--init", "s=", "> 0", "positive"]),
+    ("init_zero_positive", ["solve", "{ex:ridge_quartic_flow}", "--kappa-from", "100", "--kappa-to", "10",
+                            "--init", "sigma2=0,u=1", "--param", "A=0.01,alpha=0.5"], 2, ["--init", "sigma2=", "> 0"]),
+    ("negative_exponent", ["solve", "{ex:ridge_quartic_flow}"] + RQ + ["--param", "A=0.01,alpha=-0.5"], 2,
+     ["--param", "alpha=-0.5", "positive"]),
+    ("negative_amplitude", ["solve", "{ex:ridge_quartic_flow}"] + RQ + ["--param", "A=-0.01,alpha=0.5"], 2,
+     ["--param", "A=-0.01", "positive"]),
+    ("negative_real_amplitude", ["solve", "{amplitude_real}"] + RQ + ["--param", "A=-0.01,alpha=0.5"], 2,
+     ["--param", "A=-0.01", "propagator of b", "positive"]),
+    ("solve_max_degree_2", ["solve", "{ex:ridge_quartic_flow}"] + RQ + ["--param", "A=0.01,alpha=0.5",
+                                                                        "--max-degree", "2"], 2,
+     ["--max-degree", ">= 4", "a**4", "u"]),
+    ("codegen_max_degree_3", ["codegen", "{ex:ridge_quartic_flow}", "-o", "{dir}/m.py", "--max-degree", "3"], 2,
+     ["--max-degree", ">= 4"]),
+    ("file_max_degree_2", ["derive", "{low_degree}"], 2, ["running.max_degree", "below 4", "a**4"]),
+    ("sum_of_k_to_minus_half", ["derive", "{sum_half}", "--order", "1", "--json"], 2, ["diverges", "1/sqrt(k)"]),
+    ("missing_file_names_examples", ["derive", "{dir}/ridge_quartic_flow.toml"], 2,
+     ["does not exist", "symrg examples ridge_quartic_flow"]),
+    ("missing_file_lists_examples", ["solve", "{dir}/nope.toml"] + RQ, 2, ["does not exist", "symrg examples"]),
+    ("examples_unknown", ["examples", "nope"], 2, ["NAME", "phi4_0d"]),
+    ("examples_no_folder", ["examples", "phi4_0d", "-o", "{dir}/absent"], 2, ["-o", "existing folder"]),
+] + [(f"solve_param_named_{nm}", ["solve", f"{{name_{nm}}}"] + RQ + ["--param", f"A=0.01,{nm}=0.5"], 0, [])
+     for nm in ("numpy", "lambda", "lambda_", "np", "mpmath", "math", "abs")] + [
+    ("solve_lambda_and_lambda_", ["solve", "{both_lambdas}"] + RQ + ["--param", "lambda=0.01,lambda_=0.5,numpy=1"],
+     0, []),
+]
+
+
+@pytest.mark.parametrize("argv,status,words", [c[1:] for c in MEANING_CASES], ids=[c[0] for c in MEANING_CASES])
+def test_action_files_mean_what_they_say(capsys, tmp_path, argv, status, words):
+    """Declared assumptions hold for the numbers given, max_degree keeps every coupling running, and reserved
+    names are renamed in the generated code: an accepted run with a reserved name gives the very numbers of the
+    bundled file with plain names (renaming changes no number; the bundled flow itself is held against the
+    hand-derived beta functions in tests/cli/test_engine_commands.py and tests/engine/test_action_meaning.py)."""
+    from symrg.engine import example_path
+
+    names = {**_action_files(tmp_path), "dir": str(tmp_path)}
+    argv = [a.replace("{ex:", "{").format(**names, **{n: str(example_path(n)) for n in
+                                                       ("ridge_quartic_flow", "ridge_quartic_scaled")}) for a in argv]
+    rc, out, err = _run(capsys, argv)
+    assert rc == status and "Traceback" not in err, err
+    if status == 2:
+        line = err.strip().splitlines()[-1]
+        assert len(err.strip().splitlines()) == 1 and line.startswith(f"symrg {argv[0]}: error:"), err
+        for w in words:
+            assert w in line, line
+        return
+    doc = json.loads(out)
+    rc, out, err = _run(capsys, ["solve", str(example_path("ridge_quartic_flow"))] + RQ
+                        + ["--param", "A=0.01,alpha=0.5"])
+    plain = json.loads(out)
+    assert doc["kappa"] == plain["kappa"]
+    for g in ("sigma2", "u"):
+        assert np.allclose(doc[g], plain[g], rtol=1e-12, atol=0), g
+    assert abs(plain["u"][-1] - plain["u"][0]) > 0.5       # u runs (1 -> about 0.24 here)
+
+
+def test_examples_copy_never_replaces_what_it_did_not_write(capsys, tmp_path):
+    import os
+
+    from symrg.engine import example_path
+
+    assert main(["examples", "phi4_0d", "-o", str(tmp_path)]) == 0
+    copy = tmp_path / "phi4_0d.toml"
+    assert copy.read_bytes() == example_path("phi4_0d").read_bytes()
+    copy.write_text("mine")
+    rc, _, err = _run(capsys, ["examples", "phi4_0d", "-o", str(tmp_path)])
+    assert rc == 2 and "--force" in err and copy.read_text() == "mine"
+    assert main(["examples", "phi4_0d", "-o", str(tmp_path), "--force"]) == 0
+    assert copy.read_bytes() == example_path("phi4_0d").read_bytes()
+    target = tmp_path / "victim.txt"
+    target.write_text("keep")
+    (tmp_path / "tensor_2x2.toml").symlink_to(target)
+    os.mkfifo(tmp_path / "ridge_flow.toml")
+    (tmp_path / "local_quartic.toml").mkdir()
+    capsys.readouterr()
+    for name, kind in (("tensor_2x2", "symbolic link"), ("ridge_flow", "not a regular file"), ("local_quartic", "folder")):
+        rc, _, err = _run(capsys, ["examples", name, "-o", str(tmp_path), "--force"])
+        assert rc == 2 and kind in err and "-o" in err and len(err.strip().splitlines()) == 1, err
+    assert target.read_text() == "keep" and (tmp_path / "tensor_2x2.toml").is_symlink()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["local_quartic.toml", "phi4_0d.toml", "ridge_flow.toml",
+                                                          "tensor_2x2.toml", "victim.txt"]   # no temporary left

@@ -109,7 +109,10 @@ def parse_expression(text, names: dict, key: str, fields=frozenset(), *, max_ter
             for parent, operand in chain(node, (ast.Mult, ast.Div)):
                 v = walk(operand, depth + 1)
                 if parent is not None and isinstance(parent.op, ast.Div):
-                    if has_field(v):
+                    # refused by what the divisor says, not by what it simplifies to (x / (x + 0*f) too):
+                    # a divisor that names a field is not polynomial in the fields
+                    if has_field(v) or any(isinstance(n, ast.Name) and names.get(n.id) in fields
+                                           for n in ast.walk(operand)):
                         fail(parent, "division by a field is not polynomial")
                     if v == 0:
                         fail(parent, "division by zero")

@@ -312,3 +312,17 @@ def test_a_mode_family_name_cannot_be_used_bare():
     act = parse_action(doc)
     lam2 = [s for s in act.interaction.free_symbols if s.name == "lambda_2"][0]
     assert lam2 == act.propagator_map[sp.Symbol("f_2")] and lam2.is_positive
+
+
+def test_a_divisor_that_names_a_field_is_refused_even_when_it_simplifies_away():
+    """The falsifying example hypothesis found: x / -(x + 0*f) simplifies to -1, but its divisor names a
+    field, so it is refused by what it says (the rule of the property test above)."""
+    import sympy as sp
+
+    from symrg.engine.expr import parse_expression
+    from symrg.errors import SpecError
+
+    x, f = sp.symbols("x f")
+    with pytest.raises(SpecError, match="division by a field"):
+        parse_expression("x / -(x + 0*f)", {"x": x, "f": f}, "k", {f})
+    assert parse_expression("x / (x + 1)", {"x": x, "f": f}, "k", {f}) == x / (x + 1)

@@ -12,11 +12,8 @@ variable instead.  docs/theory.md section 3.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import math
 import sys
-import tempfile
-from pathlib import Path
 
 from ..errors import ParameterError, SymrgError
 from ._common import _print_json, _table
@@ -60,7 +57,6 @@ JSON_KEYS = {
                               "no normalisable weight; null: undecided)",
     "fixed_points[].bounded_reason": "[fixed points] why (the criterion of docs/theory.md section 3)",
 }
-_RESERVED = {k for k in JSON_KEYS if "." not in k and "[" not in k and not k.startswith("<")}
 
 
 def _positive(flag):
@@ -120,136 +116,31 @@ def add_parser(sub):
     return p
 
 
-def _load_module(flow, folder: Path, modes: bool = False):
-    from ..codegen.flows import flow_functions, write_module
-    from ..codegen.printer import source_hash
-
-    name = "symrg_flow_" + source_hash(flow_functions(flow, modes=modes))[:16]
-    path, _ = write_module(flow, folder / f"{name}.py", source="symrg solve", modes=modes)
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)   # a module printed by symrg.codegen from SymPy expressions, not user text
-    return module
-
-
-def _fixed_points(flow, params: dict, kappa_to: float) -> list:
-    import numpy as np
-
-    out = []
-    for fp in flow.fixed_points(values=params):
-        row = {}
-        try:
-            for g, v in fp.values.items():
-                c = complex(v.evalf())
-                if abs(c.imag) > 1e-12 * max(1.0, abs(c.real)):
-                    raise TypeError
-                row[str(g)] = c.real
-        except TypeError:
-            continue   # a complex fixed point is no fixed point of the real flow
-        ex = [e.xreplace({flow.cutoff: kappa_to}) for e in fp.exponents]
-        vals = [complex(e.evalf()) for e in ex]
-        row["exponents"] = [v.real for v in vals]
-        if any(abs(v.imag) > 1e-12 * max(1.0, abs(v)) for v in vals):
-            row["exponents_imag"] = [v.imag for v in vals]
-        if any(e.has(flow.cutoff) for e in fp.exponents):
-            row["exponents_at_kappa"] = kappa_to
-        bounded, why = fp.bounded, fp.bounded_reason
-        if bounded is None:      # decided at the cutoff where the exponents are read
-            bounded, why = flow.bounded_below({**params, **fp.values}, at_cutoff=kappa_to)
-            why += f" (at {flow.cutoff} = {kappa_to:g})"
-        row["bounded"], row["bounded_reason"] = bounded, why
-        if all(np.isfinite(list(row[str(g)] for g in fp.values))):
-            out.append(row)
-    return out
+CLI_NAMES = {"init": "--init", "params": "--param", "kappa_from": "--kappa-from", "kappa_to": "--kappa-to",
+             "points": "--points", "max_degree": "--max-degree", "source": "file", "continuum": "--continuum"}
 
 
 def run(args) -> int:
-    from ..engine import load_action
-    from ..engine.running import check_max_degree, derive_flow
-    from ..numerics.running import integrate_flow
+    from ..api import solve
 
-    action = load_action(args.file)
-    if action.running is None:
-        raise ParameterError("file", args.file, "an action file with a [running] table (running couplings), "
-                             "e.g. symrg/engine/examples/ridge_quartic_flow.toml")
-    if args.max_degree is not None:
-        check_max_degree(action, args.max_degree, "--max-degree")   # below a coupling's own degree it would not run
-    if not 2 <= args.points <= 10_000:
-        raise ParameterError("--points", args.points, "an integer in [2, 10000]")
-    flow = derive_flow(action, loops=args.loops, max_degree=args.max_degree)
-    names = [str(g) for g in flow.couplings]
-    clash = sorted(set(names) & _RESERVED)
-    if clash:
-        raise ParameterError("file", args.file, f"coupling names other than {', '.join(sorted(_RESERVED))} "
-                             f"(they are keys of the output; rename {', '.join(clash)})")
-    init = parse_assignments(args.init, "--init")
-    params = parse_assignments(args.param, "--param")
-    want_p = [str(p) for p in flow.parameters]
-    if set(init) != set(names):
-        raise ParameterError("--init", args.init, f"a value for each running coupling: {', '.join(names)}")
-    known = {str(p) for p in action.parameters} - set(names)
-    missing = sorted(set(want_p) - set(params))
-    unknown = sorted(set(params) - known)
-    if missing or unknown:
-        raise ParameterError("--param", args.param, f"a value for each parameter of the flow: "
-                             f"{', '.join(want_p) or '(none)'}"
-                             + (f"; missing {', '.join(missing)}" if missing else "")
-                             + (f"; {', '.join(unknown)} is not a parameter of the action" if unknown else ""))
-    init = action.check_values(init, "--init", others=params)   # declared assumptions (docs/actions.md)
-    params = action.check_values(params, "--param", others=init)
-    params = {k: v for k, v in params.items() if k in want_p}   # parameters the flow does not depend on drop out
-    discrete = not args.continuum
-    k0, k1 = args.kappa_from, args.kappa_to
-    if discrete:
-        for flag, v in (("--kappa-from", k0), ("--kappa-to", k1)):
-            if v != round(v):
-                raise ParameterError(flag, v, "an integer: the cutoff counts modes (--kappa-from 1000 --kappa-to 10 "
-                                              "integrates out the modes 11..1000); or give --continuum")
-        if k0 == k1:
-            raise ParameterError("--kappa-to", k1, f"a cutoff other than --kappa-from = {k0:g}")
-        from ..numerics.running import MAX_MODES
-        if abs(k0 - k1) > MAX_MODES:
-            raise ParameterError("--kappa-from", k0, f"at most {MAX_MODES} modes between --kappa-from and "
-                                                     f"--kappa-to (one integration per mode), or give --continuum")
-    from ..codegen.flows import python_name
-    with tempfile.TemporaryDirectory(prefix="symrg-solve-") as tmp:
-        module = _load_module(flow, Path(tmp), modes=discrete)
-        sol = integrate_flow(module, {python_name(k): v for k, v in init.items()},
-                             {python_name(k): v for k, v in params.items()}, k0, k1, points=args.points,
-                             shells="discrete" if discrete else "continuum",
-                             mode=python_name(flow.mode.name) if discrete else None)
-    fps = _fixed_points(flow, params, args.kappa_to)
-    lo, hi = (int(min(k0, k1)) + 1, int(max(k0, k1)))
-    doc = {"action": action.name, "cutoff": str(flow.cutoff), "couplings": names, "parameters": params,
-           "beta": {str(g): str(v) for g, v in flow.beta.items()},
-           "shells": "discrete" if discrete else "continuum"}
-    if discrete:
-        doc["modes"] = [lo, hi]
-    doc["kappa"] = sol.kappa.tolist()
-    for g in names:
-        doc[g] = sol.values[python_name(g)].tolist()
-    doc["error_estimate"] = sol.error_estimate
-    doc["fixed_points"] = fps
+    sol = solve(args.file, parse_assignments(args.init, "--init"), parse_assignments(args.param, "--param"),
+                kappa_from=args.kappa_from, kappa_to=args.kappa_to, continuum=args.continuum, points=args.points,
+                loops=args.loops, max_degree=args.max_degree, names=CLI_NAMES)
     if args.json:
-        _print_json(doc)
+        _print_json(sol.to_dict())
         return 0
-    scheme = "trees only" if flow.loops == 0 else "tadpoles and trees: first order in the shell width"
-    what = (f"the modes {lo}..{hi} {'integrated out' if k0 > k1 else 'restored'} one at a time (discrete shells; "
-            f"--continuum for a continuous cutoff)" if discrete else
-            f"{flow.cutoff} continuous from {k0:g} to {k1:g} (--continuum)")
-    print(f"# flow of {', '.join(names)} for {action.name or args.file}: {what}; {scheme}, kept degree <= "
-          f"{flow.max_degree}; error estimate {sol.error_estimate:.1e}")
-    for g, v in flow.beta.items():
-        print(f"# d{g}/d{flow.cutoff} = {v}")
+    lines = sol.describe().split("; ")
+    print(f"# {lines[0]}; {'; '.join(lines[1:])}")
+    for g, v in sol.beta.items():
+        print(f"# d{g}/d{sol.cutoff} = {v}")
     idx = sorted(set(int(round(x)) for x in [i * (len(sol.kappa) - 1) / 10 for i in range(11)]))
-    rows = [{str(flow.cutoff): float(sol.kappa[i]), **{g: float(sol.values[python_name(g)][i]) for g in names}}
-            for i in idx]
-    print(_table(rows, [str(flow.cutoff)] + names))
-    if fps:
-        for fp in fps:
+    rows = [{sol.cutoff: float(sol.kappa[i]), **{g: float(sol[g][i]) for g in sol.couplings}} for i in idx]
+    print(_table(rows, [sol.cutoff] + list(sol.couplings)))
+    if sol.fixed_points:
+        for fp in sol.fixed_points:
             bound = {True: "action bounded below", False: "action UNBOUNDED BELOW",
                      None: "boundedness undecided"}[fp["bounded"]]
-            print("fixed point " + ", ".join(f"{g} = {fp[g]:.6g}" for g in names) + "; exponents "
+            print("fixed point " + ", ".join(f"{g} = {fp[g]:.6g}" for g in sol.couplings) + "; exponents "
                   + ", ".join(f"{e:.6g}" for e in fp["exponents"]) + f"; {bound} ({fp['bounded_reason']})")
     else:
         print("no fixed point at these parameters")

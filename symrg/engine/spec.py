@@ -749,12 +749,21 @@ def read_toml(path) -> dict:
     except UnicodeDecodeError as exc:
         raise SpecError(f"action file {shown} is not UTF-8 text (byte {exc.start}: {raw[exc.start:exc.start + 1]!r}); "
                         f"expected a TOML file") from None
+    return read_toml_text(text, str(path))
+
+
+def read_toml_text(text: str, where: str = "<string>") -> dict:
+    """The mapping of action-file TOML text (``where`` names it in errors); at most ``MAX_FILE_BYTES``."""
+    if not isinstance(text, str):
+        raise SpecError(f"{where}: TOML text must be a string, got {type(text).__name__}")
+    if len(text.encode("utf-8")) > MAX_FILE_BYTES:
+        raise SpecError(f"{where}: more than {MAX_FILE_BYTES} bytes (an action file is a short TOML text)")
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise SpecError(f"{path}: invalid TOML: {exc}") from None
+        raise SpecError(f"{where}: invalid TOML: {exc}") from None
     except (RecursionError, MemoryError):
-        raise SpecError(f"{path}: invalid TOML: nested too deeply") from None
+        raise SpecError(f"{where}: invalid TOML: nested too deeply") from None
 
 
 def load_action(path, *, allow_expensive: bool = False) -> Action:

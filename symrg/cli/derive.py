@@ -322,10 +322,10 @@ def _emit(text: str, path) -> None:
     from .._io import atomic_write_text
 
     p = Path(path)
-    if p.is_dir() or (p.parent != Path("") and not p.parent.is_dir()):
+    if p.parent != Path("") and not p.parent.is_dir():
         raise ParameterError("-o", path, "a file path in an existing folder")
     try:
-        atomic_write_text(p, text if text.endswith("\n") else text + "\n")
+        atomic_write_text(p, text if text.endswith("\n") else text + "\n", "-o")
     except OSError as exc:
         raise ParameterError("-o", path, f"a writable file path ({exc.strerror or exc})") from None
     sys.stderr.write(f"symrg derive: wrote {p}\n")

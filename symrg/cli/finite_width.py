@@ -114,6 +114,8 @@ def _configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
                         "write the JSON and the figure into the folder DIR (replaced whole when the run is "
                         "complete; checked before anything is computed)")
     p.add_argument("--full", action="store_true", help="with --study: the full (slower) sweep")
+    p.add_argument("--force", action="store_true",
+                   help="with --study: replace the folder even when it holds files symrg did not write")
     p.add_argument("--allow-expensive", action="store_true",
                    help=f"run even when the Monte Carlo needs more than {MEMORY_LIMIT // 2**30} GiB or "
                         f"{WORK_LIMIT:.0e} multiply-adds")
@@ -190,7 +192,8 @@ def _run_study(args):
     from .._io import prepare_output_dir, swap_in
     from ..studies.finite_width_study import run_finite_width_study
 
-    out, tmp = prepare_output_dir(args.study, "--study", owned=STUDY_FILES)
+    out, tmp = prepare_output_dir(args.study, "--study", owned=STUDY_FILES,
+                                  force=getattr(args, "force", False))
     try:
         doc = run_finite_width_study(tmp, quick=not args.full, progress=None if args.json else _progress("widths"),
                                      activation=args.activation)

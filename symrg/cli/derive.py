@@ -301,9 +301,8 @@ def run(args) -> int:
         else:
             text = _table(res, closure)
         _emit(text, getattr(args, "output", None))
-    except SymrgError as exc:
-        print(f"symrg derive: error: {exc}", file=sys.stderr)
-        return 2
+    except SymrgError:
+        raise       # reported by symrg.cli.main: one line, naming the flag the user typed
     return 0
 
 
@@ -332,8 +331,9 @@ def _emit(text: str, path) -> None:
 
 
 def main(argv=None) -> int:
-    p = _configure(argparse.ArgumentParser(prog="symrg derive"))
-    return run(p.parse_args(argv))
+    """``python -m symrg.cli.derive ...``: the same as ``symrg derive ...``."""
+    from ._common import standalone
+    return standalone(add_parser, "derive", argv)
 
 
 if __name__ == "__main__":

@@ -284,9 +284,8 @@ def run(args) -> int:
                 _check_finite(doc)
         except ParameterError as exc:
             raise _flag_named(exc, _FLAGS) from None
-    except SymrgError as exc:
-        print(f"symrg finite-width: error: {exc}", file=sys.stderr)
-        return 2
+    except SymrgError:
+        raise       # reported by symrg.cli.main: one line, naming the flag the user typed
     if args.study:
         if args.json:
             _print_json(doc["summary"])
@@ -327,7 +326,9 @@ def run(args) -> int:
 
 
 def main(argv=None) -> int:
-    return run(_configure(argparse.ArgumentParser(prog="symrg finite-width")).parse_args(argv))
+    """``python -m symrg.cli.finite_width ...``: the same as ``symrg finite-width ...``."""
+    from ._common import standalone
+    return standalone(add_parser, "finite-width", argv)
 
 
 if __name__ == "__main__":

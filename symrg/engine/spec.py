@@ -89,6 +89,7 @@ import ast
 import itertools
 import json
 import math
+import os
 import stat
 import unicodedata
 try:
@@ -99,7 +100,7 @@ from pathlib import Path
 
 import sympy as sp
 
-from ..errors import SpecError
+from ..errors import ParameterError, SpecError
 from .action import MODE_INDEX, Action, LocalCoupling, ModeSum, RunningSpec
 from .expr import _parse_tree, _unmangle, parse_expression
 
@@ -625,6 +626,8 @@ def load_action(path, *, allow_expensive: bool = False) -> Action:
     directory, a device (``/dev/zero``), a pipe or binary data is a :class:`SpecError` naming the
     file, before anything is read past the limit.
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise ParameterError("path", path, "the path of an action file (str or os.PathLike)")
     path = Path(path)
     shown = repr(str(path))
     try:

@@ -215,30 +215,33 @@ def _manifest(folder: Path) -> set | None:
     return {ln for ln in lines if ln and not ln.startswith("#")}
 
 
-def _entries(folder: Path) -> list:
+def _iter_entries(folder: Path):
     """Every path under ``folder`` (relative, POSIX; folders end in ``/``), symbolic links not followed."""
-    out = []
     for root, dirs, files in os.walk(folder):
         rel = Path(root).relative_to(folder)
         for d in list(dirs):
             q = rel / d
             if (Path(root) / d).is_symlink():
-                out.append(q.as_posix())        # a link to a folder: an entry, not walked
+                yield q.as_posix()             # a link to a folder: an entry, not walked
                 dirs.remove(d)
             else:
-                out.append(q.as_posix() + "/")
-        out += [(rel / f).as_posix() for f in files]
-    return sorted(out)
+                yield q.as_posix() + "/"
+        yield from ((rel / f).as_posix() for f in files)
 
 
-def foreign_entries(folder, owned=None) -> list:
+def _entries(folder: Path) -> list:
+    return sorted(_iter_entries(folder))
+
+
+def foreign_entries(folder, owned=None, limit: int | None = None) -> list:
     """The entries of ``folder`` that symrg did not write: those not listed in its ``.symrg-manifest``
     (written by :func:`swap_in`), or anything that is not a regular file; without a manifest, every
-    entry except regular files named in ``owned`` (the names an older output held)."""
+    entry except regular files named in ``owned`` (the names an older output held).  ``limit``: stop after
+    that many (a refusal needs only the first few, e.g. of a home folder)."""
     folder = Path(folder)
     listed = _manifest(folder)
     foreign = []
-    for e in _entries(folder):
+    for e in _iter_entries(folder):
         p = folder / e.rstrip("/")
         if e == MANIFEST:
             continue
@@ -249,7 +252,9 @@ def foreign_entries(folder, owned=None) -> list:
                 (listed is not None and e in listed) or (listed is None and owned is not None and e in set(owned)))
         if not ok:
             foreign.append(e)
-    return foreign
+            if limit is not None and len(foreign) >= limit:
+                break
+    return sorted(foreign)
 
 
 def prepare_output_dir(out_dir, name: str = "out", owned=None, force: bool = False) -> tuple[Path, Path]:
@@ -286,7 +291,7 @@ def prepare_output_dir(out_dir, name: str = "out", owned=None, force: bool = Fal
     if out.is_dir():
         if not os.access(out, os.R_OK | os.W_OK | os.X_OK):
             raise ParameterError(name, given, "a folder that can be replaced", "it is not writable")
-        other = foreign_entries(out, owned)
+        other = foreign_entries(out, owned, limit=4)
         if other and not force:
             shown = ", ".join(other[:3]) + (", ..." if len(other) > 3 else "")
             raise ParameterError(name, given, "a new folder, an empty one, or one holding only what symrg wrote "

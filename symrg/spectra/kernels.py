@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import check_int, check_positive, check_ridge
+from .._validate import check_int, check_positive, check_ridge, real_array
 from ..errors import ParameterError
 
 ACTIVATIONS = ("relu", "step", "erf")
@@ -153,7 +153,7 @@ class NNGPKernel:
     # -- evaluation ---------------------------------------------------------------------
     def __call__(self, t):
         """Evaluate ``k(t)`` for ``t = x.x'`` in [-1, 1] (vectorised; values are clipped)."""
-        t = np.clip(np.asarray(t, dtype=float), -1.0, 1.0)
+        t = np.clip(real_array(t, "t"), -1.0, 1.0)
         c, q = t, 1.0
         for qn in self.variances()[1:]:
             c = self._layer(c, q)
@@ -167,8 +167,8 @@ class NNGPKernel:
 
     def gram(self, X, Y=None) -> np.ndarray:
         """Kernel matrix ``k(X Y^T)`` for rows on the unit sphere."""
-        X = np.asarray(X, dtype=float)
-        Y = X if Y is None else np.asarray(Y, dtype=float)
+        X = real_array(X, "X")
+        Y = X if Y is None else real_array(Y, "Y")
         return self(X @ Y.T)
 
     def describe(self) -> str:

@@ -537,11 +537,14 @@ def _api_cases():
         ("ns-string", lambda: predictions.learning_curve(lam, 0.1, "abc"), "ns"),
         ("threshold-string", lambda: flows.ir_stop(lam, 0.1, 3, threshold="x"), "threshold"),
         ("kappa-grid-string", lambda: flows.flow_ode(lam, 0.1, kappa_grid="x"), "kappa_grid"),
+        ("complex-gram", lambda: __import__("symrg.spectra", fromlist=["x"]).NNGPKernel("relu").gram(
+            np.eye(3) + 0.1j), "complex"),
+        ("string-gram", lambda: __import__("symrg.spectra", fromlist=["x"]).NNGPKernel("relu").gram("x"), "X"),
     ]
 
 
 API_IDS = ["complex-spectrum", "complex-list", "complex-learnability", "complex-kernel", "wilson-not-an-action",
-           "load-action-int", "ns-string", "threshold-string", "kappa-grid-string"]
+           "load-action-int", "ns-string", "threshold-string", "kappa-grid-string", "complex-gram", "string-gram"]
 
 
 @pytest.mark.parametrize("case", range(len(API_IDS)), ids=API_IDS)

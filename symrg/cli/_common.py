@@ -184,13 +184,23 @@ def run_command(parser, args, argv=()) -> int:
     and out-of-memory one line too."""
     from ..errors import SymrgError
 
-    with warnings.catch_warnings(record=True) as caught:
+    held = []                       # arithmetic RuntimeWarnings (0/0, overflow), shown once the command succeeds
+
+    with warnings.catch_warnings():
+        shown = warnings.showwarning
+
+        def show(message, category, filename, lineno, file=None, line=None):
+            if issubclass(category, RuntimeWarning):
+                held.append((message, category, filename, lineno, file, line))
+            else:                   # symrg's own warnings (cost, truncation) are shown as they happen
+                shown(message, category, filename, lineno, file, line)
+
+        warnings.showwarning = show
         try:
             status = int(args.func(args) or 0)
         except SymrgError as exc:
-            # the one-line error says what went wrong: the arithmetic RuntimeWarnings on the way to it
-            # (0/0, overflow, ...) would only precede it as noise; other warnings are still shown
-            _show([w for w in caught if not issubclass(w.category, RuntimeWarning)])
+            # the one-line error says what went wrong: the RuntimeWarnings on the way to it would only
+            # precede it as noise
             exc = flag_named(exc, _subparser(parser, args.command), argv)
             print(f"symrg {args.command}: error: {exc}", file=sys.stderr)
             return 2
@@ -204,16 +214,12 @@ def run_command(parser, args, argv=()) -> int:
         except BrokenPipeError:  # pragma: no cover
             return 0
         except BaseException:
-            _show(caught)
+            for w in held:
+                shown(*w)
             raise
-    _show(caught)
+        for w in held:
+            shown(*w)
     return status
-
-
-def _show(caught) -> None:
-    """Emit the warnings recorded during a command (after it, in order)."""
-    for w in caught:
-        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
 def _subparser(parser, command):

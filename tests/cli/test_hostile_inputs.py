@@ -309,6 +309,9 @@ def _user_folder(d):
     os.mkfifo(d / "fifo")
     os.mkfifo(d / "device")                         # stands in for /dev/null: not a regular file
     os.symlink("device", d / "null")
+    import socket
+    with socket.socket(socket.AF_UNIX) as s:        # a socket file stays after the socket is closed
+        s.bind(str(d / "sock"))
     (d / "real.tex").write_text("old")
     os.symlink("real.tex", d / "link.tex")
     (d / "adir").mkdir()
@@ -374,6 +377,8 @@ FS_CASES = [
     ("study-foreign-folder", ["finite-width", "--study", "victim"], 2, ["--study", "important.txt"], []),
     ("latex-fifo", ["derive", PHI4_ABS, "--latex", "-o", "fifo"], 2, ["-o", "FIFO", "regular files"], []),
     ("latex-link-to-device", ["derive", PHI4_ABS, "--latex", "-o", "null"], 2, ["-o", "FIFO", "symbolic link"], []),
+    ("latex-socket", ["derive", PHI4_ABS, "--latex", "-o", "sock"], 2, ["-o", "socket"], []),
+    ("json-fifo", ["derive", PHI4_ABS, "--json", "-o", "fifo"], 2, ["-o", "FIFO"], []),
     ("latex-symlink-followed", ["derive", PHI4_ABS, "--latex", "-o", "link.tex"], 0, [], ["real.tex"]),
     ("latex-directory", ["derive", PHI4_ABS, "--latex", "-o", "adir"], 2, ["-o", "directory"], []),
     ("codegen-numpy", ["codegen", PHI4_ABS, "-o", "numpy.py"], 2, ["-o", "shadow", "numpy"], []),

@@ -232,7 +232,7 @@ def _subparser(parser, command):
 def flag_named(exc, subparser, argv=()):
     """``exc`` with the Python parameter it names (``invalid pool=60``) replaced by the flag the user
     typed (``invalid --pool=60``), when the parameter is one of the command's options (its ``dest``,
-    or an alias in the command module's ``PARAM_FLAGS``, e.g. ``n_train`` -> ``--n``).  Errors that
+    or an alias in the command module's ``PARAM_FLAGS``: parameter -> dest or flag, e.g. ``n_train`` -> ``n``).  Errors that
     already name a flag or a file key are left as they are."""
     name = getattr(exc, "name", None)
     if subparser is None or not isinstance(name, str) or name.startswith("-"):
@@ -245,7 +245,9 @@ def flag_named(exc, subparser, argv=()):
     func = subparser.get_default("func")
     module = sys.modules.get(getattr(func, "__module__", ""), None)
     for param, dest in getattr(module, "PARAM_FLAGS", {}).items():
-        if dest in flags:
+        if dest.startswith("-"):        # a flag already
+            flags[param] = dest
+        elif dest in flags:
             flags[param] = flags[dest]
     return _flag_named(exc, flags)
 

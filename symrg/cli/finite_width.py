@@ -91,6 +91,7 @@ STUDY_FILES = ("finite_width_study.json", "finite_width_study.png")
 _FLAGS = {"width": "--width", "dim": "--dim", "n_train": "--n-train", "n_test": "--n-test", "ridge": "--ridge",
           "n_draws": "--draws", "seed": "--seed", "activation": "--activation", "depth": "--depth",
           "draws": "--mc"}
+PARAM_FLAGS = _FLAGS    # what symrg.cli._common.flag_named maps, wherever in the command the error comes from
 
 
 def _configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:

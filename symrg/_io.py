@@ -100,12 +100,7 @@ def atomic_write_group(files: dict, name: str = OUTPUT_NAME) -> tuple:
         if len(items) > 1:        # keep the old files until every new one is in place
             for t in targets:
                 if t.exists():
-                    b = tempfile.mktemp(prefix=f".{t.name}.old-", dir=t.parent)
-                    try:
-                        os.link(t, b)
-                    except OSError:       # a file system without hard links
-                        shutil.copy2(t, b)
-                    backups.append((t, b))
+                    backups.append((t, _backup(t)))
                 else:
                     backups.append((t, None))
         for t, tmp in zip(targets, temps):
@@ -128,6 +123,23 @@ def atomic_write_group(files: dict, name: str = OUTPUT_NAME) -> tuple:
         if b is not None:
             _unlink(b)
     return tuple(p for p, _ in items)
+
+
+def _backup(t: Path) -> str:
+    """A hard link (or, on a file system without them, a copy) of ``t`` beside it, under a new name."""
+    for _ in range(100):
+        b = tempfile.mktemp(prefix=f".{t.name}.old-", dir=t.parent)
+        try:
+            os.link(t, b)
+            return b
+        except FileExistsError:
+            continue
+        except OSError:
+            fd, b = tempfile.mkstemp(prefix=f".{t.name}.old-", dir=t.parent)
+            with os.fdopen(fd, "wb") as out, open(t, "rb") as src:
+                shutil.copyfileobj(src, out)
+            return b
+    raise FileExistsError(f"cannot make a backup name beside {t}")
 
 
 def atomic_write_text(path, text: str, name: str = OUTPUT_NAME) -> Path:

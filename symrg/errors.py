@@ -46,5 +46,10 @@ class VerificationError(SymrgError, AssertionError):
     """A cross-check failed."""
 
 
+class InputNotice(UserWarning):
+    """How an input was read, where a reader could assume otherwise (e.g. a CSV line read as column
+    names); the command line prints it as one line, ``symrg COMMAND: note: ...``."""
+
+
 class TruncationWarning(UserWarning):
     """A perturbative parameter is large for the truncation order used."""

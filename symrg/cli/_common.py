@@ -182,7 +182,7 @@ def run_command(parser, args, argv=()) -> int:
     """Run the parsed command ``args.func(args)``: a SymrgError becomes one line on stderr, ``symrg COMMAND:
     error: ...``, naming the flag the user typed (:func:`flag_named`), exit status 2; Ctrl-C is status 130
     and out-of-memory one line too."""
-    from ..errors import SymrgError
+    from ..errors import InputNotice, SymrgError
 
     held = []                       # arithmetic RuntimeWarnings (0/0, overflow), shown once the command succeeds
 
@@ -190,7 +190,9 @@ def run_command(parser, args, argv=()) -> int:
         shown = warnings.showwarning
 
         def show(message, category, filename, lineno, file=None, line=None):
-            if issubclass(category, RuntimeWarning):
+            if issubclass(category, InputNotice):
+                print(f"symrg {args.command}: note: {message}", file=sys.stderr)
+            elif issubclass(category, RuntimeWarning):
                 held.append((message, category, filename, lineno, file, line))
             else:                   # symrg's own warnings (cost, truncation) are shown as they happen
                 shown(message, category, filename, lineno, file, line)

@@ -198,6 +198,12 @@ def _load_csv(path: Path, target_column: int | None) -> Dataset:
         targets, A = A[:, tc], np.delete(A, tc, axis=1)
     names = f", header line 1 read as column names: {', '.join(header[:6])}{', ...' if len(header) > 6 else ''}" \
         if header else ""
+    if header:
+        import warnings
+
+        from ..errors import InputNotice
+        warnings.warn(f"{path}: line 1 is text only, so it was read as column names, not data{names[names.index(':'):]}",
+                      InputNotice, stacklevel=2)
     return Dataset(X=A, labels=None, targets=targets, name=Path(path.name.removesuffix(".gz")).stem,
                    description=f"user file {path} (csv{names})")
 

@@ -331,6 +331,7 @@ def _user_folder(d):
     np.savez(d / "y600.npz", X=X, y=np.zeros((60, 0)))
     np.savez(d / "cplx.npz", X=X, y=rng.standard_normal(60) + 0.5j)
     (d / "mixed.csv").write_text("1.0,abc,2\n" + "\n".join(",".join(f"{v:.6f}" for v in r[:3]) for r in X) + "\n")
+    (d / "header.csv").write_text("x1,x2,target\n" + "\n".join(",".join(f"{v:.6f}" for v in r[:3]) for r in X) + "\n")
     (d / "resum.toml").write_text(BASE + '[action]\ninteraction = "exp(g)*a*b + b**4"\n')
 
 
@@ -456,6 +457,22 @@ def test_hostile_write_or_input(capsys, user_folder, argv, status, words, change
     # the special files and the links are what they were
     assert before["fifo"] == after["fifo"] and after["null"] == ("link", "device") and after["link.tex"] == (
         "link", "real.tex") and after["rep_link"] == ("link", "rep_real")
+
+
+def test_csv_header_is_said(capsys, user_folder):
+    """An all-text first line is read as column names, and the command says so in one line; the data are
+    the 60 rows that follow (the header is not a row)."""
+    rc, out, err = _run(capsys, ["reduced-gp", "--data", "header.csv", "--pool", "40", "--n", "20", "--json"])
+    assert rc == 0, err
+    assert err.strip() == ("symrg reduced-gp: note: header.csv: line 1 is text only, so it was read as column "
+                           "names, not data: x1, x2, target")
+    from symrg.data.loaders import load_file
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ds = load_file("header.csv", target_column=-1)
+    assert ds.X.shape == (60, 2) and ds.targets.shape == (60,)
 
 
 def test_followed_links_and_replaced_folders(capsys, user_folder):

@@ -19,7 +19,6 @@ Run:  python benchmarks/bench_reduced_gp.py [--threads 1] [--ridge 0.01] [--json
 from __future__ import annotations
 
 import argparse
-import json
 import time
 
 import numpy as np
@@ -110,9 +109,9 @@ def main(argv=None):
     for r in res["rows"]:
         print(f"{r['kappa']:>6} {r['variant']:>20} {r['time_s']:>9.3f} {r['speedup']:>9.1f} "
               f"{r['rel_error']:>11.3e} {r['test_mse']:>9.5f}")
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as fh:
-            json.dump(res, fh, indent=2)
+    if args.json:                  # atomic, provenance header, only a regular file replaced (symrg._io)
+        from symrg._io import write_json
+        write_json(args.json, res, "benchmarks/bench_reduced_gp.py")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ installed, or naming a scheduler that cannot be reached, is a clear error.
 from __future__ import annotations
 
 import contextlib
+import re
 import sys
 from typing import Callable, Iterable
 
@@ -82,6 +83,21 @@ def _large(x) -> bool:
     return nbytes is not None and nbytes > 1 << 20
 
 
+_SCHEDULER = re.compile(r"^(?:(tcp|tls|ws|wss|ucx)://)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.\-_]*):(\d{1,5})$")
+
+
+def check_scheduler_address(address) -> str:
+    """``address`` if it has the form of a reachable Dask scheduler address, ``[PROTOCOL://]HOST:PORT``
+    with PROTOCOL tcp, tls, ws, wss or ucx and PORT in [1, 65535]; else :class:`ParameterError` naming
+    ``scheduler`` (``inproc://`` addresses live inside one process and cannot be reached from here)."""
+    text = str(address).strip() if isinstance(address, str) else None
+    m = _SCHEDULER.match(text) if text else None
+    if m is None or not 1 <= int(m.group(3)) <= 65535:
+        raise ParameterError("scheduler", address, "the address of a running Dask scheduler, tcp://HOST:PORT "
+                             "(or tls://, ws://, wss://, ucx://; PORT in [1, 65535])")
+    return text
+
+
 @contextlib.contextmanager
 def executor(workers: int | None = None, scheduler: str | None = None, progress=None, timeout: float = 10.0,
              announce=sys.stderr):
@@ -105,9 +121,10 @@ def executor(workers: int | None = None, scheduler: str | None = None, progress=
     cluster = None
     try:
         if scheduler is not None:
+            address = check_scheduler_address(scheduler)
             try:
-                client = Client(str(scheduler), timeout=f"{timeout}s")
-            except (OSError, TimeoutError) as exc:
+                client = Client(address, timeout=f"{timeout}s")
+            except (OSError, TimeoutError, ValueError) as exc:
                 raise ParameterError("scheduler", scheduler, "the address of a running Dask scheduler "
                                      "(tcp://host:port)", f"cannot reach it within {timeout:g} s: {exc}") from None
         else:

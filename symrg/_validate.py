@@ -50,9 +50,29 @@ def check_positive(value, name: str) -> float:
     return v
 
 
+def real_array(a, name: str) -> np.ndarray:
+    """``a`` as a float64 array (any shape, non-finite values allowed); complex values and entries that
+    are not numbers raise :class:`ParameterError` instead of being cast (an imaginary part is never
+    dropped silently)."""
+    try:
+        raw = np.asarray(a)
+    except (TypeError, ValueError):           # ragged nested lists
+        raise ParameterError(name, type(a).__name__, "a rectangular array of real numbers") from None
+    if raw.dtype.kind == "c" or (raw.dtype.kind == "O" and any(isinstance(v, complex) for v in raw.ravel())):
+        raise ParameterError(name, f"array of dtype {raw.dtype}", "real numbers",
+                             "complex values are refused: the imaginary parts would be dropped")
+    if raw.dtype.kind not in "biufO":
+        raise ParameterError(name, f"array of dtype {raw.dtype}", "an array of real numbers")
+    try:
+        return np.asarray(raw, dtype=float)
+    except (TypeError, ValueError):
+        raise ParameterError(name, f"array of dtype {raw.dtype}", "an array of real numbers") from None
+
+
 def check_finite_array(a, name: str, ndim: int | None = None) -> np.ndarray:
-    """Return ``a`` as a float64 array, raising if it has NaN/inf or the wrong rank."""
-    arr = np.asarray(a, dtype=float)
+    """Return ``a`` as a float64 array, raising if it has NaN/inf, the wrong rank, complex values (their
+    imaginary parts are never dropped silently) or entries that are not numbers."""
+    arr = real_array(a, name)
     if ndim is not None and arr.ndim != ndim:
         raise ParameterError(name, f"array of shape {arr.shape}", f"an array with {ndim} dimensions")
     if not np.all(np.isfinite(arr)):
@@ -71,7 +91,14 @@ def check_spectrum(lam, name: str = "eigenvalues") -> np.ndarray:
 
 def check_square_symmetric(K, name: str = "kernel matrix") -> np.ndarray:
     """``K`` as a finite, square, symmetric float64 matrix (O(N^2); no eigenvalue pass)."""
-    K = np.asarray(K, dtype=float)
+    raw = np.asarray(K)
+    if raw.dtype.kind == "c":
+        raise KernelError(f"{name} has complex entries (dtype {raw.dtype}); a kernel matrix is real and the "
+                          f"imaginary parts are not dropped")
+    try:
+        K = raw.astype(float)
+    except (TypeError, ValueError):
+        raise KernelError(f"{name} must hold real numbers, got dtype {raw.dtype}") from None
     if K.ndim != 2 or K.shape[0] != K.shape[1]:
         raise KernelError(f"{name} must be square, got shape {K.shape}")
     if not np.all(np.isfinite(K)):

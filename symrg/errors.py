@@ -10,8 +10,9 @@ class SymrgError(Exception):
     """Base class of every error raised by symrg."""
 
 
-class ParameterError(SymrgError, ValueError):
-    """A parameter has an invalid value (NaN, negative ridge, cutoff out of range, ...)."""
+class ParameterError(SymrgError, ValueError, TypeError):
+    """A parameter has an invalid value (NaN, negative ridge, cutoff out of range, ...) or type (a string
+    where a number is expected, ...); catchable as ValueError or TypeError."""
 
     def __init__(self, name: str, value, valid: str, advice: str = ""):
         self.name, self.value, self.valid = name, value, valid
@@ -43,6 +44,11 @@ class NonFiniteError(SymrgError, ArithmeticError):
 
 class VerificationError(SymrgError, AssertionError):
     """A cross-check failed."""
+
+
+class InputNotice(UserWarning):
+    """How an input was read, where a reader could assume otherwise (e.g. a CSV line read as column
+    names); the command line prints it as one line, ``symrg COMMAND: note: ...``."""
 
 
 class TruncationWarning(UserWarning):

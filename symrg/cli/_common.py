@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 
 
 def _progress(label: str):
@@ -166,3 +167,95 @@ def _executor(args, progress=None):
 
     return executor(workers=getattr(args, "workers", None), scheduler=getattr(args, "scheduler", None),
                     progress=progress)
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An argparse parser whose errors are one line, ``symrg COMMAND: error: ...`` (no usage block;
+    ``--help`` still prints it)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def run_command(parser, args, argv=()) -> int:
+    """Run the parsed command ``args.func(args)``: a SymrgError becomes one line on stderr, ``symrg COMMAND:
+    error: ...``, naming the flag the user typed (:func:`flag_named`), exit status 2; Ctrl-C is status 130
+    and out-of-memory one line too."""
+    from ..errors import InputNotice, SymrgError
+
+    held = []                       # arithmetic RuntimeWarnings (0/0, overflow), shown once the command succeeds
+
+    with warnings.catch_warnings():
+        shown = warnings.showwarning
+
+        def show(message, category, filename, lineno, file=None, line=None):
+            if issubclass(category, InputNotice):
+                print(f"symrg {args.command}: note: {message}", file=sys.stderr)
+            elif issubclass(category, RuntimeWarning):
+                held.append((message, category, filename, lineno, file, line))
+            else:                   # symrg's own warnings (cost, truncation) are shown as they happen
+                shown(message, category, filename, lineno, file, line)
+
+        warnings.showwarning = show
+        try:
+            status = int(args.func(args) or 0)
+        except SymrgError as exc:
+            # the one-line error says what went wrong: the RuntimeWarnings on the way to it would only
+            # precede it as noise
+            exc = flag_named(exc, _subparser(parser, args.command), argv)
+            print(f"symrg {args.command}: error: {exc}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            print(f"symrg {args.command}: interrupted", file=sys.stderr)
+            return 130
+        except MemoryError as exc:  # past every estimate made before the run: still one line, not a traceback
+            print(f"symrg {args.command}: error: out of memory ({exc or 'MemoryError'}); use smaller sizes",
+                  file=sys.stderr)
+            return 2
+        except BrokenPipeError:  # pragma: no cover
+            return 0
+        except BaseException:
+            for w in held:
+                shown(*w)
+            raise
+        for w in held:
+            shown(*w)
+    return status
+
+
+def _subparser(parser, command):
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return action.choices.get(command)
+    return None
+
+
+def flag_named(exc, subparser, argv=()):
+    """``exc`` with the Python parameter it names (``invalid pool=60``) replaced by the flag the user
+    typed (``invalid --pool=60``), when the parameter is one of the command's options (its ``dest``,
+    or an alias in the command module's ``PARAM_FLAGS``: parameter -> dest or flag, e.g. ``n_train`` -> ``n``).  Errors that
+    already name a flag or a file key are left as they are."""
+    name = getattr(exc, "name", None)
+    if subparser is None or not isinstance(name, str) or name.startswith("-"):
+        return exc
+    flags = {}
+    for action in subparser._actions:
+        if action.option_strings and action.dest not in ("help",):
+            typed = [o for o in action.option_strings if any(a == o or a.startswith(o + "=") for a in argv)]
+            flags[action.dest] = (typed or sorted(action.option_strings, key=len))[-1]
+    func = subparser.get_default("func")
+    module = sys.modules.get(getattr(func, "__module__", ""), None)
+    for param, dest in getattr(module, "PARAM_FLAGS", {}).items():
+        if dest.startswith("-"):        # a flag already
+            flags[param] = dest
+        elif dest in flags:
+            flags[param] = flags[dest]
+    return _flag_named(exc, flags)
+
+
+def standalone(add_parser, command: str, argv=None) -> int:
+    """``python -m symrg.cli.MODULE ...``: the command ``symrg COMMAND ...`` with the same error handling."""
+    p = OneLineParser(prog="symrg")
+    add_parser(p.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser))
+    argv = list(sys.argv[1:] if argv is None else argv)
+    return run_command(p, p.parse_args([command, *argv]), argv)

@@ -8,7 +8,6 @@ With running couplings (a ``[running]`` table) the module holds ``beta_<g>`` and
 """
 from __future__ import annotations
 
-import argparse
 import sys
 
 from ..errors import ParameterError
@@ -73,7 +72,11 @@ def run(args) -> int:
         check_cost(action, args.order, False, args.max_degree)
         result = wilson_step(action, args.order, diagrams=False, max_degree=args.max_degree, resum=args.resum)
         funcs, kind = step_functions(result), "step"
-    path, mp_path = write_module(result, args.output, source="symrg codegen")
+    try:
+        path, mp_path = write_module(result, args.output, source="symrg codegen")
+    except OSError as exc:         # a read-only folder, a full disk: nothing was replaced
+        raise ParameterError("-o", args.output, "a writable file path",
+                             f"{exc.strerror or exc}; neither module was written") from None
     doc = {"module": str(path), "mpmath_module": str(mp_path), "kind": kind,
            "functions": {n: {"arguments": [a if isinstance(a, str) else a[0] for a in spec[0]],
                              "expression": str(spec[1])} for n, spec in sorted(funcs.items())},
@@ -88,12 +91,6 @@ def run(args) -> int:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="symrg codegen")
-    add_parser(p.add_subparsers())
-    from ..errors import SymrgError
-    args = p.parse_args(["codegen"] + list(argv if argv is not None else sys.argv[1:]))
-    try:
-        return run(args)
-    except SymrgError as exc:
-        print(f"symrg codegen: error: {exc}", file=sys.stderr)
-        return 2
+    """``python -m symrg.cli.codegen ...``: the same as ``symrg codegen ...``."""
+    from ._common import standalone
+    return standalone(add_parser, "codegen", argv)

@@ -308,9 +308,8 @@ def run(args) -> int:
         else:
             text = _table(res, closure)
         _emit(text, getattr(args, "output", None))
-    except SymrgError as exc:
-        print(f"symrg derive: error: {exc}", file=sys.stderr)
-        return 2
+    except SymrgError:
+        raise       # reported by symrg.cli.main: one line, naming the flag the user typed
     return 0
 
 
@@ -329,18 +328,19 @@ def _emit(text: str, path) -> None:
     from .._io import atomic_write_text
 
     p = Path(path)
-    if p.is_dir() or (p.parent != Path("") and not p.parent.is_dir()):
+    if p.parent != Path("") and not p.parent.is_dir():
         raise ParameterError("-o", path, "a file path in an existing folder")
     try:
-        atomic_write_text(p, text if text.endswith("\n") else text + "\n")
+        atomic_write_text(p, text if text.endswith("\n") else text + "\n", "-o")
     except OSError as exc:
         raise ParameterError("-o", path, f"a writable file path ({exc.strerror or exc})") from None
     sys.stderr.write(f"symrg derive: wrote {p}\n")
 
 
 def main(argv=None) -> int:
-    p = _configure(argparse.ArgumentParser(prog="symrg derive"))
-    return run(p.parse_args(argv))
+    """``python -m symrg.cli.derive ...``: the same as ``symrg derive ...``."""
+    from ._common import standalone
+    return standalone(add_parser, "derive", argv)
 
 
 if __name__ == "__main__":

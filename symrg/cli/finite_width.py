@@ -91,6 +91,7 @@ STUDY_FILES = ("finite_width_study.json", "finite_width_study.png")
 _FLAGS = {"width": "--width", "dim": "--dim", "n_train": "--n-train", "n_test": "--n-test", "ridge": "--ridge",
           "n_draws": "--draws", "seed": "--seed", "activation": "--activation", "depth": "--depth",
           "draws": "--mc"}
+PARAM_FLAGS = _FLAGS    # what symrg.cli._common.flag_named maps, wherever in the command the error comes from
 
 
 def _configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -114,6 +115,8 @@ def _configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
                         "write the JSON and the figure into the folder DIR (replaced whole when the run is "
                         "complete; checked before anything is computed)")
     p.add_argument("--full", action="store_true", help="with --study: the full (slower) sweep")
+    p.add_argument("--force", action="store_true",
+                   help="with --study: replace the folder even when it holds files symrg did not write")
     p.add_argument("--allow-expensive", action="store_true",
                    help=f"run even when the Monte Carlo needs more than {MEMORY_LIMIT // 2**30} GiB or "
                         f"{WORK_LIMIT:.0e} multiply-adds")
@@ -190,7 +193,8 @@ def _run_study(args):
     from .._io import prepare_output_dir, swap_in
     from ..studies.finite_width_study import run_finite_width_study
 
-    out, tmp = prepare_output_dir(args.study, "--study", owned=STUDY_FILES)
+    out, tmp = prepare_output_dir(args.study, "--study", owned=STUDY_FILES,
+                                  force=getattr(args, "force", False))
     try:
         doc = run_finite_width_study(tmp, quick=not args.full, progress=None if args.json else _progress("widths"),
                                      activation=args.activation)
@@ -281,9 +285,8 @@ def run(args) -> int:
                 _check_finite(doc)
         except ParameterError as exc:
             raise _flag_named(exc, _FLAGS) from None
-    except SymrgError as exc:
-        print(f"symrg finite-width: error: {exc}", file=sys.stderr)
-        return 2
+    except SymrgError:
+        raise       # reported by symrg.cli.main: one line, naming the flag the user typed
     if args.study:
         if args.json:
             _print_json(doc["summary"])
@@ -324,7 +327,9 @@ def run(args) -> int:
 
 
 def main(argv=None) -> int:
-    return run(_configure(argparse.ArgumentParser(prog="symrg finite-width")).parse_args(argv))
+    """``python -m symrg.cli.finite_width ...``: the same as ``symrg finite-width ...``."""
+    from ._common import standalone
+    return standalone(add_parser, "finite-width", argv)
 
 
 if __name__ == "__main__":

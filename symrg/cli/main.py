@@ -11,8 +11,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..errors import SymrgError
-from . import (codegen, derive, examples, finite_width, flow, learning_curve, reduced_gp, reproduce, ridge_map, scaling, solve,
+from ._common import OneLineParser, run_command
+from . import (codegen, derive, examples, finite_width, flow, learning_curve, reduced_gp, reproduce, ridge_map, scaling,
+               solve,
                spectrum, universality, verify)
 
 __all__ = ["build_parser", "main"]
@@ -24,10 +25,10 @@ COMMANDS = (spectrum, flow, learning_curve, scaling, reduced_gp, reproduce, veri
 def build_parser() -> argparse.ArgumentParser:
     from .. import __version__
 
-    p = argparse.ArgumentParser(prog="symrg", description="Wilsonian RG of Gaussian-process / NNGP regression "
-                                "(Howard, Jefferson, Maiti & Ringel, arXiv:2405.06008).")
+    p = OneLineParser(prog="symrg", description="Wilsonian RG of Gaussian-process / NNGP regression "
+                      "(Howard, Jefferson, Maiti & Ringel, arXiv:2405.06008).")
     p.add_argument("--version", action="version", version=f"symrg {__version__}")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     for command in COMMANDS:
         command.add_parser(sub)
     return p
@@ -39,20 +40,7 @@ def main(argv=None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 1
-    try:
-        return int(args.func(args) or 0)
-    except SymrgError as exc:
-        print(f"symrg {args.command}: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(f"symrg {args.command}: interrupted", file=sys.stderr)
-        return 130
-    except MemoryError as exc:  # past every estimate made before the run: still one line, not a traceback
-        print(f"symrg {args.command}: error: out of memory ({exc or 'MemoryError'}); use smaller sizes",
-              file=sys.stderr)
-        return 2
-    except BrokenPipeError:  # pragma: no cover
-        return 0
+    return run_command(parser, args, sys.argv[1:] if argv is None else argv)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -33,6 +33,8 @@ JSON_KEYS = {
 }
 
 
+PARAM_FLAGS = {"n_train": "n"}   # API parameter -> the dest of the flag that sets it (symrg.cli.main.flag_named)
+
 def add_parser(sub):
     p = sub.add_parser("reduced-gp", help="reduced (renormalised) GP against the full GP on a pool of data")
     _kernel_args(p)

@@ -31,7 +31,10 @@ def add_parser(sub):
     p = sub.add_parser("reproduce", help="the main job: derive, run the flows, verify, write the report")
     p.add_argument("--quick", action="store_true", help="smaller runs (a few minutes on 2 cores)")
     p.add_argument("--out", default="reports",
-                   help="output folder (default ./reports); replaced only when the run is complete")
+                   help="output folder (default ./reports); replaced only when the run is complete, and only when it "
+                        "holds nothing but what symrg wrote there (listed in its .symrg-manifest)")
+    p.add_argument("--force", action="store_true",
+                   help="replace the --out folder even when it holds files symrg did not write")
     p.add_argument("--only", default=None,
                    help="comma-separated sections to run: " + "; ".join(f"{k} ({v})" for k, v in SECTION_HELP.items()))
     p.add_argument("--strict", action="store_true",
@@ -50,7 +53,8 @@ def run(args) -> int:
     from ._common import _progress
 
     with _executor(args, None if args.quiet else _progress("sections done")) as ex:
-        res = reproduce(args.out, quick=args.quick, show_progress=not args.quiet, only=only, executor=ex)
+        res = reproduce(args.out, quick=args.quick, show_progress=not args.quiet, only=only, executor=ex,
+                        force=args.force)
     if args.json:
         _print_json(res)
     else:

@@ -121,9 +121,8 @@ def run(args) -> int:
         out = ridge_map(X, y, kernel=args.kernel, depth=args.depth, ridge=args.ridge, kappa=args.kappa,
                         n=args.n, seed=args.seed, c4=args.c4)
         _check_finite(out)
-    except SymrgError as err:
-        print(f"symrg ridge-map: error: {err}", file=sys.stderr)
-        return 2
+    except SymrgError:
+        raise       # reported by symrg.cli.main: one line, naming the flag the user typed
     if getattr(args, "json", False):
         _print_json(out)
         return 0
@@ -139,11 +138,9 @@ def run(args) -> int:
 
 
 def main(argv=None) -> int:   # pragma: no cover - convenience for `python -m symrg.cli.ridge_map`
-    ap = argparse.ArgumentParser(prog="symrg")
-    sub = ap.add_subparsers()
-    add_parser(sub)
-    args = ap.parse_args(argv)
-    return args.func(args)
+    """``python -m symrg.cli.ridge_map ...``: the same as ``symrg ridge-map ...``."""
+    from ._common import standalone
+    return standalone(add_parser, "ridge-map", argv)
 
 
 if __name__ == "__main__":   # pragma: no cover

@@ -15,7 +15,7 @@ import argparse
 import math
 import sys
 
-from ..errors import ParameterError, SymrgError
+from ..errors import ParameterError
 from ._common import _print_json, _table
 
 __all__ = ["add_parser", "run", "JSON_KEYS", "DESCRIPTION", "parse_assignments"]
@@ -148,12 +148,6 @@ def run(args) -> int:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="symrg solve")
-    sub = p.add_subparsers()
-    add_parser(sub)
-    args = p.parse_args(["solve"] + list(argv if argv is not None else sys.argv[1:]))
-    try:
-        return run(args)
-    except SymrgError as exc:
-        print(f"symrg solve: error: {exc}", file=sys.stderr)
-        return 2
+    """``python -m symrg.cli.solve ...``: the same as ``symrg solve ...``."""
+    from ._common import standalone
+    return standalone(add_parser, "solve", argv)

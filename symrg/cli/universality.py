@@ -103,7 +103,7 @@ def _ints(text, name):
 
 def run(args) -> int:
     from .._validate import check_int
-    from ..errors import ParameterError, SymrgError
+    from ..errors import ParameterError
     from ..studies.universality import universality_table
 
     try:
@@ -125,11 +125,7 @@ def run(args) -> int:
                                      progress=None if args.json else _progress("rows"))
         _check_finite(doc["rows"])
     except ParameterError as exc:
-        print(f"symrg universality: error: {_flag_named(exc, _FLAGS)}", file=sys.stderr)
-        return 2
-    except SymrgError as exc:
-        print(f"symrg universality: error: {exc}", file=sys.stderr)
-        return 2
+        raise _flag_named(exc, _FLAGS) from None     # reported by symrg.cli.main
     if doc["note"]:
         print(f"symrg universality: {doc['note']}", file=sys.stderr)
     if args.json:
@@ -155,7 +151,9 @@ def run(args) -> int:
 
 
 def main(argv=None) -> int:
-    return run(_configure(argparse.ArgumentParser(prog="symrg universality")).parse_args(argv))
+    """``python -m symrg.cli.universality ...``: the same as ``symrg universality ...``."""
+    from ._common import standalone
+    return standalone(add_parser, "universality", argv)
 
 
 if __name__ == "__main__":

@@ -27,12 +27,12 @@ from pathlib import Path
 
 import sympy as sp
 
-from .._io import atomic_write_text
+from .._io import atomic_write_group
 from ..errors import ParameterError
 from .printer import CodegenError, render_module, safe_name
 
 __all__ = ["flow_functions", "step_functions", "module_texts", "write_module", "python_name", "check_function_names",
-           "running_flow_functions", "regenerate_running_flow", "WORKED_EXAMPLE"]
+           "running_flow_functions", "regenerate_running_flow", "WORKED_EXAMPLE", "shadowed_module"]
 
 WORKED_EXAMPLE = "ridge_quartic_flow"     # symrg/engine/examples/<this>.toml -> symrg/_generated/<this>.py
 
@@ -145,8 +145,15 @@ def write_module(result, path, *, source: str = "symrg codegen", modes: bool = F
     (:func:`flow_functions`)."""
     path = Path(path)
     name = path.stem
+    if path.is_dir():
+        raise ParameterError("output", str(path), "a file path NAME.py", "it is a directory")
     if path.suffix != ".py" or not name.isidentifier() or keyword.iskeyword(name):
         raise ParameterError("output", str(path), "a path ending in NAME.py with NAME a Python identifier")
+    for n in (name, f"{name}_mp"):
+        where = shadowed_module(n, path.with_name(f"{n}.py"))
+        if where:
+            raise ParameterError("output", str(path), "a module name that no importable module has",
+                                 f"{n}.py would shadow the module {n} ({where}) for code run in its folder")
     flow = getattr(result, "running", None) if hasattr(result, "coefficients") else result
     check_function_names(flow)   # before anything is written (None: a step, nothing to check)
     if flow is not None:
@@ -159,7 +166,28 @@ def write_module(result, path, *, source: str = "symrg codegen", modes: bool = F
         doc = (f"Wilsonian step of {result.action.name or 'an action'} to order {result.order}: coefficients of "
                f"S_eff and their flows,\nderived by symrg.engine.wilson_step (docs/theory.md section 3).")
     texts = module_texts(funcs, name, doc, source)
-    return tuple(atomic_write_text(path.with_name(f"{n}.py"), t) for n, t in texts.items())
+    return atomic_write_group({path.with_name(f"{n}.py"): t for n, t in texts.items()}, "output")
+
+
+def shadowed_module(name: str, path=None) -> str:
+    """Where an importable module called ``name`` lives ("the standard library", a file), or "" when
+    there is none besides ``path`` itself (a module regenerated in place shadows nothing)."""
+    import importlib.util
+    import os
+    import sys
+
+    if name in sys.stdlib_module_names or name in sys.builtin_module_names:
+        return "the standard library"
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):          # in sys.modules without a spec, a broken package
+        return "already imported" if name in sys.modules else ""
+    if spec is None:
+        return ""
+    origin = spec.origin if spec.origin not in (None, "built-in", "frozen") else None
+    if origin and path is not None and os.path.realpath(origin) == os.path.realpath(path):
+        return ""
+    return origin or spec.origin or "importable"
 
 
 # -- the committed worked example -------------------------------------------------------------------

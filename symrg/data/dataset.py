@@ -65,9 +65,13 @@ class Dataset:
                 raise DataError(f"{self.name}: labels must have shape ({n},) to match X, got {lab.shape}")
             object.__setattr__(self, "labels", _readonly(lab.astype(np.int64)))
         if self.targets is not None:
-            t = _finite(np.asarray(self.targets, dtype=float), "targets", self.name)
-            if t.ndim not in (1, 2) or t.shape[0] != n:
-                raise DataError(f"{self.name}: targets must have shape ({n},) or ({n}, k) to match X, "
+            t = np.asarray(self.targets)
+            if t.dtype.kind not in "biuf":
+                raise DataError(f"{self.name}: targets must be real numbers, got dtype {t.dtype}"
+                                + (" (complex values are not dropped to their real part)" if t.dtype.kind == "c" else ""))
+            t = _finite(t.astype(float), "targets", self.name)
+            if t.ndim not in (1, 2) or t.shape[0] != n or (t.ndim == 2 and t.shape[1] == 0):
+                raise DataError(f"{self.name}: targets must have shape ({n},) or ({n}, k) with k >= 1 to match X, "
                                 f"got {t.shape}")
             object.__setattr__(self, "targets", _readonly(t))
         if self.test_start is not None:

@@ -133,10 +133,11 @@ def _load_npz(path: Path) -> Dataset:
     if "y" in arrays:
         y = arrays["y"]
         if y.dtype.kind not in "biuf":
-            raise DataError(f"{path}: array y must be numeric, got dtype {y.dtype}")
-        if y.ndim not in (1, 2) or y.shape[0] != n:
+            raise DataError(f"{path}: array y must be real numbers, got dtype {y.dtype}"
+                            + (" (complex values are not dropped to their real part)" if y.dtype.kind == "c" else ""))
+        if y.ndim not in (1, 2) or y.shape[0] != n or (y.ndim == 2 and y.shape[1] == 0):
             raise DataError(f"{path}: y has shape {y.shape} but X has {n} rows "
-                            f"(y must have shape ({n},) or ({n}, k))")
+                            f"(y must have shape ({n},) or ({n}, k) with k >= 1 target columns)")
         targets = _finite(y.astype(float), "y", str(path))
     if "labels" in arrays:
         lab = arrays["labels"]
@@ -164,6 +165,7 @@ def _open_text(path: Path):
 
 def _load_csv(path: Path, target_column: int | None) -> Dataset:
     rows: list[list[float]] = []
+    header = None
     with _open_text(path) as fh:
         for lineno, row in enumerate(csv.reader(fh), start=1):
             if not row or all(not c.strip() for c in row):
@@ -171,8 +173,13 @@ def _load_csv(path: Path, target_column: int | None) -> Dataset:
             try:
                 rows.append([float(c) for c in row])
             except ValueError:
-                if lineno == 1 and not rows:  # a header line
-                    continue
+                if lineno == 1 and not rows:
+                    numeric = [c for c in row if _is_number(c)]
+                    if not numeric:       # a header line: every cell is text
+                        header = [c.strip() for c in row]
+                        continue
+                    raise DataError(f"{path}: line 1 mixes numbers and text ({row[:6]}): a header line must be "
+                                    f"text only (column names), a data line numbers only") from None
                 raise DataError(f"{path}: line {lineno} is not numeric: {row[:6]}") from None
     if not rows:
         raise DataError(f"{path}: no numeric rows")
@@ -192,8 +199,24 @@ def _load_csv(path: Path, target_column: int | None) -> Dataset:
                                  f"a column index in [{-ncol}, {ncol - 1}] of a file with {ncol} columns, or None")
         tc = int(target_column) % ncol
         targets, A = A[:, tc], np.delete(A, tc, axis=1)
+    names = f", header line 1 read as column names: {', '.join(header[:6])}{', ...' if len(header) > 6 else ''}" \
+        if header else ""
+    if header:
+        import warnings
+
+        from ..errors import InputNotice
+        warnings.warn(f"{path}: line 1 is text only, so it was read as column names, not data{names[names.index(':'):]}",
+                      InputNotice, stacklevel=2)
     return Dataset(X=A, labels=None, targets=targets, name=Path(path.name.removesuffix(".gz")).stem,
-                   description=f"user file {path} (csv)")
+                   description=f"user file {path} (csv{names})")
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+        return True
+    except ValueError:
+        return False
 
 
 # IDX: magic = 0x00 0x00 <type code> <ndim>, then ndim big-endian uint32 sizes, then the data.

@@ -1,6 +1,7 @@
 """Memoised, content-hashed disk cache of Wilsonian steps (docs/theory.md section 3 results).
 
-Key: ``sha256(canonical action repr + order + diagrams flag + symrg and SymPy versions)``. Entries are JSON
+Key: ``sha256(canonical action repr + order + diagrams flag + every option, zeros and falses included
++ symrg and SymPy versions)`` (:func:`cache_key`). Entries are JSON
 files holding expression trees whose leaves are ``srepr`` strings (no pickles), written atomically. Reading back never evaluates
 text: :func:`loads_expr` walks the Python ``ast`` of the ``srepr`` string and maps only a fixed
 table of SymPy constructors. Location: ``$SYMRG_CACHE_DIR`` (default ``~/.cache/symrg``);
@@ -122,13 +123,22 @@ def cache_dir() -> Path:
     return Path(os.environ.get("SYMRG_CACHE_DIR") or Path.home() / ".cache" / "symrg")
 
 
-def cache_key(action, order: int, diagrams: bool, **options) -> str:
-    """Key of one Wilsonian step; ``options`` (``max_degree``, ``resum``) enter only when they are set,
-    so the keys of plain steps do not change."""
+KEY_SCHEMA = 2   # bumped when what the key covers changes (2: every option, zeros and falses included)
+
+
+def cache_key(action, order: int, diagrams, **options) -> str:
+    """Key of one Wilsonian step: the action, ``order``, ``diagrams`` and every option (``max_degree``,
+    ``resum``, ...) with its type, whatever its value -- ``max_degree=0``, ``None`` and ``False`` give
+    three different keys, so a truncated result is never returned for a plain step -- and the symrg
+    and SymPy versions."""
     from .. import __version__
-    extra = "".join(f"\n{k}={v!r}" for k, v in sorted(options.items()) if v not in (None, False))
-    return sha256_text(f"{action.canonical_repr()}\norder={order}\ndiagrams={diagrams}{extra}\nversion={__version__}"
-                       f"\nsympy={sp.__version__}")
+
+    def tag(v):
+        return f"{type(v).__name__}:{v!r}"
+
+    extra = "".join(f"\n{k}={tag(v)}" for k, v in sorted(options.items()))
+    return sha256_text(f"schema={KEY_SCHEMA}\n{action.canonical_repr()}\norder={tag(order)}\n"
+                       f"diagrams={tag(diagrams)}{extra}\nversion={__version__}\nsympy={sp.__version__}")
 
 
 def clear_memory_cache() -> None:

@@ -59,7 +59,14 @@ def _coefficient_ring(action: Action, terms, gph):
             pass
     K, elems = construct_domain(coeffs, field=True)
     gens = kept + [g for i, g in enumerate(gph) if g not in gph[:i]]
-    R = ring(gens, K)[0]
+    try:
+        R = ring(gens, K)[0]
+    except sp.polys.polyerrors.GeneratorsError:
+        # the coefficients hold a generator inside a function of the parameters (e.g. G**4 exp(4 g) after
+        # resummation): the ground domain cannot share it, so the coefficients are kept as expressions
+        from sympy.polys.domains import EX
+        R = ring(gens, EX)[0]
+        return R, [R.ground_new(EX.from_sympy(c)) for c in coeffs]
     return R, [R.ground_new(e) for e in elems]
 
 

@@ -92,6 +92,7 @@ import ast
 import itertools
 import json
 import math
+import os
 import stat
 import unicodedata
 try:
@@ -102,7 +103,7 @@ from pathlib import Path
 
 import sympy as sp
 
-from ..errors import SpecError
+from ..errors import ParameterError, SpecError
 from .action import MODE_INDEX, Action, LocalCoupling, ModeSum, RunningSpec
 from .expr import _parse_tree, _unmangle, parse_expression
 from .modesums import tail_sum
@@ -721,6 +722,8 @@ def _missing_file_hint(path: Path) -> str:
 
 def read_toml(path) -> dict:
     """The mapping of an action file (TOML), read with the checks of :func:`load_action`."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise ParameterError("path", path, "the path of an action file (str or os.PathLike)")
     path = Path(path)
     shown = repr(str(path))
     try:

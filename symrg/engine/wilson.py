@@ -489,12 +489,14 @@ def wilson_step(action: Action, order: int, *, diagrams="auto", use_cache: bool 
     (:class:`~symrg.engine.action.RunningSpec`) the result carries their flow
     (:func:`symrg.engine.running.derive_flow`) as ``result.running`` / ``result.beta``.
     """
+    if not isinstance(action, Action):
+        raise ParameterError("action", type(action).__name__, "an Action (symrg.engine.load_action or Action(...))")
     if isinstance(order, bool) or not isinstance(order, int) or not 0 <= order <= MAX_ORDER:
         raise ParameterError("order", order, f"an integer in [0, {MAX_ORDER}]")
     if max_degree is not None and (isinstance(max_degree, bool) or not isinstance(max_degree, int)
                                    or max_degree < 0):
         raise ParameterError("max_degree", max_degree, "an integer >= 0 (or None for every degree)")
-    if diagrams not in (True, False, "auto"):
+    if not (diagrams is True or diagrams is False or diagrams == "auto"):
         raise ParameterError("diagrams", diagrams, "True, False or 'auto'")
     notes = []
     if resum and diagrams is True:

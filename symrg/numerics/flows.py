@@ -29,7 +29,7 @@ import numpy as np
 from scipy.integrate import solve_ivp
 from scipy.optimize import brentq
 
-from .._validate import check_finite_array, check_positive, check_ridge, check_spectrum
+from .._validate import check_finite_array, check_positive, check_ridge, check_spectrum, real_array
 from ..errors import ConvergenceError, ParameterError
 
 
@@ -175,7 +175,7 @@ def flow_ode(spectrum, ridge, kappa_grid=None, rtol: float = 1e-11, atol: float 
     ends = sh.cum_modes
     if kappa_grid is None:
         kappa_grid = ends
-    kappa_grid = np.atleast_1d(np.asarray(kappa_grid, dtype=float))
+    kappa_grid = np.atleast_1d(real_array(kappa_grid, "kappa_grid"))
     if kappa_grid.size == 0 or not np.all(np.isfinite(kappa_grid)):
         raise ParameterError("kappa_grid", kappa_grid.tolist(), "a non-empty list of finite cutoffs")
     if kappa_grid.min() < 0 or kappa_grid.max() > ends[-1]:
@@ -221,9 +221,9 @@ def flow_ode_powerlaw(A, alpha, ridge, kappa_grid, kappa_uv: float = 1e7):
 def learnability(lam, sigma2, eta) -> np.ndarray:
     """``L_k = eta lambda_k / (eta lambda_k + sigma^2)`` (equivalent-kernel action, docs/theory.md sec. 2.2)."""
     eta = check_positive(eta, "eta")
-    lam = np.asarray(lam, dtype=float)
+    lam = real_array(lam, "lam")
     num = eta * lam
-    den = num + np.asarray(sigma2, dtype=float)
+    den = num + real_array(sigma2, "sigma2")
     with np.errstate(invalid="ignore", divide="ignore"):
         # a zero mode with zero running ridge carries nothing to learn: L = 0, not 0/0
         return np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
@@ -259,7 +259,8 @@ def _leading_learnable(sh: Shells, s2: np.ndarray, eta: float, rule: str, thresh
     """Number of leading shells that are learnable under the running ridge (the paper's stop)."""
     run = s2[1:]  # running ridge seen by shell s when shells > s are integrated out
     if rule == "learnability":
-        if not 0 < threshold < 1:
+        if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.integer, np.floating)) \
+                or not 0 < threshold < 1:
             raise ParameterError("threshold", threshold, "a learnability threshold in (0, 1)")
         keep = learnability(sh.lam, run, eta) >= threshold
     elif rule == "scale":

@@ -237,6 +237,9 @@ def theory_row(preds: dict) -> dict:
 def learning_curve(spectrum, ridge, ns, target_power=None, noise=None, *, target_tail: float = 0.0,
                    **stop_kw) -> list[dict]:
     """All four theories on a grid of data-set sizes (``eta = n``)."""
+    if isinstance(ns, (str, bytes)) or not np.iterable(ns):
+        raise ParameterError("ns", ns, "a list of data-set sizes > 0")
+    ns = [check_positive(n, "ns") for n in ns]
     return [{"n": float(n), **theory_row(predict_all(spectrum, ridge, n, target_power, noise,
                                                      target_tail=target_tail, **stop_kw))} for n in ns]
 

@@ -71,9 +71,15 @@ def flow_arguments(module) -> tuple:
 
 
 def _finite_positive(name, v):
-    v = float(v)
+    try:
+        v = float(v)
+    except (TypeError, ValueError):
+        raise ParameterError(name, v, "a finite number > 0") from None
     if not math.isfinite(v) or v <= 0:
         raise ParameterError(name, v, "a finite number > 0")
+    if v < np.finfo(float).tiny:     # subnormal: fewer than 53 bits, and the geometric grid underflows
+        raise ParameterError(name, v, f"a number >= {np.finfo(float).tiny:.3g} (the smallest normal float64)",
+                             "a subnormal cutoff has lost its precision")
     return v
 
 
@@ -167,7 +173,8 @@ def integrate_flow(module, init: dict, params: dict, kappa_from: float, kappa_to
         with np.errstate(all="ignore"):
             sol = solve_ivp(rhs, (k0, k1), y0, method="DOP853", t_eval=grid, rtol=tol, atol=tol * 1e-6)
         if not sol.success or sol.y.shape[1] != len(grid) or not np.all(np.isfinite(sol.y)):
-            fail(float(sol.t[-1]) if sol.t.size else k0, sol.message)
+            t = np.asarray(sol.t, dtype=float)
+            fail(float(t[-1]) if t.size else k0, sol.message)
         return sol.y
 
     def run_discrete(tol, fine):

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import check_int, check_positive, check_ridge
+from .._validate import check_int, check_positive, check_ridge, real_array
 from ..errors import ParameterError
 
 ACTIVATIONS = ("relu", "step", "erf")
@@ -156,7 +156,7 @@ class NNGPKernel:
     # -- evaluation ---------------------------------------------------------------------
     def __call__(self, t):
         """Evaluate ``k(t)`` for ``t = x.x'`` in [-1, 1] (vectorised; values are clipped)."""
-        t = np.clip(np.asarray(t, dtype=float), -1.0, 1.0)
+        t = np.clip(real_array(t, "t"), -1.0, 1.0)
         c, q = t, 1.0
         for qn in self.variances()[1:]:
             c = self._layer(c, q)
@@ -175,9 +175,9 @@ class NNGPKernel:
         kernel's temporaries stay small beside the result; with ``Y`` omitted only the upper
         triangle is evaluated and mirrored, so ``K`` is exactly symmetric.
         """
-        X = np.asarray(X, dtype=float)
+        X = real_array(X, "X")
         sym = Y is None
-        Y = X if sym else np.asarray(Y, dtype=float)
+        Y = X if sym else real_array(Y, "Y")
         if X.ndim != 2 or Y.ndim != 2 or X.shape[1] != Y.shape[1]:
             raise ParameterError("X", f"arrays of shapes {X.shape} and {Y.shape}",
                                  "two 2-d arrays with the same number of columns")

@@ -404,3 +404,288 @@ def test_examples_copy_never_replaces_what_it_did_not_write(capsys, tmp_path):
     assert target.read_text() == "keep" and (tmp_path / "tensor_2x2.toml").is_symlink()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["local_quartic.toml", "phi4_0d.toml", "ridge_flow.toml",
                                                           "tensor_2x2.toml", "victim.txt"]   # no temporary left
+
+
+# --------------------------------------------------------------------------------------------------
+# Issue 21: data loss and unsafe writes, tracebacks, messages.  Each row runs in a fresh folder (the
+# current directory) holding a user's files, a FIFO, a symbolic link to a "device" stand-in (a FIFO),
+# a symbolic link to a regular file, folders and data files; it asserts the exit status, a one-line
+# message naming the flag, and that nothing outside the row's intended outputs changed.
+
+def _user_folder(d):
+    """A user's folder: files symrg did not write, and special files."""
+    import os
+
+    (d / "victim").mkdir()
+    (d / "victim" / "important.txt").write_text("mine")
+    os.mkfifo(d / "fifo")
+    os.mkfifo(d / "device")                         # stands in for /dev/null: not a regular file
+    os.symlink("device", d / "null")
+    import socket
+    with socket.socket(socket.AF_UNIX) as s:        # a socket file stays after the socket is closed
+        s.bind(str(d / "sock"))
+    (d / "real.tex").write_text("old")
+    os.symlink("real.tex", d / "link.tex")
+    (d / "adir").mkdir()
+    (d / "adir.py").mkdir()
+    (d / "twin_mp.py").mkdir()                      # the mpmath twin of twin.py cannot be written
+    (d / "oldrep").mkdir()                          # a previous report, plus a file the user added
+    (d / "oldrep" / "index.md").write_text("old report")
+    (d / "oldrep" / ".symrg-manifest").write_text("index.md\n")
+    (d / "oldrep" / "notes.txt").write_text("the user's")
+    (d / "rep_real").mkdir()                        # a previous report reached through a link
+    (d / "rep_real" / "index.md").write_text("old report")
+    (d / "rep_real" / ".symrg-manifest").write_text("index.md\n")
+    os.symlink("rep_real", d / "rep_link")
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 5))
+    np.savez(d / "ok.npz", X=X, y=rng.standard_normal(60))
+    np.savez(d / "y600.npz", X=X, y=np.zeros((60, 0)))
+    np.savez(d / "cplx.npz", X=X, y=rng.standard_normal(60) + 0.5j)
+    (d / "mixed.csv").write_text("1.0,abc,2\n" + "\n".join(",".join(f"{v:.6f}" for v in r[:3]) for r in X) + "\n")
+    (d / "header.csv").write_text("x1,x2,target\n" + "\n".join(",".join(f"{v:.6f}" for v in r[:3]) for r in X) + "\n")
+    (d / "resum.toml").write_text(BASE + '[action]\ninteraction = "exp(g)*a*b + b**4"\n')
+
+
+def _snapshot(d):
+    """Every entry under ``d`` (symbolic links not followed): kind, size, content hash or link target."""
+    import hashlib
+    import os
+    import stat
+
+    snap = {}
+    for root, dirs, files in os.walk(d):
+        for name in dirs + files:
+            p = os.path.join(root, name)
+            st = os.lstat(p)
+            rel = os.path.relpath(p, d)
+            if stat.S_ISLNK(st.st_mode):
+                snap[rel] = ("link", os.readlink(p))
+            elif stat.S_ISREG(st.st_mode):
+                snap[rel] = ("file", hashlib.sha256(open(p, "rb").read()).hexdigest())
+            else:
+                snap[rel] = (stat.S_IFMT(st.st_mode), None)
+    return snap
+
+
+PHI4_ABS = str(__import__("pathlib").Path(PHI4).resolve())
+OK = ["--data", "ok.npz"]
+SOLVE = ["solve", str(__import__("pathlib").Path("symrg/engine/examples/ridge_quartic_flow.toml").resolve()),
+         "--init", "sigma2=0.01,u=1", "--param", "A=0.01,alpha=0.5"]
+
+# (id, argv, exit status, words the one-line message names, paths the run may change (prefixes))
+FS_CASES = [
+    # data loss and unsafe writes
+    ("reproduce-foreign-folder", ["reproduce", "--out", "victim", "--quick", "--only", "spectra"], 2,
+     ["--out", "important.txt", "--force"], []),
+    ("reproduce-force", ["reproduce", "--out", "victim", "--quick", "--only", "spectra", "--force"], 0, [], ["victim"]),
+    ("reproduce-user-file-in-report", ["reproduce", "--out", "oldrep", "--quick", "--only", "spectra"], 2,
+     ["--out", "notes.txt"], []),
+    ("reproduce-previous-report", ["reproduce", "--out", "rep_real", "--quick", "--only", "spectra"], 0, [],
+     ["rep_real"]),
+    ("reproduce-dot", ["reproduce", "--out", ".", "--quick"], 2, ["--out", "current folder"], []),
+    ("reproduce-parent", ["reproduce", "--out", "..", "--quick"], 2, ["--out", "current folder"], []),
+    ("reproduce-symlink-followed", ["reproduce", "--out", "rep_link", "--quick", "--only", "spectra"], 0, [],
+     ["rep_real"]),
+    ("study-foreign-folder", ["finite-width", "--study", "victim"], 2, ["--study", "important.txt"], []),
+    ("latex-fifo", ["derive", PHI4_ABS, "--latex", "-o", "fifo"], 2, ["-o", "FIFO", "regular files"], []),
+    ("latex-link-to-device", ["derive", PHI4_ABS, "--latex", "-o", "null"], 2, ["-o", "FIFO", "symbolic link"], []),
+    ("latex-socket", ["derive", PHI4_ABS, "--latex", "-o", "sock"], 2, ["-o", "socket"], []),
+    ("json-fifo", ["derive", PHI4_ABS, "--json", "-o", "fifo"], 2, ["-o", "FIFO"], []),
+    ("latex-symlink-followed", ["derive", PHI4_ABS, "--latex", "-o", "link.tex"], 0, [], ["real.tex"]),
+    ("latex-directory", ["derive", PHI4_ABS, "--latex", "-o", "adir"], 2, ["-o", "directory"], []),
+    ("codegen-numpy", ["codegen", PHI4_ABS, "-o", "numpy.py"], 2, ["-o", "shadow", "numpy"], []),
+    ("codegen-json", ["codegen", PHI4_ABS, "-o", "json.py"], 2, ["-o", "shadow", "standard library"], []),
+    ("codegen-mpmath", ["codegen", PHI4_ABS, "-o", "mpmath.py"], 2, ["-o", "shadow", "mpmath"], []),
+    ("codegen-math", ["codegen", PHI4_ABS, "-o", "math.py"], 2, ["-o", "shadow"], []),
+    ("codegen-directory", ["codegen", PHI4_ABS, "-o", "adir.py"], 2, ["-o", "directory"], []),
+    ("codegen-directory-no-suffix", ["codegen", PHI4_ABS, "-o", "adir"], 2, ["-o", "directory"], []),
+    ("codegen-fifo", ["codegen", PHI4_ABS, "-o", "fifo"], 2, ["-o"], []),
+    ("codegen-pair-all-or-nothing", ["codegen", PHI4_ABS, "-o", "twin.py"], 2, ["-o", "twin_mp.py", "directory"], []),
+    ("codegen-new-module", ["codegen", PHI4_ABS, "-o", "mymodule.py"], 0, [], ["mymodule.py", "mymodule_mp.py"]),
+    # tracebacks
+    ("solve-kappa-subnormal", SOLVE + ["--kappa-from", "1e-320", "--kappa-to", "10"], 2, ["--kappa-from"], []),
+    ("npz-y-60x0-reduced-gp", ["reduced-gp", "--data", "y600.npz", "--pool", "40", "--n", "20"], 2,
+     ["y600.npz", "(60, 0)"], []),
+    ("npz-y-60x0-learning-curve", ["learning-curve", "--data", "y600.npz", "--pool", "40", "--ns", "10,20",
+                                   "--ridge", "0.1", "--quiet"], 2, ["y600.npz", "(60, 0)"], []),
+    ("scheduler-not-a-url", ["learning-curve", *OK, "--pool", "50", "--ns", "10,20", "--ridge", "0.1", "--quiet",
+                             "--scheduler", "not a url"], 2, ["--scheduler", "tcp://HOST:PORT"], []),
+    ("scheduler-inproc", ["learning-curve", *OK, "--pool", "50", "--ns", "10,20", "--ridge", "0.1", "--quiet",
+                          "--scheduler", "inproc://"], 2, ["--scheduler", "tcp://HOST:PORT"], []),
+    ("resum-generators", ["derive", "resum.toml", "--resum", "--order", "2"], 0, [], []),
+    # messages name the flag typed
+    ("pool-flag", ["learning-curve", *OK, "--pool", "60", "--ns", "10,20", "--ridge", "0.1", "--quiet"], 2,
+     ["--pool=60"], []),
+    ("trials-flag", ["learning-curve", *OK, "--pool", "50", "--ns", "10,20", "--trials", "0", "--ridge", "0.1",
+                     "--quiet"], 2, ["--trials=0"], []),
+    ("workers-flag", ["learning-curve", *OK, "--pool", "50", "--ns", "10,20", "--ridge", "0.1", "--quiet",
+                      "--workers", "0"], 2, ["--workers=0"], []),
+    ("ns-flag", ["scaling", *OK, "--pool", "50", "--ns", "5,5,5", "--ridge", "0.1", "--quiet"], 2, ["--ns="], []),
+    ("fit-window-flag", ["scaling", *OK, "--pool", "50", "--ns", "2,4,8", "--ridge", "0.1", "--fit-window", "1,2",
+                         "--quiet"], 2, ["--fit-window="], []),
+    ("n-flag", ["reduced-gp", *OK, "--pool", "40", "--n", "100"], 2, ["--n=100"], []),
+    ("only-flag", ["reproduce", "--out", "newrep", "--only", "bogus"], 2, ["--only="], []),
+    ("kappa-to-flag", SOLVE + ["--kappa-from", "10", "--kappa-to", "10"], 2, ["--kappa-to="], []),
+    ("argparse-one-line", ["flow", "--ridge", "abc"], 2, ["--ridge", "abc"], []),
+    ("csv-mixed-first-line", ["reduced-gp", "--data", "mixed.csv", "--pool", "40", "--n", "20"], 2,
+     ["mixed.csv", "line 1 mixes"], []),
+    ("npz-complex-y", ["reduced-gp", "--data", "cplx.npz", "--pool", "40", "--n", "20"], 2, ["cplx.npz", "complex"],
+     []),
+]
+
+
+@pytest.fixture
+def user_folder(tmp_path, monkeypatch):
+    from symrg.studies.report import driver
+
+    def stub(out, quick, progress):                # the report's content is not what these rows test
+        (out / "spectra.txt").write_text("stub")
+        return {"markdown": "stub section"}
+
+    monkeypatch.setattr(driver, "SECTIONS", [("spectra", stub)])
+    monkeypatch.setattr("symrg.studies.report.driver.report_tex", lambda tmp, claims, results: (None, None))
+    _user_folder(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.mark.parametrize("argv,status,words,changes", [c[1:] for c in FS_CASES], ids=[c[0] for c in FS_CASES])
+def test_hostile_write_or_input(capsys, user_folder, argv, status, words, changes):
+    before = _snapshot(user_folder)
+    rc, out, err = _run(capsys, argv)
+    assert "Traceback" not in err + out and "Warning" not in err, err
+    assert rc == status, err
+    if status == 2:
+        lines = [ln for ln in err.strip().splitlines() if ln.strip()]
+        assert len(lines) == 1, err                                         # one line, no usage block
+        assert lines[0].startswith(f"symrg {argv[0]}: error:"), err
+        for w in words:
+            assert w in lines[0], lines[0]
+    after = _snapshot(user_folder)
+    touched = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
+    outside = {k for k in touched if not any(k == c or k.startswith(c + "/") for c in changes)}
+    assert not outside, sorted(outside)                           # nothing else changed, nothing left behind
+    # the special files and the links are what they were
+    assert before["fifo"] == after["fifo"] and after["null"] == ("link", "device") and after["link.tex"] == (
+        "link", "real.tex") and after["rep_link"] == ("link", "rep_real")
+
+
+def test_csv_header_is_said(capsys, user_folder):
+    """An all-text first line is read as column names, and the command says so in one line; the data are
+    the 60 rows that follow (the header is not a row)."""
+    rc, out, err = _run(capsys, ["reduced-gp", "--data", "header.csv", "--pool", "40", "--n", "20", "--json"])
+    assert rc == 0, err
+    assert err.strip() == ("symrg reduced-gp: note: header.csv: line 1 is text only, so it was read as column "
+                           "names, not data: x1, x2, target")
+    from symrg.data.loaders import load_file
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ds = load_file("header.csv", target_column=-1)
+    assert ds.X.shape == (60, 2) and ds.targets.shape == (60,)
+
+
+def test_followed_links_and_replaced_folders(capsys, user_folder):
+    """A symlinked output keeps its link and its target gets the new content; a replaced report lists what
+    it wrote in its manifest and a second run may replace it."""
+    assert _run(capsys, ["derive", PHI4_ABS, "--latex", "-o", "link.tex"])[0] == 0
+    assert "Effective action" in (user_folder / "real.tex").read_text()
+    assert _run(capsys, ["reproduce", "--out", "rep_link", "--quick", "--only", "spectra"])[0] == 0
+    assert (user_folder / "rep_link").is_symlink() and (user_folder / "rep_real" / "spectra.txt").is_file()
+    assert not [p for p in user_folder.iterdir() if ".old-" in p.name or ".partial-" in p.name]
+    listed = (user_folder / "rep_real" / ".symrg-manifest").read_text().splitlines()
+    assert {"index.md", "results.json", "spectra.txt"} <= set(listed)
+    assert _run(capsys, ["reproduce", "--out", "rep_real", "--quick", "--only", "spectra"])[0] == 0
+    assert _run(capsys, ["reproduce", "--out", "victim", "--quick", "--only", "spectra", "--force"])[0] == 0
+    assert not (user_folder / "victim" / "important.txt").exists()          # --force: the user's choice
+
+
+def test_module_and_twin_are_written_together(tmp_path, monkeypatch):
+    """A failure while renaming the second file of a group puts the first one back."""
+    import os
+
+    from symrg._io import atomic_write_group
+
+    a, b = tmp_path / "m.py", tmp_path / "m_mp.py"
+    a.write_text("old a")
+    b.write_text("old b")
+    real = os.replace
+    calls = []
+
+    def flaky(src, dst):
+        calls.append(dst)
+        if str(dst) == str(b) and len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", flaky)
+    with pytest.raises(OSError):
+        atomic_write_group({a: "new a", b: "new b"})
+    assert a.read_text() == "old a" and b.read_text() == "old b"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.py", "m_mp.py"]      # no temporary file left
+
+
+def test_resummed_step_against_quadrature():
+    """derive --resum on exp(g) a b + b^4 (was a GeneratorsError): S_eff(a) to order 3 against the
+    one-dimensional integral -log <exp(-S_int)>_G by quadrature at G = 0.05, g = 0.3, a = 0.7 (the series
+    is asymptotic in G: orders 1, 2, 3 miss by 3e-4, 3e-5, 4e-6 of a value 1.4e-2)."""
+    import math
+    import tempfile
+    from pathlib import Path
+
+    from scipy.integrate import quad
+
+    from symrg.engine import load_action, wilson_step
+
+    with tempfile.TemporaryDirectory() as d:
+        f = Path(d) / "resum.toml"
+        f.write_text(BASE + '[action]\ninteraction = "exp(g)*a*b + b**4"\n')
+        res = wilson_step(load_action(f), 3, diagrams=False, resum=True, use_cache=False)
+    G, g, a = 0.05, 0.3, 0.7
+    vals = {"G": G, "g": g, "a": a}
+    total = 0.0
+    for m, c in res.coefficients.items():
+        term = c * m
+        total += float(term.subs({s: vals[s.name] for s in term.free_symbols}))
+    integral = quad(lambda b: math.exp(-b * b / (2 * G) - math.exp(g) * a * b - b ** 4), -np.inf, np.inf,
+                    epsabs=0, epsrel=1e-13)[0]
+    exact = -math.log(integral / math.sqrt(2 * math.pi * G))
+    assert abs(exact) > 1e-2 and abs(total - exact) < 2e-5
+
+
+def _api_cases():
+    from symrg.engine import load_action, wilson_step
+    from symrg.numerics import flows, predictions, selfconsistent
+
+    lam = np.array([1.0, 0.5, 0.25])
+    return [
+        ("complex-spectrum", lambda: selfconsistent.selfconsistent_ridge(lam + 0.1j, 0.01, 3), "complex"),
+        ("complex-list", lambda: flows.renormalized_ridge([1, 0.5j], 0.01), "complex"),
+        ("complex-learnability", lambda: flows.learnability(lam + 1j, 0.01, 3), "complex"),
+        ("complex-kernel", lambda: __import__("symrg._validate", fromlist=["x"]).check_kernel_matrix(
+            np.eye(2) + 0j), "complex"),
+        ("wilson-not-an-action", lambda: wilson_step("nope", 2), "action"),
+        ("load-action-int", lambda: load_action(123), "path"),
+        ("ns-string", lambda: predictions.learning_curve(lam, 0.1, "abc"), "ns"),
+        ("threshold-string", lambda: flows.ir_stop(lam, 0.1, 3, threshold="x"), "threshold"),
+        ("kappa-grid-string", lambda: flows.flow_ode(lam, 0.1, kappa_grid="x"), "kappa_grid"),
+        ("complex-gram", lambda: __import__("symrg.spectra", fromlist=["x"]).NNGPKernel("relu").gram(
+            np.eye(3) + 0.1j), "complex"),
+        ("string-gram", lambda: __import__("symrg.spectra", fromlist=["x"]).NNGPKernel("relu").gram("x"), "X"),
+    ]
+
+
+API_IDS = ["complex-spectrum", "complex-list", "complex-learnability", "complex-kernel", "wilson-not-an-action",
+           "load-action-int", "ns-string", "threshold-string", "kappa-grid-string", "complex-gram", "string-gram"]
+
+
+@pytest.mark.parametrize("case", range(len(API_IDS)), ids=API_IDS)
+def test_api_misuse_raises_symrg_errors(case):
+    from symrg.errors import SymrgError
+
+    name, call, word = _api_cases()[case]
+    assert name == API_IDS[case]
+    with pytest.raises(SymrgError, match=word):
+        call()

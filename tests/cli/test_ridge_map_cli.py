@@ -3,6 +3,7 @@ import argparse
 import json
 
 import numpy as np
+import pytest
 
 
 def _args(**kw):
@@ -32,16 +33,25 @@ def test_cli_npz_json(tmp_path, capsys):
 
 
 def test_cli_errors(tmp_path, capsys):
+    """run() raises; symrg.cli.main prints the one line (issue 21: every command reports its errors there,
+    so each names the flag the user typed)."""
+    from symrg.cli import main
+    from symrg.errors import DataError, ParameterError
+
     rng = np.random.default_rng(0)
     np.savez(tmp_path / "d.npz", X=rng.standard_normal((50, 4)), y=rng.standard_normal(50))
     a = _args(data=tmp_path / "d.npz", pool=40, n=10, kappa=41)
-    assert a.func(a) == 2
-    assert "kappa" in capsys.readouterr().err
+    with pytest.raises(ParameterError, match="kappa"):
+        a.func(a)
+    assert main(["ridge-map", "--data", str(tmp_path / "d.npz"), "--pool", "40", "--n", "10", "--kappa", "41"]) == 2
+    assert "--kappa=41" in capsys.readouterr().err
     Xbad = rng.standard_normal((50, 4))
     Xbad[3, 1] = np.nan
     np.savez(tmp_path / "bad.npz", X=Xbad, y=rng.standard_normal(50))
     a = _args(data=tmp_path / "bad.npz", pool=40, n=10, kappa=5)
-    assert a.func(a) == 2
+    with pytest.raises(DataError):
+        a.func(a)
+    assert main(["ridge-map", "--data", str(tmp_path / "bad.npz"), "--pool", "40", "--n", "10", "--kappa", "5"]) == 2
     assert "error" in capsys.readouterr().err
 
 
@@ -51,6 +61,8 @@ def test_cli_idx_labels_mismatch(tmp_path, capsys):
     imgs = np.zeros((6, 2, 2), np.uint8) + 1
     (tmp_path / "t-images-idx3-ubyte").write_bytes(struct.pack(">IIII", 0x803, 6, 2, 2) + imgs.tobytes())
     (tmp_path / "t-labels-idx1-ubyte").write_bytes(struct.pack(">II", 0x801, 5) + bytes(range(5)))
-    a = _args(data=tmp_path / "t-images-idx3-ubyte", pool=5, n=2, kappa=2)
-    assert a.func(a) == 2
+    from symrg.cli import main
+
+    assert main(["ridge-map", "--data", str(tmp_path / "t-images-idx3-ubyte"), "--pool", "5", "--n", "2",
+                 "--kappa", "2"]) == 2
     assert "error" in capsys.readouterr().err

@@ -51,11 +51,11 @@ def test_regression_target_is_used_as_given_not_as_labels(tmp_path, capsys):
 def test_pool_out_of_range_is_refused_by_both(capsys, command, pool):
     assert main([command, "--data", "digits", "--pool", pool, "--n", "10"]) == 2
     err = capsys.readouterr().err
-    assert f"pool={pool}" in err and "[2, 1797]" in err and "Traceback" not in err
+    assert f"--pool={pool}" in err and "[2, 1797]" in err and "Traceback" not in err
 
 
 @pytest.mark.parametrize("command", ["reduced-gp", "ridge-map"])
 def test_absent_class_is_refused_by_both(capsys, command):
     assert main([command, "--data", "digits", "--pool", "50", "--n", "10", "--target-class", "12"]) == 2
     err = capsys.readouterr().err
-    assert "target_class=12" in err and "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]" in err
+    assert "--target-class=12" in err and "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]" in err

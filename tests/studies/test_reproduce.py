@@ -66,6 +66,7 @@ def test_interrupted_run_leaves_the_previous_report_whole(tmp_path, monkeypatch)
     out = tmp_path / "rep"
     out.mkdir()
     (out / "index.md").write_text("old report")
+    (out / ".symrg-manifest").write_text("index.md\n")        # a previous report lists what it wrote
 
     def boom(out_dir, quick, progress):
         (out_dir / "half.png").write_bytes(b"partial")

@@ -86,12 +86,13 @@ class Progress:
         return ProgressLine(f"    {label}")
 
 
-def prepare_output(out_dir) -> tuple[Path, Path]:
+def prepare_output(out_dir, force: bool = False) -> tuple[Path, Path]:
     """Check that ``out_dir`` can receive a report and create the temporary folder beside it.
 
-    Raises ParameterError naming ``out`` when the path is a file, lies under a file, or its parent
-    cannot be written -- before any computation starts (:func:`symrg._io.prepare_output_dir`)."""
-    return prepare_output_dir(out_dir, "out")
+    Raises ParameterError naming ``--out`` when the path is a file, lies under a file, is the current
+    folder, holds files symrg did not write (unless ``force``) or its parent cannot be written -- before
+    any computation starts (:func:`symrg._io.prepare_output_dir`)."""
+    return prepare_output_dir(out_dir, "--out", force=force)
 
 
 def _swap_in(tmp: Path, out: Path) -> None:
@@ -111,19 +112,21 @@ def _run_section(out: Path, quick: bool, name: str):
     return res, round(time.perf_counter() - t0, 1)
 
 
-def reproduce(out_dir="reports", quick: bool = False, show_progress: bool = True, only=None, executor=None) -> dict:
+def reproduce(out_dir="reports", quick: bool = False, show_progress: bool = True, only=None, executor=None,
+              force: bool = False) -> dict:
     """Run the sections (all, or those named in ``only``) and write the report into ``out_dir``.
 
     With a distributed ``executor`` (:func:`symrg._parallel.executor`) the sections run as
     independent tasks on the cluster's workers, which must share the output file system (a local
-    cluster does).  Returns ``claims`` (rows with ``verdict`` yes/no/unresolved/not measured, :func:`claims.decide`), ``failed``
+    cluster does).  An existing ``out_dir`` holding files symrg did not write is refused unless ``force``.
+    Returns ``claims`` (rows with ``verdict`` yes/no/unresolved/not measured, :func:`claims.decide`), ``failed``
     (derivations or checks that failed), ``claims_not_holding``, ``timings`` and ``out``."""
     if only:
         names = [n for n, _ in SECTIONS]
         bad = [x for x in only if x not in names]
         if bad:
-            raise ParameterError("only", ",".join(bad), f"section names among {names}")
-    out, tmp = prepare_output(out_dir)
+            raise ParameterError("--only", ",".join(bad), f"section names among {names}")
+    out, tmp = prepare_output(out_dir, force)
     try:
         names = [name for name, _ in SECTIONS if not only or name in only]
         prog = Progress(show_progress, names, quick)

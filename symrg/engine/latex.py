@@ -759,7 +759,7 @@ def _diagrams_tex(res, width: float) -> list:
     for i, (d, pic) in enumerate(zip(res.diagrams, pics), start=1):
         out += [r"\noindent\begin{minipage}[c]{%.0fpt}\centering %s\end{minipage}\hfill" % (pw + 4, pic),
                 r"\begin{minipage}[c]{\dimexpr\linewidth-%.0fpt\relax}\small (D%d) %s" % (pw + 14, i, _describe(d)),
-                equation(r"D_{%d}" % i, d.expression, width - pw - 40),
+                equation(r"D_{%d}" % i, d.expression, width + 50 - pw - 30),    # unnumbered: no room for a number
                 r"\end{minipage}\par\medskip", ""]
     return out
 

@@ -301,8 +301,7 @@ def run(args) -> int:
             text = res.to_latex(standalone=getattr(args, "standalone", False), diagrams=want)
             if closure:
                 text = text.replace("\\end{document}", "") if text.rstrip().endswith("\\end{document}") else text
-                text += ("\\paragraph{Self-consistent closure} $%s = %s$\n" % (closure["unknown"].replace("_", r"\_"),
-                                                                            _tex(closure["closure"])))
+                text += "\\paragraph{Self-consistent closure}\n" + _closure_tex(res, closure, args) + "\n"
                 if getattr(args, "standalone", False):
                     text += "\\end{document}\n"
         else:
@@ -314,10 +313,16 @@ def run(args) -> int:
     return 0
 
 
-def _tex(text: str) -> str:
+def _closure_tex(res, closure: dict, args) -> str:
+    """The Hartree closure as a numbered equation ``unknown = closure`` (``\\label{eq:<action>-closure-<unknown>}``)."""
+    import sympy as sp
+
     from ..engine.expr import as_expr
-    from ..engine.latex import latex_expr
-    return latex_expr(as_expr(text, key="closure"))
+    from ..engine.latex import FRAGMENT_WIDTH, LINE_WIDTH, eq_label, equation, latex_expr
+
+    width = LINE_WIDTH if getattr(args, "standalone", False) else FRAGMENT_WIDTH
+    return equation(latex_expr(sp.Symbol(closure["unknown"])), as_expr(closure["closure"], key="closure"), width,
+                    eq_label(res.action, "closure", name=closure["unknown"]))
 
 
 def _emit(text: str, path) -> None:

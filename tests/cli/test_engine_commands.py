@@ -130,6 +130,14 @@ def test_standalone_latex_compiles_without_overfull_boxes(capsys, tmp_path, name
     assert overfull == 0 and 1 <= pages <= max_pages
 
 
+def test_self_consistent_closure_is_a_numbered_equation(capsys):
+    rc, out, _ = _run(capsys, ["derive", _ex("ridge_quartic_flow"), "--order", "2", "--self-consistent", "sigma2",
+                               "--latex"])
+    assert rc == 0 and "sigma2\\_eff" not in out
+    assert re.search(r"\\label\{eq:ridge-local-quartic-over-a-power-law-spectrum-closure-sigma2-eff\}\n"
+                     r"\\sigma\^\{2\}_\{\\mathrm\{eff\}\} = ", out)
+
+
 def test_two_diagrams_never_print_as_identical_lines(capsys):
     rc, out, _ = _run(capsys, ["derive", _ex("phi4_0d"), "--order", "2", "--latex", "--diagrams"])
     descriptions = [line for line in out.splitlines() if "loop(s), symmetry factor" in line]

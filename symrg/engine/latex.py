@@ -9,7 +9,7 @@ after :func:`tidy`, a printing-only rewrite (powers of one base collected, ``kap
 is a ``split`` aligned at ``=``, broken between terms, and inside a term only when the term alone is
 too long; an integral over the data measure prints as ``\\int\\! d\\mu(x_1)\\, d\\mu(x_2)`` and is never
 separated from its integrand.  Line widths are estimated in points (:func:`width_pt`, within about
-6% of TeX's own for these expressions), so a body fits an ``article`` text width (345 pt) and a
+10% of TeX's own for these expressions), so a body fits an ``article`` text width (345 pt) and a
 standalone document (2 cm margins) has longer lines.  :func:`document` wraps a body in a standalone
 ``article`` (``amsmath`` and ``geometry`` only, both in every LaTeX installation) with a provenance
 comment header, so the output of ``symrg derive --latex --standalone`` compiles with ``pdflatex`` as
@@ -111,8 +111,9 @@ _NO_WIDTH = {"limits", "displaystyle", "mathrm", "operatorname", "text", "mathit
 def width_pt(tex: str, scale: float = 1.0) -> float:
     """Estimated display width, in points, of a LaTeX math string in 10 pt Computer Modern: letters
     5.3 pt (capitals 7.9), binary operators with their spaces 12.2 pt, relations 13.9 pt, scripts at 70%,
-    a fraction as wide as its wider part.  Measured against TeX on the expressions symrg prints: within
-    6% (the line widths leave that margin)."""
+    a fraction as wide as its wider part.  Measured against TeX on the 521 display lines of the bundled
+    examples: TeX's width is 0.91 to 1.09 times the estimate (5-95%: 1.00 to 1.06); the line widths leave
+    that margin."""
     pos, total, operand = 0, 0.0, False
     n = len(tex)
 

@@ -4,7 +4,9 @@ Prints the effective couplings (and flows) of the kept fields; ``--json`` prints
 JSON contract (keys ``order``, ``fields``, ``coefficients`` -- monomial in SymPy syntax, ``"1"``
 for the vacuum constant, with ``S_eff`` normalised so that only the Gaussian normalisation of the
 integrated fields is dropped --, ``flow``, ``diagrams``, and ``beta`` when the action declares
-running couplings); ``--latex`` prints LaTeX (``--standalone``: a document pdflatex compiles as it
+running couplings); ``--latex`` prints LaTeX a paper can ``\input`` (the input action restated, then
+``S_eff = sum_O c_O O`` with the monomials sorted by degree, one numbered equation per coefficient labelled
+``eq:<action>-<monomial>``, the action's own field names; ``--standalone``: a document pdflatex compiles as it
 is).  docs/theory.md section 3.
 """
 from __future__ import annotations
@@ -22,7 +24,10 @@ __all__ = ["add_parser", "run", "JSON_KEYS", "DESCRIPTION"]
 DESCRIPTION = ("The Wilsonian step of an action file (docs/theory.md section 3): integrate out the integrated "
                "fields to the given order in the interaction and print the effective couplings S_eff of the kept "
                "fields, their flows and, when the file declares running couplings, their beta functions; --json "
-               "prints them as JSON, --latex as LaTeX (--standalone: a document that pdflatex compiles as it is).")
+               "prints them as JSON, --latex as LaTeX for a paper: the input action restated, S_eff = sum_O c_O O "
+               "with the monomials O sorted by degree and one numbered equation per coefficient, labelled "
+               "eq:<action>-<monomial> (e.g. eq:local-quartic-f2), to \\input into an article with amsmath "
+               "(--standalone: a document that pdflatex compiles as it is).")
 
 JSON_KEYS = {
     "action": "name of the action",
@@ -126,7 +131,9 @@ def _configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
                                 "lists the bundled ones and copies one out)")
     p.add_argument("--order", type=_order, default=2, help="order in the interaction, >= 0 (default 2)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    p.add_argument("--latex", action="store_true", help="print LaTeX instead of a table")
+    p.add_argument("--latex", action="store_true",
+                   help="print LaTeX instead of a table: numbered, labelled equations to \\input into an article "
+                        "with amsmath")
     p.add_argument("--standalone", action="store_true",
                    help="with --latex: a whole document (article, amsmath, geometry) that pdflatex compiles as it is")
     p.add_argument("-o", "--output", default=None, metavar="FILE",
@@ -301,8 +308,7 @@ def run(args) -> int:
             text = res.to_latex(standalone=getattr(args, "standalone", False), diagrams=want)
             if closure:
                 text = text.replace("\\end{document}", "") if text.rstrip().endswith("\\end{document}") else text
-                text += ("\\paragraph{Self-consistent closure} $%s = %s$\n" % (closure["unknown"].replace("_", r"\_"),
-                                                                            _tex(closure["closure"])))
+                text += "\\paragraph{Self-consistent closure}\n" + _closure_tex(res, closure, args) + "\n"
                 if getattr(args, "standalone", False):
                     text += "\\end{document}\n"
         else:
@@ -313,10 +319,16 @@ def run(args) -> int:
     return 0
 
 
-def _tex(text: str) -> str:
+def _closure_tex(res, closure: dict, args) -> str:
+    """The Hartree closure as a numbered equation ``unknown = closure`` (``\\label{eq:<action>-closure-<unknown>}``)."""
+    import sympy as sp
+
     from ..engine.expr import as_expr
-    from ..engine.latex import latex_expr
-    return latex_expr(as_expr(text, key="closure"))
+    from ..engine.latex import FRAGMENT_WIDTH, LINE_WIDTH, eq_label, equation, latex_expr
+
+    width = LINE_WIDTH if getattr(args, "standalone", False) else FRAGMENT_WIDTH
+    return equation(latex_expr(sp.Symbol(closure["unknown"])), as_expr(closure["closure"], key="closure"), width,
+                    eq_label(res.action, "closure", name=closure["unknown"]))
 
 
 def _emit(text: str, path) -> None:

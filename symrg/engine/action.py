@@ -286,6 +286,18 @@ class Action:
             parts.append("spectra=" + ";".join(sp.srepr(c.spectrum) for c in self.local))
         return "\n".join(parts)
 
+    def latex(self) -> str:
+        """The action restated as a numbered LaTeX equation (``\\label{eq:<name>-action}``) and a sentence on its
+        fields and mode sums (:func:`symrg.engine.latex.action_equation`), as ``symrg derive --latex`` opens."""
+        from .latex import action_equation
+        return action_equation(self)
+
+    def _repr_latex_(self) -> str:
+        """Jupyter display: the restated action ``S[fields] = S_0 + S_int`` with what is kept, integrated and
+        summed, in the notation of :meth:`latex` (:func:`symrg.engine.latex.action_display_math`)."""
+        from .latex import action_display_math
+        return action_display_math(self)
+
     def interaction_terms(self) -> list:
         """``S_int`` as a list of ``(coefficient, kept_exponents, integrated_exponents)``."""
         allf = self.fields_all

@@ -149,10 +149,9 @@ class FlowResult:
         return flow_to_latex(self)
 
     def _repr_latex_(self) -> str:
-        from .latex import latex_expr
-        rows = [r"\frac{d %s}{d %s} &= %s" % (latex_expr(g), latex_expr(self.cutoff), latex_expr(v))
-                for g, v in self.beta.items()]
-        return "$$\\begin{aligned}" + r"\\ ".join(rows) + "\\end{aligned}$$"
+        """Jupyter display: the beta functions (:func:`symrg.engine.latex.flow_display_math`)."""
+        from .latex import flow_display_math
+        return flow_display_math(self)
 
 
 def _subs_table(res: FlowResult, values: dict) -> dict:

@@ -85,15 +85,37 @@ def _pdflatex(tex_path):
     return r.returncode, log.count("Overfull \\hbox"), int(pages.group(1)) if pages else 0, r.stdout
 
 
-@pytest.mark.slow
-@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex not installed")
-@pytest.mark.parametrize("name,order,extra,max_pages", [
+STANDALONE_CASES = [
+    ("phi4_0d", 2, [], 4),
+    ("phi4_0d", 2, ["--diagrams"], 6),
     ("local_quartic", 2, [], 6),
     ("local_quartic", 2, ["--diagrams"], 12),
+    ("mixed_cubic_sextic", 2, [], 8),
+    ("mixed_cubic_sextic", 2, ["--diagrams"], 24),
     ("mixed_cubic_sextic", 3, [], 20),
+    ("ridge_flow", 2, [], 4),
+    ("ridge_flow", 2, ["--diagrams"], 6),
+    ("ridge_quartic_flow", 2, [], 6),
     ("ridge_quartic_flow", 2, ["--diagrams"], 12),
-])
+    ("ridge_quartic_scaled", 2, [], 6),
+    ("ridge_quartic_scaled", 2, ["--diagrams"], 12),
+    ("tensor_2x2", 2, [], 8),
+    ("tensor_2x2", 2, ["--diagrams"], 24),
+]
+
+
+def test_standalone_cases_cover_every_bundled_example():
+    from pathlib import Path
+    bundled = {p.stem for p in Path(_ex("phi4_0d")).parent.glob("*.toml")}
+    assert bundled == {c[0] for c in STANDALONE_CASES} == {c[0] for c in STANDALONE_CASES if c[2]}
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex not installed")
+@pytest.mark.parametrize("name,order,extra,max_pages", STANDALONE_CASES)
 def test_standalone_latex_compiles_without_overfull_boxes(capsys, tmp_path, name, order, extra, max_pages):
+    """Every bundled example, with and without --diagrams: pdflatex compiles the document as it is, nothing runs
+    into the margin, every equation label is used once and the input action opens the document."""
     tex = tmp_path / "out.tex"
     rc, _, _ = _run(capsys, ["derive", _ex(name), "--order", str(order), "--latex", "--standalone", "-o", str(tex),
                              *extra])
@@ -101,9 +123,19 @@ def test_standalone_latex_compiles_without_overfull_boxes(capsys, tmp_path, name
     body = tex.read_text()
     assert body.lstrip().startswith("%") and "\\begin{document}" in body and "\\end{document}" in body
     assert ("\\begin{picture}" in body) == ("--diagrams" in extra)
+    labels = re.findall(r"\\label\{([^}]*)\}", body)
+    assert labels and labels[0].endswith("-action") and len(set(labels)) == len(labels)
     rc, overfull, pages, stdout = _pdflatex(tex)
     assert rc == 0, stdout[-2000:]
     assert overfull == 0 and 1 <= pages <= max_pages
+
+
+def test_self_consistent_closure_is_a_numbered_equation(capsys):
+    rc, out, _ = _run(capsys, ["derive", _ex("ridge_quartic_flow"), "--order", "2", "--self-consistent", "sigma2",
+                               "--latex"])
+    assert rc == 0 and "sigma2\\_eff" not in out
+    assert re.search(r"\\label\{eq:ridge-local-quartic-over-a-power-law-spectrum-closure-sigma2-eff\}\n"
+                     r"(\\begin\{split\}\n)?\\sigma\^\{2\}_\{\\mathrm\{eff\}\} &?= ", out)
 
 
 def test_two_diagrams_never_print_as_identical_lines(capsys):

@@ -47,8 +47,9 @@ def add_parser(sub):
     p.add_argument("--full", action="store_true", help="also run the heavy high-precision checks")
     p.add_argument("--only", default=None, help="run only checks whose name contains this text")
     p.add_argument("--plugin", action="append", default=[], metavar="MODULE",
-                   help="import this Python module (a dotted name on the Python path, e.g. mypackage.mychecks) "
-                        "that registers checks of its own with symrg.verify.register_check; repeatable")
+                   help="a module of yours that registers checks with symrg.verify.register_check: a .py file "
+                        "(mychecks.py or path/to/mychecks.py), a module in the current folder (mychecks), or a "
+                        "dotted name on the Python path (mypackage.mychecks); repeatable")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=run)

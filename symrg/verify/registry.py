@@ -118,27 +118,57 @@ def check(name: str, claim: str, route_a: str, route_b: str, tolerance: float, f
 register_check = check   # the name docs/api.md uses for a user's own check
 
 
-def load_plugin(name: str) -> list[str]:
-    """Import the module ``name`` (a dotted Python module name on ``sys.path``) that registers checks with
-    :func:`check`; returns the names of the checks it added.  Raises ParameterError naming ``--plugin``
-    when the name is not a module name, the import fails, or the module registers no check."""
+def load_plugin(name) -> list[str]:
+    """Import the user's module ``name`` that registers checks with :func:`check`; returns the names of the
+    checks it added.  ``name`` is a path to a ``.py`` file, a module in the current folder (``mychecks`` for
+    ``./mychecks.py``), or a dotted module name on ``sys.path`` (``mypackage.mychecks``).  A file is
+    imported under its own name with :mod:`importlib` (no change to ``sys.path``).  Raises ParameterError
+    naming ``--plugin`` when the name is neither, the import fails, or the module registers no check."""
     import importlib
+    import importlib.util
+    import os
     import sys
+    from pathlib import Path
 
     from ..errors import ParameterError
 
-    if not isinstance(name, str) or not name or not all(part.isidentifier() for part in name.split(".")):
-        raise ParameterError("--plugin", name, "a dotted Python module name such as mypackage.mychecks (not a path)")
+    if not isinstance(name, (str, os.PathLike)) or not str(name):
+        raise ParameterError("--plugin", name, "a .py file, a module in the current folder or a dotted module name")
+    text = str(name)
     before = set(REGISTRY)
-    already = name in sys.modules
-    try:
-        importlib.import_module(name)
-    except ImportError as exc:
-        raise ParameterError("--plugin", name, "an importable module on the Python path",
-                             f"{type(exc).__name__}: {exc}") from None
+    path = Path(text)
+    if text.endswith(".py") or os.sep in text:
+        if not path.is_file():
+            raise ParameterError("--plugin", text, "an existing Python file (.py) that registers checks")
+    elif all(part.isidentifier() for part in text.split(".")) and "." not in text and Path(f"{text}.py").is_file() \
+            and importlib.util.find_spec(text) is None:
+        path = Path(f"{text}.py")                                  # a module in the current folder
+    else:
+        path = None
+    if path is not None:
+        mod_name = f"symrg_plugin_{path.stem}" if path.stem.isidentifier() else "symrg_plugin"
+        already = mod_name in sys.modules
+        spec = importlib.util.spec_from_file_location(mod_name, path.resolve())
+        module = importlib.util.module_from_spec(spec)
+        try:
+            spec.loader.exec_module(module)   # the user's own file, named by the user on the command line
+        except Exception as exc:              # its error is the user's to read, in one line
+            raise ParameterError("--plugin", text, "a Python file that imports cleanly",
+                                 f"{type(exc).__name__}: {exc}") from None
+        sys.modules[mod_name] = module
+    else:
+        if not all(part.isidentifier() for part in text.split(".")):
+            raise ParameterError("--plugin", text, "a .py file, a module in the current folder or a dotted module "
+                                 "name such as mypackage.mychecks")
+        already = text in sys.modules
+        try:
+            importlib.import_module(text)
+        except ImportError as exc:
+            raise ParameterError("--plugin", text, "a .py file, a module in the current folder, or an importable "
+                                 "module on the Python path", f"{type(exc).__name__}: {exc}") from None
     added = [n for n in REGISTRY if n not in before]
     if not added and not already:
-        raise ParameterError("--plugin", name, "a module that registers at least one check with "
+        raise ParameterError("--plugin", text, "a module that registers at least one check with "
                              "symrg.verify.register_check (see docs/api.md)")
     return added
 

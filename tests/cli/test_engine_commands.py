@@ -300,3 +300,22 @@ def test_derive_self_consistent_and_loops_flags(capsys, tmp_path):
     assert rc == 2 and "--loops" in err and "[running]" in err
     rc, out, _ = _run(capsys, ["derive", _ex("ridge_quartic_flow"), "--loops", "0", "--json"])
     assert rc == 0 and json.loads(out)["running"]["loops"] == 0
+
+
+def test_verify_plugin_from_the_current_folder_or_a_path(capsys, tmp_path, monkeypatch):
+    """docs/api.md's recipe as a user runs it: mychecks.py in the current folder, no PYTHONPATH; also by path."""
+    (tmp_path / "cwdchecks_abc.py").write_text(
+        "from symrg.verify import register_check\n"
+        "@register_check('user.cwd_sum', '2+2 = 4 two ways', 'int', 'float', 0.0, category='two-route')\n"
+        "def _c():\n    return abs((2 + 2) - 4.0), 'exact'\n")
+    monkeypatch.chdir(tmp_path)
+    from symrg.verify.registry import REGISTRY
+    try:
+        rc, out, _ = _run(capsys, ["verify", "--plugin", "cwdchecks_abc", "--only", "user.cwd", "--quiet", "--json"])
+        assert rc == 0 and [c["name"] for c in json.loads(out)["checks"]] == ["user.cwd_sum"]
+        REGISTRY.pop("user.cwd_sum", None)
+        rc, out, _ = _run(capsys, ["verify", "--plugin", str(tmp_path / "cwdchecks_abc.py"), "--only", "user.cwd",
+                                   "--quiet", "--json"])
+        assert rc == 0 and json.loads(out)["checks"][0]["passed"]
+    finally:
+        REGISTRY.pop("user.cwd_sum", None)

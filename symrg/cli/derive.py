@@ -4,7 +4,7 @@ Prints the effective couplings (and flows) of the kept fields; ``--json`` prints
 JSON contract (keys ``order``, ``fields``, ``coefficients`` -- monomial in SymPy syntax, ``"1"``
 for the vacuum constant, with ``S_eff`` normalised so that only the Gaussian normalisation of the
 integrated fields is dropped --, ``flow``, ``diagrams``, and ``beta`` when the action declares
-running couplings); ``--latex`` prints LaTeX a paper can ``\input`` (the input action restated, then
+running couplings); ``--latex`` prints LaTeX a paper can ``\\input`` (the input action restated, then
 ``S_eff = sum_O c_O O`` with the monomials sorted by degree, one numbered equation per coefficient labelled
 ``eq:<action>-<monomial>``, the action's own field names; ``--standalone``: a document pdflatex compiles as it
 is).  docs/theory.md section 3.

@@ -53,7 +53,7 @@ JSON_KEYS = {
                "(claims.slope_verdict); unresolved when the run is not a fair test",
     "verdict_why": "the reason for the verdict, in words",
     "recipe_breaks": "the fair-test conditions the run breaks (empty: a fair test; docs/theory.md section 4c)",
-    "adjustments": "what the study changed in the request, in words (n_max lowered, window widened)",
+    "adjustments": "what the study changed in the request, in words (n_max lowered so that the listed modes suffice)",
     "consistent": "true when predicted_slope lies in measured_slope_ci",
     "pool_fraction": "max(ns) / P",
     "theory_slopes_full_spectrum": "log-log slopes of the four theories' curves on the full pool spectrum",

@@ -10,9 +10,8 @@ is reported with verdict "unresolved" and the conditions it breaks, ``recipe_bre
   verdict is then unresolved);
 * the n-window and the fit window match: alpha and beta are fitted on the modes the budget-respecting
   IR stop crosses over the n-window, ``kappa_star_range = [kappa*(n_min), kappa*(n_max)]``, window
-  ``[max(1, floor(kappa*(n_min))), ceil(kappa*(n_max))]`` (widened to 10 modes only when the stop
-  crosses fewer, which the recipe then reports as a window outside the range); a window given with
-  ``--fit-window`` must lie inside the range;
+  ``[max(1, floor(kappa*(n_min))), ceil(kappa*(n_max))]`` (refused when that is fewer than 3 modes);
+  a window given with ``--fit-window`` (at least 10 modes) must lie inside the range;
 * on the top-kappa route (``listed_modes`` = the number of modes resolved one by one; ``None`` when the
   full eigendecomposition resolves every mode) the listed modes must be at least ``3 kappa*(n_max)``:
   the largest sizes are dropped (``ns_dropped``, and a line in ``adjustments``) until they are; if fewer
@@ -65,7 +64,8 @@ __all__ = ["fit_window_default", "window_exponent", "ir_stop_exponent", "ir_stop
            "slope_with_curvature", "measured_slope_interval", "scaling_plan", "scaling_analysis", "decide", "scaling_study", "MIN_WINDOW_MODES", "LISTED_FACTOR", "POOL_FRACTION",
            "MIN_ALPHA"]
 
-MIN_WINDOW_MODES = 10
+MIN_WINDOW_MODES = 10     # a window given with --fit-window
+MIN_CROSSED_MODES = 3     # the default window: the modes the stop crosses, at least this many
 BOOTSTRAP = 2000
 LISTED_FACTOR = 3          # listed modes >= 3 kappa*(n_max) (claims.RECIPE_LISTED_FACTOR)
 POOL_FRACTION = 1 / 20     # n <= P/20 (claims.RECIPE_POOL_FRACTION)
@@ -81,8 +81,7 @@ def _stops(shells, ridge: float, ns) -> list[float]:
 def fit_window_default(shells, ridge: float, ns) -> tuple[int, int]:
     """The modes the budget-respecting RG stop crosses over ``ns`` (module doc), at least 10."""
     P = int(round(float(np.sum(shells.mult))))
-    k = _stops(shells, ridge, [min(ns), max(ns)])
-    lo, hi = _window_of(k)
+    lo, hi = _window_of(_stops(shells, ridge, [min(ns), max(ns)]))
     if hi > P // 4:
         raise ParameterError("--ns", f"{min(ns)}..{max(ns)}", f"sizes whose IR stop stays in the resolved part of "
                              f"the spectrum (kappa* <= P/4 = {P // 4}; here kappa*(n_max) = {hi})",
@@ -91,8 +90,12 @@ def fit_window_default(shells, ridge: float, ns) -> tuple[int, int]:
 
 
 def _window_of(krange) -> tuple[int, int]:
-    lo = max(1, int(math.floor(krange[0])))
-    hi = max(int(math.ceil(krange[-1])), lo + MIN_WINDOW_MODES - 1)
+    """``[max(1, floor(kappa*(n_min))), ceil(kappa*(n_max))]``; at least 3 modes, else refused."""
+    lo, hi = max(1, int(math.floor(krange[0]))), int(math.ceil(krange[-1]))
+    if hi - lo + 1 < MIN_CROSSED_MODES:
+        raise ParameterError("--ns", f"sizes whose stops are {krange[0]:.2f}..{krange[-1]:.2f}",
+                             f"sizes over which the IR stop crosses at least {MIN_CROSSED_MODES} modes (the "
+                             "exponents are fitted on exactly those modes)", "use a wider range of --ns")
     return lo, hi
 
 
@@ -274,11 +277,10 @@ def scaling_plan(shells, ridge: float, ns, pool: int, listed: int | None = None,
             raise ParameterError("--ns", f"{min(ns)}..{max(ns)}", f"sizes whose IR stop stays in the resolved part "
                                  f"of the spectrum (kappa* <= P/4 = {pool // 4}; here kappa*(n_max) = {window[1]})",
                                  "use a larger --pool or smaller --ns")
-        window = _check_window(window, modes)
+        if window[1] > modes - 1:
+            raise ParameterError("--ns", f"{min(ns)}..{max(ns)}", f"sizes whose IR stop stays inside the {modes - 1} "
+                                 "resolved modes", "use smaller --ns or list more modes with --kappa")
         rule = "the modes the budget-respecting stop crosses over ns"
-        if window[1] > math.ceil(krange[1]):
-            rule += f" (widened to {MIN_WINDOW_MODES} modes: the stop crosses fewer)"
-            adjustments.append(f"fit window widened to {MIN_WINDOW_MODES} modes beyond the modes the stop crosses")
     return {"ns": ns, "ns_dropped": sorted(dropped), "listed_modes": listed, "kappa_star": kstar,
             "kappa_star_range": krange, "fit_window": list(window), "fit_window_rule": rule, "adjustments": adjustments}
 

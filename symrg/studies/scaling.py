@@ -191,21 +191,23 @@ def slope_with_curvature(ns, values) -> tuple[float, list[float]]:
     return _slope(x, y), [_slope(x[a:b], y[a:b]) for a, b in local_windows(len(x))]
 
 
-def _bootstrap_slope(ns, per_trial, seed: int) -> tuple[float, list, list]:
-    """Global slope of the mean curve, its 95% bootstrap interval over trials, the local slopes."""
+def _bootstrap_slope(ns, per_trial, seed: int) -> tuple[float, list]:
+    """Global slope of the mean curve and its 95% bootstrap interval over trials (also used by
+    :mod:`symrg.studies.universality`: keep the signature)."""
     E = np.asarray(per_trial, dtype=float)                      # (trials, len(ns))
     x = np.log(np.asarray(ns, float))
-    slope, local = slope_with_curvature(ns, E.mean(axis=0))
+    slope = _slope(x, np.log(E.mean(axis=0)))
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0xB007]))
     T = E.shape[0]
     boots = [_slope(x, np.log(E[rng.integers(0, T, T)].mean(axis=0))) for _ in range(BOOTSTRAP)]
-    return slope, [float(np.quantile(boots, 0.025)), float(np.quantile(boots, 0.975))], local
+    return slope, [float(np.quantile(boots, 0.025)), float(np.quantile(boots, 0.975))]
 
 
 def measured_slope_interval(ns, per_trial, seed: int = 0) -> dict:
     """The measured slope and its interval (module doc): ``slope``, ``ci`` (the bootstrap interval
     widened to hold every local slope), ``bootstrap_ci``, ``local``."""
-    slope, boot_ci, local = _bootstrap_slope(ns, per_trial, seed)
+    slope, boot_ci = _bootstrap_slope(ns, per_trial, seed)
+    local = slope_with_curvature(ns, np.asarray(per_trial, dtype=float).mean(axis=0))[1]
     return {"slope": slope, "ci": _widen(boot_ci, local), "bootstrap_ci": boot_ci, "local": local}
 
 

@@ -111,3 +111,14 @@ def test_eigenlearning_slope_against_an_independent_solution():
     local = [float(np.polyfit(x[a:b], y[a:b], 1)[0]) for a, b in ((0, 3), (1, 4), (2, 5))]
     assert res["eigenlearning_slope_local"] == pytest.approx(local, abs=1e-6)
     assert res["eigenlearning_slope_ci"] == pytest.approx([min(local + [ref]), max(local + [ref])], abs=1e-6)
+
+
+def test_unresolved_says_which_interval_keeps_it_open():
+    from symrg.studies.report import claims as C
+
+    rec = {"ns": [3, 30, 300], "pool": 6000, "trials": 16, "fit_window": [1, 190], "kappa_star_range": [1.0, 190.0],
+           "listed_modes": None, "predicted_slope_ci": [-0.88, -0.11], "measured_slope_ci": [-0.24, -0.12]}
+    v = C.slope_verdict(rec)
+    assert v.verdict == "unresolved" and "predicted interval" in v.why
+    v = C.slope_verdict({**rec, "predicted_slope_ci": [-0.2, -0.19], "measured_slope_ci": [-0.5, -0.1]})
+    assert v.verdict == "unresolved" and "predicted interval" not in v.why

@@ -49,6 +49,12 @@ JSON_KEYS = {
     "eigenlearning_slope": "log-log slope over ns of eigenlearning's test error on the pool spectrum",
     "eigenlearning_slope_ci": "[lo, hi]: eigenlearning_slope and its local slopes (the same sub-windows)",
     "eigenlearning_slope_local": "local slopes of eigenlearning's curve",
+    "eigenlearning_gap_slope": "slope of measured / eigenlearning over ns (measured minus eigenlearning slope)",
+    "eigenlearning_gap_slope_ci": "[lo, hi]: its bootstrap interval over trials widened by its local slopes",
+    "eigenlearning_verdict": "'yes', 'no' or 'unresolved': does eigenlearning on the pool spectrum have the measured "
+                             "slope (gap interval within +-0.05 of 0)? A miss of the power-law prediction with a yes "
+                             "here is the power-law idealisation",
+    "eigenlearning_verdict_why": "the reason for eigenlearning_verdict, in words",
     "verdict": "'yes', 'no' or 'unresolved': the predicted against the measured interval at +-0.05 "
                "(claims.slope_verdict); unresolved when the run is not a fair test",
     "verdict_why": "the reason for the verdict, in words",
@@ -64,7 +70,8 @@ JSON_KEYS = {
     "formula": "the prediction formula, in words",
 }
 
-NOT_MEASURED = ("simulation_sem", "eigenlearning_slope", "eigenlearning_slope_ci")   # NaN: not measured, JSON null
+NOT_MEASURED = ("simulation_sem", "eigenlearning_slope", "eigenlearning_slope_ci", "eigenlearning_gap_slope",
+                "eigenlearning_gap_slope_ci")   # NaN: not measured, JSON null
 
 
 def add_parser(sub):
@@ -140,4 +147,5 @@ def run(args) -> int:
           f"{res['measured_slope']:.3f} {ci('measured_slope_ci')}, eigenlearning {res['eigenlearning_slope']:.3f} "
           f"{ci('eigenlearning_slope_ci')}")
     print(f"# verdict: {res['verdict']} ({res['verdict_why']})")
+    print(f"# eigenlearning against the measurement: {res['eigenlearning_verdict']} ({res['eigenlearning_verdict_why']})")
     return 0

@@ -45,7 +45,10 @@ Intervals (95%).
   pool spectrum (listed modes plus the tail power), ``eigenlearning_slope_ci`` the range of it and its
   local slopes on the same sub-windows.  With the measured slope it tells where a miss comes from:
   eigenlearning right and the power-law formula wrong is the power-law idealisation; both wrong is the
-  theory.
+  theory.  ``eigenlearning_gap_slope``: the slope of the per-trial ratio measured / eigenlearning (= the
+  measured minus eigenlearning's slope), with the measured slope's interval rule (bootstrap over trials,
+  widened by the local slopes of the ratio, so a curvature both curves share cancels);
+  ``eigenlearning_verdict``: that interval within +-0.05 of zero (``claims.within`` at ``SLOPE_TOL``).
 
 Verdict: :func:`symrg.studies.report.claims.slope_verdict` on the result (``verdict``, ``verdict_why``).
 ``consistent`` (kept for the old contract): the central prediction lies in ``measured_slope_ci``.
@@ -305,8 +308,10 @@ def scaling_analysis(shells, target_power, target_tail: float, ridge: float, pla
     if min(el) > 0:
         el_slope, el_local = slope_with_curvature(ns, el)
         el_ci = _widen([el_slope, el_slope], el_local)
+        gap = measured_slope_interval(ns, np.asarray(per_trial, dtype=float) / np.asarray(el), seed)
     else:
         el_slope, el_local, el_ci = math.nan, [], [math.nan, math.nan]
+        gap = {"slope": math.nan, "ci": [math.nan, math.nan]}
     return {"alpha": a["exponent"], "alpha_ci": a["ci"], "alpha_local": a["local"],
             "beta": b["exponent"], "beta_ci": b["ci"], "beta_local": b["local"], **pred,
             "gamma_pool": _slope(np.log(ns), np.log(np.maximum(plan["kappa_star"], 1e-300))),
@@ -314,7 +319,8 @@ def scaling_analysis(shells, target_power, target_tail: float, ridge: float, pla
             "predicted_slope_matched": -a["exponent"] / (1 + a["exponent"]),
             "measured_slope": m["slope"], "measured_slope_ci": m["ci"],
             "measured_slope_bootstrap_ci": m["bootstrap_ci"], "measured_slope_local": m["local"],
-            "eigenlearning_slope": el_slope, "eigenlearning_slope_ci": el_ci, "eigenlearning_slope_local": el_local}
+            "eigenlearning_slope": el_slope, "eigenlearning_slope_ci": el_ci, "eigenlearning_slope_local": el_local,
+            "eigenlearning_gap_slope": gap["slope"], "eigenlearning_gap_slope_ci": gap["ci"]}
 
 
 def decide(res: dict) -> dict:
@@ -327,6 +333,13 @@ def decide(res: dict) -> dict:
     res["recipe_breaks"] = scaling_recipe(res)
     v = slope_verdict(res)
     res["verdict"], res["verdict_why"] = v.verdict, v.why
+    if all(math.isfinite(x) for x in res.get("eigenlearning_gap_slope_ci", [math.nan])):
+        from .report.claims import SLOPE_TOL, within
+
+        e = within(res["eigenlearning_gap_slope_ci"], SLOPE_TOL, "measured - eigenlearning slope")
+        res["eigenlearning_verdict"], res["eigenlearning_verdict_why"] = e.verdict, e.why
+    else:
+        res["eigenlearning_verdict"], res["eigenlearning_verdict_why"] = "unresolved", "eigenlearning not available"
     return res
 
 

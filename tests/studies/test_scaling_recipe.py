@@ -122,3 +122,26 @@ def test_unresolved_says_which_interval_keeps_it_open():
     assert v.verdict == "unresolved" and "predicted interval" in v.why
     v = C.slope_verdict({**rec, "predicted_slope_ci": [-0.2, -0.19], "measured_slope_ci": [-0.5, -0.1]})
     assert v.verdict == "unresolved" and "predicted interval" not in v.why
+
+
+def test_eigenlearning_gap_decides_whether_the_theory_has_the_measured_slope():
+    """A measurement that is eigenlearning's own curve (independently solved, times noise) has a zero gap:
+    yes; one with an extra n^-0.1: no, with the gap slope -0.1."""
+    sh, tp, tt = _powerlaw()
+    ref = _eigen_errors(sh, tp, tt)
+    same = _run(sh, tp, tt, _curves(0.0) * ref)
+    assert same["eigenlearning_verdict"] == "yes", same["eigenlearning_verdict_why"]
+    steeper = _run(sh, tp, tt, _curves(-0.1) * ref)
+    assert steeper["eigenlearning_verdict"] == "no" and steeper["eigenlearning_gap_slope"] == pytest.approx(-0.1, abs=0.01)
+    res = _run(sh, tp, tt, _curves(-1.5))
+    assert res["eigenlearning_gap_slope"] == pytest.approx(res["measured_slope"] - res["eigenlearning_slope"], abs=1e-9)
+
+
+def _eigen_errors(sh, tp, tt):
+    lam = np.asarray(sh.lam)
+    out = []
+    for n in NS:
+        kap = brentq(lambda k: float(np.sum(lam / (lam + k))) + 1.0 / k - n, 1e-12, 10.0, xtol=1e-16, rtol=1e-14)
+        L = lam / (lam + kap)
+        out.append(n / (n - float(np.sum(L ** 2))) * (float(np.sum((1 - L) ** 2 * tp)) + tt))
+    return np.array(out)

@@ -212,7 +212,8 @@ def part_curve(data, kernel, pool_size, kappa, max_n, trials, ridge, seed, targe
             "kappa_star_range", "kappa_star", "fit_window", "fit_window_rule", "alpha", "alpha_ci", "beta", "beta_ci",
             "amplitude", "amplitude_ci", "gamma", "gamma_ci", "gamma_pool", "predicted_slope", "predicted_slope_ci",
             "measured_slope", "measured_slope_ci", "measured_slope_bootstrap_ci", "measured_slope_local",
-            "eigenlearning_slope", "eigenlearning_slope_ci", "eigenlearning_slope_local", "recipe_breaks", "verdict",
+            "eigenlearning_slope", "eigenlearning_slope_ci", "eigenlearning_slope_local", "eigenlearning_gap_slope",
+            "eigenlearning_gap_slope_ci", "eigenlearning_verdict", "eigenlearning_verdict_why", "recipe_breaks", "verdict",
             "verdict_why", "consistent", "theory_slopes_full_spectrum", "rows")
     out = {k: res[k] for k in keep}
     out.update({"kappa": kappa, "seconds": dt, "spectrum_reused_from_spectrum_part": reused, "n_cap": n_cap,

@@ -98,7 +98,9 @@ def run(out: Path, quick: bool, progress) -> dict:
                f"{num('gamma')} {ci('gamma_ci')}",
                f"- slopes: predicted {curve['predicted_slope']:.3f} {ci('predicted_slope_ci')}, measured "
                f"{curve['measured_slope']:.3f} {ci('measured_slope_ci')}, eigenlearning on the pool spectrum "
-               f"{num('eigenlearning_slope')} {ci('eigenlearning_slope_ci')}",
+               f"{num('eigenlearning_slope')} {ci('eigenlearning_slope_ci')}"
+               + (f"; measured - eigenlearning {num('eigenlearning_gap_slope')} {ci('eigenlearning_gap_slope_ci')}: "
+                  f"{curve['eigenlearning_verdict']}" if curve.get("eigenlearning_verdict") else ""),
                f"- verdict of this file: {curve.get('verdict', 'not recorded')}"
                + (f" ({curve['verdict_why']})" if curve.get("verdict_why") else "")
                + " (the claims table decides again from the same numbers)",

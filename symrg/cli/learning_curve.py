@@ -10,7 +10,7 @@ held-out rows.  Every row carries the simulation and the four theories of
 from __future__ import annotations
 
 from .._validate import check_int
-from ._common import (_allow_expensive_arg, _check_finite, _check_memory, _dask_args, _executor, _int_list,
+from ._common import (DATA_SETS, _allow_expensive_arg, _check_finite, _check_memory, _dask_args, _executor, _int_list,
                       _kernel_args, _make_kernel, _print_json, _progress, _seed, _table)
 
 __all__ = ["add_parser", "run", "COLUMNS", "JSON_KEYS", "JSON_INTRO", "DESCRIPTION"]
@@ -56,7 +56,7 @@ def add_parser(sub):
     p.add_argument("--target", default=None,
                    help="sphere form: power per degree of the random target, 'degree:power,...', e.g. 1:0.5,2:0.25")
     p.add_argument("--data", default=None,
-                   help="data form: digits, mnist, fashion, or a file (.npz/.npy/.csv/IDX); inputs are mapped to "
+                   help="data form: " + DATA_SETS + ", or a file (.npz/.npy/.csv/IDX); inputs are mapped to "
                         "the unit sphere")
     p.add_argument("--pool", type=int, default=None, help="data form: pool size P (the data measure; default 1000)")
     p.add_argument("--target-class", type=int, default=None,

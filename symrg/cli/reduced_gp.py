@@ -9,7 +9,7 @@ of ``--target-class``, the pair ``--pair c1,c2``, or by default the file's regre
 """
 from __future__ import annotations
 
-from ._common import (_allow_expensive_arg, _check_finite, _check_memory, _int_list, _kernel_args, _make_kernel,
+from ._common import (DATA_SETS, _allow_expensive_arg, _check_finite, _check_memory, _int_list, _kernel_args, _make_kernel,
                       _print_json, _seed, _table)
 
 __all__ = ["add_parser", "run", "JSON_KEYS"]
@@ -38,7 +38,7 @@ PARAM_FLAGS = {"n_train": "n"}   # API parameter -> the dest of the flag that se
 def add_parser(sub):
     p = sub.add_parser("reduced-gp", help="reduced (renormalised) GP against the full GP on a pool of data")
     _kernel_args(p)
-    p.add_argument("--data", default="digits", help="digits, mnist, fashion, or a path (.npz/.npy/.csv/IDX)")
+    p.add_argument("--data", default="digits", help=DATA_SETS + ", or a path (.npz/.npy/.csv/IDX)")
     p.add_argument("--pool", type=int, default=1000, help="pool size P, in [2, training rows] (default 1000)")
     p.add_argument("--pool-seed", type=_seed, default=0, help="seed of the shuffle that picks the pool (default 0)")
     p.add_argument("--n", type=int, default=200, help="training points drawn from the pool (default 200)")

@@ -35,7 +35,7 @@ import argparse
 import sys
 
 from ..errors import SymrgError
-from ._common import _allow_expensive_arg, _check_finite, _check_memory, _print_json, _seed
+from ._common import DATA_SETS, _allow_expensive_arg, _check_finite, _check_memory, _print_json, _seed
 
 __all__ = ["add_parser", "run", "JSON_KEYS"]
 
@@ -88,7 +88,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "ridge-map", help="input-dependent ridge sigma^2(x) on data and the reduced GP models",
         description=DESCRIPTION)
     p.add_argument("--data", required=True,
-                   help="digits, mnist, fashion, or a file: .npz with X and y and/or labels; .npy; .csv whose last "
+                   help=DATA_SETS + ", or a file: .npz with X and y and/or labels; .npy; .csv whose last "
                         "column is the target; an MNIST-format IDX image file with its labels file beside it")
     p.add_argument("--kernel", default="relu", choices=["relu", "step", "erf"], help="NNGP activation (default relu)")
     p.add_argument("--depth", type=int, default=1, help="NNGP depth (default 1)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from ._common import (_allow_expensive_arg, _check_finite, _check_memory, _dask_args, _executor, _int_list,
+from ._common import (DATA_SETS, _allow_expensive_arg, _check_finite, _check_memory, _dask_args, _executor, _int_list,
                       _kernel_args, _make_kernel, _print_json, _progress, _seed, _table)
 from .learning_curve import JSON_KEYS as _ROW_KEYS
 
@@ -83,7 +83,7 @@ def add_parser(sub):
                                    "16 trials, listed modes >= 3 kappa*(n_max); verdict yes / no / unresolved.")
     _kernel_args(p)
     p.add_argument("--data", required=True,
-                   help="digits, mnist, fashion, or a file (.npz/.npy/.csv/IDX); inputs are mapped to the unit sphere")
+                   help=DATA_SETS + ", or a file (.npz/.npy/.csv/IDX); inputs are mapped to the unit sphere")
     p.add_argument("--ridge", type=float, required=True, help="ridge sigma^2 >= 0")
     p.add_argument("--pool", type=int, required=True, help="pool size P: its spectrum gives the exponents")
     p.add_argument("--ns", required=True,

@@ -8,7 +8,7 @@ on a pool of ``P`` rows (the first ``P`` of the training split after a seeded sh
 """
 from __future__ import annotations
 
-from ._common import (MEMORY_LIMIT, _check_finite, _dask_args, _executor, _flag_named, _kernel_args, _make_kernel,
+from ._common import (DATA_SETS, MEMORY_LIMIT, _check_finite, _dask_args, _executor, _flag_named, _kernel_args, _make_kernel,
                       _print_json, _progress, _seed, _table)
 
 __all__ = ["add_parser", "run", "JSON_KEYS", "DESCRIPTION"]
@@ -79,7 +79,7 @@ def add_parser(sub):
                    help="sphere form, --precision mp: the least number of digits (default 30; a floor; the working "
                         "precision is chosen from the dynamic range and confirmed 20 digits higher)")
     p.add_argument("--data", default=None,
-                   help="data form: digits, mnist, fashion, or a file (.npz/.npy/.csv/IDX); inputs are mapped to "
+                   help="data form: " + DATA_SETS + ", or a file (.npz/.npy/.csv/IDX); inputs are mapped to "
                         "the unit sphere")
     p.add_argument("--pool", type=int, default=None, help="data form: pool size P")
     p.add_argument("--kappa", type=int, default=None, help="data form: number of top eigenvalues, 1 <= K < P")
@@ -117,9 +117,15 @@ def run(args) -> int:
                              f"form, --data/--pool/--kappa/--method/--seed/--workers/--scheduler the data form")
     if data_given:
         return _run_data(args)
+    if args.dim is None and args.lmax is None:
+        from ..errors import SymrgError
+
+        raise SymrgError("which spectrum? give --dim D --lmax L for the sphere form (e.g. --dim 5 --lmax 50), or "
+                         "--data NAME --pool P --kappa K for the data form (e.g. --data digits --pool 1000 --kappa 50)")
     if args.dim is None or args.lmax is None:
-        raise ParameterError("dim" if args.dim is None else "lmax", None,
-                             "--dim D --lmax L (sphere form), or --data ... --pool P --kappa K (data form)")
+        missing = "--dim" if args.dim is None else "--lmax"
+        raise ParameterError(missing, "(missing)", "--dim D and --lmax L together (sphere form), or --data ... --pool P "
+                             "--kappa K (data form)")
     return _run_sphere(args)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ._common import _check_finite, _flag_named, _dask_args, _executor, _print_json, _progress, _seed
+from ._common import DATA_SETS, _check_finite, _flag_named, _dask_args, _executor, _print_json, _progress, _seed
 
 __all__ = ["add_parser", "run", "JSON_KEYS", "DESCRIPTION"]
 
@@ -64,7 +64,7 @@ _FLAGS = {"simulate": "--simulate", "dim": "--dim", "lmax": "--lmax", "activatio
 
 
 def _configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    p.add_argument("--data", default="sphere", help="sphere, digits, mnist, fashion or a file (.npz/.npy/.csv/IDX); "
+    p.add_argument("--data", default="sphere", help="sphere, " + DATA_SETS + ", or a file (.npz/.npy/.csv/IDX); "
                                                     "default sphere")
     p.add_argument("--dim", type=int, default=5, help="with --data sphere: input dimension d (S^{d-1}), default 5")
     p.add_argument("--lmax", type=int, default=640, help="with --data sphere: top Funk-Hecke degree of the local "

@@ -94,3 +94,13 @@ def test_atomic_files_have_normal_permissions(tmp_path):
     assert stat.S_IMODE(p.stat().st_mode) == 0o666 & ~mask
     q = write_json(tmp_path / "b.json", {"v": float("nan")}, "test")
     assert json.loads(q.read_text())["v"] is None  # standard JSON, no NaN token
+
+
+def test_spectrum_without_a_form_says_which_flags_to_give(capsys):
+    """`symrg spectrum` with no arguments names both forms with an example (was `invalid dim=None`)."""
+    assert main(["spectrum"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--dim D --lmax L" in err and "--data NAME --pool P --kappa K" in err
+    assert "None" not in err
+    assert main(["spectrum", "--dim", "5"]) == 2
+    assert "--lmax" in capsys.readouterr().err

@@ -75,12 +75,28 @@ class SelfConsistentRidge:
 
 
 def selfconsistent_ridge(spectrum, ridge, eta) -> SelfConsistentRidge:
-    """Solve the closure for ``sigma_eff^2`` on a spectrum (shells + tail power)."""
+    """Solve the closure for ``sigma_eff^2`` on a spectrum (shells + tail power).
+
+    The closure is homogeneous of degree 1 in (spectrum, ridge): it is solved in scaled units (every
+    eigenvalue, the tail and the ridge divided by a power of two near the largest of them) and scaled
+    back, so that spectra near the float64 limit (1e158 and beyond) neither overflow nor lose the answer."""
     sh = _as_shells(spectrum)
     s2 = check_ridge(ridge)
     eta = check_positive(eta, "eta")
+    top = max(float(sh.lam.max()) if sh.lam.size else 0.0, s2, sh.tail)
+    scale = 2.0 ** math.frexp(top)[1] if top > 0 else 1.0
+    res = _solve_scaled(sh.lam / scale, sh.mult, sh.tail / scale, s2 / scale, eta)
+    sig, delta, learned, err, tail_bound, L = res
+    out = SelfConsistentRidge(s2, eta, sig * scale, delta * scale, learned, err * scale, tail_bound * scale, L)
+    if not all(math.isfinite(v) for v in (out.sigma2, out.delta, out.learned_modes, out.error_estimate)):
+        raise ConvergenceError(f"self-consistent ridge: the closure gave a non-finite result (sigma_eff^2 = "
+                               f"{out.sigma2}, error estimate {out.error_estimate}) for a spectrum with largest "
+                               f"eigenvalue {top:g}, ridge {s2:g}, eta {eta:g}")
+    return out
+
+
+def _solve_scaled(lam, mult, tail, s2, eta):
     g = _gen()
-    lam, mult, tail = sh.lam, sh.mult, sh.tail
     R = lambda d: float(g.shift_residual(d, s2, eta, tail, lam, mult))  # noqa: E731
     hi = tail + float(np.sum(mult * lam))
     lo = 0.0
@@ -88,7 +104,7 @@ def selfconsistent_ridge(spectrum, ridge, eta) -> SelfConsistentRidge:
         # ridgeless with every mode listed: delta = 0 solves the closure trivially; a positive
         # root exists iff more modes than eta are listed (R'(0) = sum m / eta - 1 > 0)
         if float(np.sum(mult)) <= eta:
-            return SelfConsistentRidge(s2, eta, 0.0, 0.0, float(np.sum(mult)), 0.0, 0.0, np.ones_like(lam))
+            return 0.0, 0.0, float(np.sum(mult)), 0.0, 0.0, np.ones_like(lam)
         lo = hi
         while R(lo) <= 0.0:
             lo *= 0.5
@@ -97,7 +113,7 @@ def selfconsistent_ridge(spectrum, ridge, eta) -> SelfConsistentRidge:
     if hi <= lo or R(hi) >= 0.0:
         delta = hi if R(hi) >= 0.0 else lo
     else:
-        delta = brentq(R, lo, hi, xtol=1e-300, rtol=4 * _EPS, maxiter=500)
+        delta = brentq(R, lo, hi, xtol=np.finfo(float).tiny, rtol=4 * _EPS, maxiter=500)
     with np.errstate(over="ignore"):  # (s + eta lambda)^2 may overflow at a huge ridge: the term is 0
         dR = float(g.shift_residual_derivative(delta, s2, eta, tail, lam, mult))
     err = abs(R(delta) / dR) if dR != 0 else math.inf
@@ -106,7 +122,7 @@ def selfconsistent_ridge(spectrum, ridge, eta) -> SelfConsistentRidge:
     lmin = float(lam[lam > 0].min()) if np.any(lam > 0) else 0.0
     tail_bound = eta * lmin * tail / sig if sig > 0 else math.inf
     L = learnability(lam, sig, eta)
-    return SelfConsistentRidge(s2, eta, sig, delta, float(np.sum(mult * L)), err, tail_bound, L)
+    return sig, delta, float(np.sum(mult * L)), err, tail_bound, L
 
 
 def sharp_limit_error(spectrum, ridge, eta, **stop_kw) -> dict:

@@ -164,7 +164,8 @@ class PowerLawInfinite:
         dR = 1.0 - S["L2"] / eta       # |d/ds (sigma^2 + sum G - s)|
         if not dR > 0:
             raise ConvergenceError("self-consistent ridge of the power law: the closure is flat at its root")
-        err = S["err_G"] / dR + 8 * np.finfo(float).eps * s
+        # Brent's tolerance on x = log s (xtol + rtol |x|) and the rounding of the residual
+        err = S["err_G"] / dR + s * (2e-15 + 8 * np.finfo(float).eps * (abs(x) + 1.0))
         return {"sigma2": s, "error": err, "learned_modes": S["L"], "sums": S, "dR": dR}
 
     def eigenlearning_kappa(self, ridge: float, eta: float) -> float:
@@ -187,6 +188,11 @@ class PowerLawInfinite:
             if lo < -740:
                 raise ConvergenceError("eigenlearning ridge of the power law: no root above 1e-300")
         return math.exp(brentq(f, lo, hi, xtol=1e-15, rtol=4 * np.finfo(float).eps, maxiter=500))
+
+    @staticmethod
+    def root_tolerance(value: float) -> float:
+        """Error of a root found by Brent's method in ``log value`` (xtol 1e-15, rtol 4 eps) plus rounding."""
+        return value * (2e-15 + 8 * np.finfo(float).eps * (abs(math.log(value)) + 1.0)) if value > 0 else 0.0
 
     # ----------------------------------------------------------------- sharp stops --
     def _keep(self, k: float, ridge: float, eta: float, rule: str, threshold: float) -> bool:
@@ -308,7 +314,7 @@ def powerlaw_flow(A: float, alpha: float, ridge: float, eta: float, listed: int 
     Eel, T, den = el_error(kap)
     # kappa's error: the residual's error err_L over the slope of sum L + s2/kappa in kappa
     dres = (T["L"] - T["L2"]) / kap + s2 / kap ** 2
-    ek = (T["err_L"] / dres if dres > 0 else math.inf) + 8 * np.finfo(float).eps * kap
+    ek = (T["err_L"] / dres if dres > 0 else math.inf) + PowerLawInfinite.root_tolerance(kap)
     Eel_err = _err_pair(lambda v: el_error(v)[0], kap, ek) + T["err_B"] * (1 + T["L2"] / den) \
         + T["err_L2"] * eta / den ** 2 * (T["B"] + eps2)
     out.update(test_error_eigenlearning=Eel, test_error_eigenlearning_error=Eel_err, kappa_eff_eigenlearning=kap,

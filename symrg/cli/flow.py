@@ -157,7 +157,7 @@ def _powerlaw_doc(args, label):
     }
 
 
-def _shells_doc(sh, args, label):
+def _shells_doc(sh, args, label, spec=None):
     from ..numerics.flows import ir_stop, renormalized_ridge
     from ..numerics.predictions import predict_all
     from ..numerics.selfconsistent import selfconsistent_ridge
@@ -169,7 +169,7 @@ def _shells_doc(sh, args, label):
     budget = ir_stop(sh, args.ridge, args.eta, budget=True, **stop_kw)
     sc = selfconsistent_ridge(sh, args.ridge, args.eta)
     p = predict_all(sh, args.ridge, args.eta, **stop_kw)
-    te = truncation_errors(sh, args.ridge, args.eta, preds=p, sc=sc, **stop_kw)
+    te = truncation_errors(spec if spec is not None else sh, args.ridge, args.eta, preds=p, sc=sc, **stop_kw)
     shown = min(len(sh.lam), args.show)
     rows = [{"shell": s, "kappa": float(sh.cum_modes[s + 1]), "lambda": float(sh.lam[s]),
              "sigma2_kappa": float(s2[s + 1]), "learnable": bool(s < stop.n_shells_kept),
@@ -216,7 +216,7 @@ def _sphere_doc(args):
     lmax = args.lmax
     spec = sphere_spectrum(kernel, args.dim, lmax)
     while True:
-        doc = _shells_doc(Shells.from_spectrum(spec), args, label)
+        doc = _shells_doc(Shells.from_spectrum(spec), args, label, spec)
         doc["truncation"]["listed"] = lmax
         if _worst_relative(doc) <= TRUNCATION_RTOL or lmax >= FAST_LMAX_LIMIT:
             break

@@ -40,7 +40,7 @@ JSON_KEYS = {
                          "Euler-Maclaurin with a bounded remainder); sphere: 'lmax' (degrees above it are power with "
                          "a bounded effect, --lmax raised until that effect is below 1e-9 relative or the float64 "
                          "limit is reached)",
-    "truncation.listed": "modes listed explicitly (powerlaw) or the largest degree used (sphere)",
+    "truncation.listed": "modes summed one by one (powerlaw: min(--modes, 100000)) or the largest degree used (sphere)",
     "truncation.requested": "--modes or --lmax as given",
     "truncation.tail_ratio": "[sphere] eta lambda_max_tail / sigma_eff^2, the learnability parameter of the unlisted "
                              "modes (the estimate is first order in it; above 0.1 the command refuses)",
@@ -68,8 +68,9 @@ def add_parser(sub):
     p.add_argument("--A", type=float, default=1.0, help="power-law amplitude A > 0")
     p.add_argument("--alpha", type=float, default=1.0, help="power-law exponent alpha > 0")
     p.add_argument("--modes", type=int, default=100_000,
-                   help="power-law modes listed explicitly (and shown); the law is infinite: every mode beyond is "
-                        "summed analytically (Euler-Maclaurin with a bounded remainder)")
+                   help="power-law modes listed (the shell table, sigma2_uv); the law is infinite: the first "
+                        "min(--modes, 100000) modes are summed one by one and every mode beyond analytically "
+                        "(Euler-Maclaurin with a bounded remainder)")
     _kernel_args(p)
     p.add_argument("--dim", type=int, default=3, help="sphere spectrum: input dimension d (S^{d-1}), default 3")
     p.add_argument("--lmax", type=int, default=100, help="sphere spectrum: largest degree listed; raised automatically (up to the float64 limit) until "
@@ -86,7 +87,7 @@ def add_parser(sub):
     return p
 
 
-def _flow_spectrum(args):
+def _flow_spectrum(args, build: bool = True):
     from ..numerics.flows import Shells
     from ..spectra.funk_hecke import sphere_spectrum
 
@@ -107,18 +108,26 @@ def _flow_spectrum(args):
             raise ParameterError("--alpha", args.alpha, f"a number in [{ALPHA_RANGE[0]:g}, {ALPHA_RANGE[1]:g}]",
                                  "the power-law tail A zeta(1+alpha, modes+1) is not resolved in float64 outside")
 
+        label = f"power law A={args.A:g} k^-(1+{args.alpha:g})"
+        tail = float(g.sigma2_powerlaw(0.0, args.A, args.alpha, float(args.modes)))
+        if not build:   # validation only (the infinite law is handled by numerics.powerlaw_tail)
+            top = float(g.sigma2_powerlaw(0.0, args.A, args.alpha, 0.0))
+            if not (np.isfinite(tail) and np.isfinite(top)):
+                raise ParameterError("--A", args.A, "a finite amplitude whose spectrum and tail are finite in float64",
+                                     f"the trace is {top:g}")
+            return None, label
         k = np.arange(1, args.modes + 1, dtype=float)
         lam = args.A * k ** (-(1 + args.alpha))
-        tail = float(g.sigma2_powerlaw(0.0, args.A, args.alpha, float(args.modes)))
         if not (np.isfinite(tail) and np.all(np.isfinite(lam))):
             raise ParameterError("--A", args.A, "a finite amplitude whose spectrum and tail are finite in float64",
                                  f"the tail is {tail:g}")
-        return Shells(lam, np.ones_like(lam), tail), f"power law A={args.A:g} k^-(1+{args.alpha:g})"
+        return Shells(lam, np.ones_like(lam), tail), label
     kernel = _make_kernel(args)
     spec = sphere_spectrum(kernel, args.dim, args.lmax)
     return Shells.from_spectrum(spec), f"{kernel.describe()} on S^{args.dim - 1}"
 
 
+EXPLICIT_MODES_MAX = 100_000  # power law: modes summed one by one; beyond, Euler-Maclaurin (remainder ~ K^-3)
 TRUNCATION_RTOL = 1e-9      # sphere: raise lmax until every truncation estimate is below this (relative)
 TAIL_RATIO_MAX = 0.1        # sphere: first-order truncation estimates are not vouched for above this
 WARN_RTOL = 1e-6            # an estimate above this (relative) is repeated on stderr
@@ -127,7 +136,8 @@ WARN_RTOL = 1e-6            # an estimate above this (relative) is repeated on s
 def _powerlaw_doc(args, label):
     from ..numerics.powerlaw_tail import PowerLawInfinite, powerlaw_flow
 
-    r = powerlaw_flow(args.A, args.alpha, args.ridge, args.eta, listed=args.modes, rule=args.rule,
+    listed = min(args.modes, EXPLICIT_MODES_MAX)
+    r = powerlaw_flow(args.A, args.alpha, args.ridge, args.eta, listed=listed, rule=args.rule,
                       threshold=args.threshold)
     pl = PowerLawInfinite(args.A, args.alpha, min(args.modes, max(args.show, 1)))
     shown = min(args.modes, args.show)
@@ -152,7 +162,7 @@ def _powerlaw_doc(args, label):
                              "test_error_eigenlearning", "kappa_eff_eigenlearning", "rg_effective_ridge",
                              "test_error_rg_error", "test_error_rg_budget_error",
                              "test_error_rg_selfconsistent_error", "test_error_eigenlearning_error")},
-        "truncation": {"method": "analytic tail", "listed": args.modes, "requested": args.modes},
+        "truncation": {"method": "analytic tail", "listed": listed, "requested": args.modes},
         "shells": rows,
     }
 
@@ -238,7 +248,7 @@ def run(args) -> int:
     import sys
 
     if args.spectrum == "powerlaw":
-        _sh, label = _flow_spectrum(args)       # validates the power-law flags
+        _sh, label = _flow_spectrum(args, build=False)       # validates the power-law flags
         out = _powerlaw_doc(args, label)
     else:
         out = _sphere_doc(args)

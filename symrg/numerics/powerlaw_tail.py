@@ -28,7 +28,7 @@ from scipy.special import beta as beta_fn
 from scipy.special import betainc, zeta
 
 from .._validate import check_positive, check_ridge
-from ..errors import ConvergenceError, ParameterError
+from ..errors import ConvergenceError, ParameterError, SymrgError
 
 __all__ = ["tail_sum", "PowerLawInfinite", "EM_REMAINDER"]
 
@@ -36,7 +36,8 @@ EM_REMAINDER = 2 * 1.2020569031595942 / (2 * math.pi) ** 3   # 2 zeta(3) / (2 pi
 
 
 def _g(u, p, m):
-    return u ** p / (1.0 + u) ** m
+    """``u^p (1+u)^-m`` without overflow (``p <= m`` in every use: both factors are at most 1)."""
+    return (u / (1.0 + u)) ** p * (1.0 + u) ** (p - m)
 
 
 def _ibeta_diff(a, b, u_hi, u_lo):
@@ -117,15 +118,18 @@ class PowerLawInfinite:
         n = min(self.K, upto)
         n_i = int(n)
         lam = self.lam[:n_i]
-        u = eta * lam / s
-        L = u / (1.0 + u)
-        one = 1.0 / (1.0 + u)
+        num = eta * lam
+        den = num + s                    # L = eta lam/(eta lam + s), 1 - L = s/(eta lam + s): no overflow
+        L = num / den
+        one = s / den
         out = {"L": float(np.sum(L)), "L2": float(np.sum(L * L)), "G": float(np.sum(lam * one)),
                "B": float(np.sum(lam * one * one))}
         eps = 8 * np.finfo(float).eps
         err = {k: eps * abs(v) for k, v in out.items()}
         if upto > self.K:
             c = eta * self.A / s
+            if not math.isfinite(c):
+                raise ConvergenceError(f"power law: eta A / s = {c} overflows float64 (s = {s:g})")
             for key, (p, mm, pref) in {"L": (1, 1, 1.0), "L2": (2, 2, 1.0), "G": (1, 1, s / eta),
                                        "B": (1, 2, s / eta)}.items():
                 v, e = tail_sum(p, mm, c, self.beta, float(self.K), upto)
@@ -148,15 +152,18 @@ class PowerLawInfinite:
 
         def R(logs):
             s = math.exp(logs)
-            return (s2 + self.sums(s, eta)["G"]) / s - 1.0
+            return (s2 - s + self.sums(s, eta)["G"]) / s      # not (s2 + G)/s - 1: G << s2 must not round to 0
 
         hi = math.log(total)
-        lo = math.log(max(s2, total * 1e-300))
-        if R(lo) <= 0:  # pragma: no cover - s2 > 0 or the tail keeps R(lo) > 0
-            lo = math.log(total) - 700
+        lo = math.log(max(s2, self._floor(eta)))
+        if R(hi) >= 0:
+            # the root lies in [sigma^2, sigma^2 + trace] and the trace is below the rounding of sigma^2
+            S = self.sums(total, eta)
+            return {"sigma2": total, "error": self.power_beyond(0) + 4 * np.finfo(float).eps * total,
+                    "learned_modes": S["L"], "sums": S, "dR": 1.0}
         while R(lo) <= 0:
-            lo -= 50
-            if lo < -740:
+            lo -= 10
+            if lo < -700:
                 raise ConvergenceError("self-consistent ridge of the power law: no root above 1e-300")
         x = brentq(R, lo, hi, xtol=1e-15, rtol=4 * np.finfo(float).eps, maxiter=500)
         s = math.exp(x)
@@ -182,10 +189,10 @@ class PowerLawInfinite:
             return math.log((self.sums(eta * kap, eta)["L"] + s2 / kap) / eta)
 
         hi = math.log((s2 + self.power_beyond(0)) / eta) + 1.0
-        lo = hi - 60.0
+        lo = min(math.log(max(s2, self._floor(eta)) / eta), hi - 1.0)   # kappa >= sigma^2/n
         while f(lo) < 0:
-            lo -= 60.0
-            if lo < -740:
+            lo -= 10.0
+            if lo < -700:
                 raise ConvergenceError("eigenlearning ridge of the power law: no root above 1e-300")
         return math.exp(brentq(f, lo, hi, xtol=1e-15, rtol=4 * np.finfo(float).eps, maxiter=500))
 
@@ -193,6 +200,11 @@ class PowerLawInfinite:
     def root_tolerance(value: float) -> float:
         """Error of a root found by Brent's method in ``log value`` (xtol 1e-15, rtol 4 eps) plus rounding."""
         return value * (2e-15 + 8 * np.finfo(float).eps * (abs(math.log(value)) + 1.0)) if value > 0 else 0.0
+
+    def _floor(self, eta: float) -> float:
+        """A ridge below the closure's root: at ``s = A eta^-alpha 10^-(2 beta)`` more than ``10 eta`` modes have
+        ``eta lambda_k >= s``, so ``sum_k lambda_k s/(s + eta lambda_k) > s`` (module doc)."""
+        return math.exp(max(math.log(self.A) - self.alpha * math.log(eta) - 2 * self.beta * math.log(10.0), -690.0))
 
     # ----------------------------------------------------------------- sharp stops --
     def _keep(self, k: float, ridge: float, eta: float, rule: str, threshold: float) -> bool:
@@ -262,8 +274,40 @@ def _err_pair(f, x, dx):
     return abs(f(x + dx) - f(max(x - dx, x * 0.5))) / 2.0
 
 
+_SCALED_KEYS = ("sigma2_star", "sigma2_star_budget", "sigma2_selfconsistent", "sigma2_selfconsistent_error",
+                "test_error_rg", "test_error_rg_error", "test_error_rg_budget", "test_error_rg_budget_error",
+                "test_error_rg_selfconsistent", "test_error_rg_selfconsistent_error", "test_error_eigenlearning",
+                "test_error_eigenlearning_error", "kappa_eff_eigenlearning", "kappa_eff_eigenlearning_error",
+                "rg_effective_ridge")
+
+
 def powerlaw_flow(A: float, alpha: float, ridge: float, eta: float, listed: int = 1000, rule: str = "learnability",
                   threshold: float = 0.5, noise: float | None = None) -> dict:
+    """:func:`_powerlaw_flow` in scaled units: every flow quantity is homogeneous of degree 1 in
+    (A, ridge, noise) and the stops of degree 0, so the problem is solved with A and the ridge divided by a
+    power of two near the larger of them and the ridges and test errors scaled back."""
+    A = check_positive(A, "A")
+    s2 = check_ridge(ridge)
+    top = max(A, s2, 0.0 if noise is None else check_ridge(noise, "noise"))
+    c = 2.0 ** math.frexp(top)[1]
+    try:
+        r = _powerlaw_flow(A / c, alpha, s2 / c, eta, listed, rule, threshold, None if noise is None else noise / c)
+    except (ValueError, ZeroDivisionError, OverflowError) as exc:
+        if isinstance(exc, SymrgError):
+            raise
+        raise ConvergenceError(f"power-law flow at A={A:g}, alpha={alpha:g}, ridge={s2:g}, eta={eta:g} is outside "
+                               f"what float64 resolves ({exc})") from None
+    for k in _SCALED_KEYS:
+        r[k] = r[k] * c
+    bad = [k for k, v in r.items() if not math.isfinite(v)]
+    if bad:
+        raise ConvergenceError(f"power-law flow: {bad[0]} is not finite (A={A:g}, alpha={alpha:g}, ridge={s2:g}, "
+                               f"eta={eta:g}): outside what float64 resolves")
+    return r
+
+
+def _powerlaw_flow(A: float, alpha: float, ridge: float, eta: float, listed: int = 1000, rule: str = "learnability",
+                   threshold: float = 0.5, noise: float | None = None) -> dict:
     """Every number of ``symrg flow --spectrum powerlaw`` on the infinite power law (no cut), each with an
     error bound (``*_error``): the paper's stop and the budget stop (docs/theory.md 4, 4a), the
     self-consistent ridge, and the four test-error predictions of :mod:`symrg.numerics.predictions`

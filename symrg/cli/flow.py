@@ -199,6 +199,7 @@ def _shells_doc(sh, args, label, spec=None):
         "kappa_eff_eigenlearning": p["eigenlearning"].effective_ridge, "rg_effective_ridge": p["rg"].effective_ridge,
         **{f"test_error_{t}_error": te[t] for t in ("rg", "rg_budget", "rg_selfconsistent", "eigenlearning")},
         "truncation": {"method": "lmax", "listed": None, "requested": args.lmax, "tail_ratio": te["tail_ratio"]},
+        "_cut_relative": te["cut_relative"],
         "shells": rows,
     }
 
@@ -212,9 +213,26 @@ def _worst_relative(doc) -> float:
                for k in _ESTIMATED)
 
 
+def _predicted_tail_ratio(spec, ratio: float, lmax_to: int) -> float:
+    """``eta lambda_c / sigma_eff^2`` extrapolated from ``spec.degrees[-1]`` to ``lmax_to`` with the decay of the
+    eigenvalues between half the degree and the last (same parity), ``lambda_l ~ l^-p``."""
+    import math
+
+    lam = np.asarray(spec.eigenvalues, dtype=float)
+    lmax = len(lam) - 1
+    if lmax < 8 or ratio <= 0:
+        return ratio
+    half = lmax // 2 - ((lmax // 2 - lmax) % 2)      # a degree near lmax/2 with the parity of lmax
+    a, b = max(lam[half - 1:half + 1].max(), 0.0), max(lam[-2:].max(), 0.0)
+    if not (a > 0 and b > 0 and a > b):
+        return ratio
+    p = math.log(a / b) / math.log(lmax / half)
+    return ratio * (lmax / lmax_to) ** p
+
+
 def _sphere_doc(args):
-    """The sphere spectrum at ``--lmax``, raised (x4 each time, up to the float64 path's limit) until every
-    truncation estimate is below TRUNCATION_RTOL relative; refused when the unlisted modes are learnable
+    """The sphere spectrum at ``--lmax``, raised (x4 each time, up to the float64 path's limit) until the cut
+    changes no number by more than TRUNCATION_RTOL relative; refused when the unlisted modes are learnable
     (tail ratio above TAIL_RATIO_MAX) at the largest lmax reachable."""
     from ..errors import ConvergenceError, ParameterError
     from ..numerics.flows import Shells
@@ -228,8 +246,10 @@ def _sphere_doc(args):
     while True:
         doc = _shells_doc(Shells.from_spectrum(spec), args, label, spec)
         doc["truncation"]["listed"] = lmax
-        if _worst_relative(doc) <= TRUNCATION_RTOL or lmax >= FAST_LMAX_LIMIT:
+        if doc.pop("_cut_relative") <= TRUNCATION_RTOL or lmax >= FAST_LMAX_LIMIT:
             break
+        if _predicted_tail_ratio(spec, doc["truncation"]["tail_ratio"], FAST_LMAX_LIMIT) > 10 * TAIL_RATIO_MAX:
+            break    # even the largest lmax would leave the unlisted degrees learnable: refuse now, not in minutes
         try:
             spec = sphere_spectrum(kernel, args.dim, min(4 * lmax, FAST_LMAX_LIMIT))
         except (ParameterError, ConvergenceError):

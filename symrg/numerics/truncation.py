@@ -41,7 +41,8 @@ def truncation_errors(spectrum, ridge, eta, *, preds: dict | None = None, sc=Non
                       **stop_kw) -> dict:
     """Error estimates of every printed number of ``symrg flow`` on a cut spectrum (module doc):
     ``{theory: estimate}`` for :data:`THEORIES` (absolute, test-error units), ``"sigma2_selfconsistent"``
-    (the bracket plus the root finder's error) and ``"tail_ratio"``.  ``spectrum`` is a sphere
+    (the bracket plus the root finder's error), ``"tail_ratio"`` and ``"cut_relative"`` (the largest relative
+    change between the two configurations, without rounding: what listing more modes can still reduce).  ``spectrum`` is a sphere
     :class:`~symrg.spectra.funk_hecke.Spectrum` or shells; ``lam_tail_max`` overrides
     :func:`tail_eigenvalue_bound`."""
     import numpy as np
@@ -58,7 +59,8 @@ def truncation_errors(spectrum, ridge, eta, *, preds: dict | None = None, sc=Non
     rounding = 8 * eps * (sh.total_power() + float(ridge))
     if sh.tail <= 0:
         return {**{t: 8 * eps * abs(preds[t].test_error) + 2 * rounding for t in THEORIES},
-                "sigma2_selfconsistent": sc.error_estimate + rounding, "tail_ratio": 0.0, "lam_tail_max": 0.0}
+                "sigma2_selfconsistent": sc.error_estimate + rounding, "tail_ratio": 0.0, "lam_tail_max": 0.0,
+                "cut_relative": 0.0}
     if not lam_c > 0:
         lam_c = float(sh.lam[-1])
     conc = Shells(np.concatenate([sh.lam, [lam_c]]), np.concatenate([sh.mult, [sh.tail / lam_c]]), 0.0)
@@ -68,6 +70,10 @@ def truncation_errors(spectrum, ridge, eta, *, preds: dict | None = None, sc=Non
     out = {t: abs(pc[t].test_error - preds[t].test_error) + 8 * eps * abs(preds[t].test_error)
            + 2 * rounding for t in THEORIES}
     out["sigma2_selfconsistent"] = abs(sc.sigma2 - sc_c.sigma2) + sc.error_estimate + sc_c.error_estimate + rounding
+    # the cut's own share (without rounding), relative: what a larger lmax can still reduce
+    out["cut_relative"] = max([abs(sc.sigma2 - sc_c.sigma2) / sc.sigma2 if sc.sigma2 > 0 else 0.0]
+                              + [abs(pc[t].test_error - preds[t].test_error) / abs(preds[t].test_error)
+                                 for t in THEORIES if preds[t].test_error])
     out["lam_tail_max"] = lam_c
     out["tail_ratio"] = float(eta * lam_c / sc.sigma2) if sc.sigma2 > 0 else math.inf
     return out

@@ -56,6 +56,14 @@ JSON_KEYS = {
                           "(conditional estimator 3 Var(s2)/(E s2)^2)",
     "excess_kurtosis_mc_se": "[with --mc] its standard error",
     "note": "[beyond depth 10] what is not computed at this depth, and why",
+    "validity": "whether the O(1/N) kurtosis is inside its range (docs/theory.md 6x): the next order, estimated as "
+                "(c/N)^2 (L-1)/(6L) (exact for ReLU, whose moments are 3 (1+5/N)^L), at most 10% of c/N",
+    "validity.parameter": "the expansion parameter, 'depth/width'",
+    "validity.value": "its value L/N",
+    "validity.ok": "true when the estimated next order is at most 10% of the printed c/N (else a warning on stderr)",
+    "validity.next_order_estimate": "estimate of the neglected O(1/N^2) term of the excess kurtosis",
+    "validity.next_order_relative": "that estimate over c/N",
+    "validity.note": "the same in words",
     "coupling": "the quartic coupling in the Mercer modes of the training inputs",
     "coupling.n_modes": "[depth <= 10] modes kept",
     "coupling.eigenvalues": "[depth <= 10] their eigenvalues lambda_k",
@@ -246,6 +254,7 @@ def run(args) -> int:
     from ..numerics.finite_width.deep import check_deep_activation, deep_kurtosis_coefficient
     from ..numerics.finite_width.deep_montecarlo import deep_kurtosis_mc
     from ..numerics.finite_width.moments import _check_activation
+    from ..numerics.validity import kurtosis_validity
     from ..studies.finite_width_study import finite_width_report
 
     try:
@@ -278,6 +287,10 @@ def run(args) -> int:
                 c = deep_kurtosis_coefficient(args.activation, args.depth)
                 doc["excess_kurtosis"] = c / args.width
                 doc["excess_kurtosis_coefficient"] = c
+                validity = kurtosis_validity(c, args.depth, args.width)
+                doc["validity"] = validity.to_dict()
+                if validity.warning("finite-width"):
+                    print(validity.warning("finite-width"), file=sys.stderr)
                 if args.mc is not None:
                     k, se = deep_kurtosis_mc(args.activation, args.depth, args.width, args.mc, args.seed,
                                              method="weights", allow_expensive=args.allow_expensive)
@@ -307,6 +320,9 @@ def run(args) -> int:
           f"n={doc['n_train']}, ridge {doc['ridge']}")
     print(f"excess kurtosis (single input): {doc['excess_kurtosis']:.6g} = c/N, c = "
           f"{doc['excess_kurtosis_coefficient']:.6g}")
+    v = doc["validity"]
+    print(f"validity ({v['parameter']} = {v['value']:.3g}): {'ok' if v['ok'] else 'NOT OK'}; next order ~ "
+          f"{v['next_order_estimate']:.3g} ({v['next_order_relative']:.2g} of the first)")
     if "excess_kurtosis_mc" in doc:
         print(f"Monte Carlo ({args.mc} networks): {doc['excess_kurtosis_mc']:.6g} +- {doc['excess_kurtosis_mc_se']:.2g}")
     if "U_single_input" in doc["coupling"]:

@@ -97,10 +97,33 @@ class SelfConsistentRidge:
 
 
 def selfconsistent_ridge(spectrum, ridge, eta) -> SelfConsistentRidge:
-    """Solve the closure for ``sigma_eff^2`` on a spectrum (shells + tail power)."""
+    """Solve the closure for ``sigma_eff^2`` on a spectrum (shells + tail power).
+
+    The closure is homogeneous of degree 1 in (spectrum, ridge): it is solved in scaled units (every
+    eigenvalue, the tail, its power-law amplitude and the ridge divided by a power of two near the largest of
+    them, exactly) and scaled back, so that spectra near the float64 limit (1e158 and beyond) neither overflow
+    nor lose the answer."""
+    from .flows import Shells
+
     sh = _as_shells(spectrum)
     s2 = check_ridge(ridge)
     eta = check_positive(eta, "eta")
+    top = max(float(sh.lam.max()) if sh.lam.size else 0.0, s2, sh.tail)
+    scale = 2.0 ** math.frexp(top)[1] if top > 0 else 1.0
+    tp = sh.tail_powerlaw
+    scaled = Shells(sh.lam / scale, sh.mult, sh.tail / scale, None if tp is None else (tp[0] / scale, tp[1], tp[2]))
+    r = _solve_scaled(scaled, s2 / scale, eta)
+    out = SelfConsistentRidge(s2, eta, r.sigma2 * scale, r.delta * scale, r.learned_modes, r.error_estimate * scale,
+                              r.tail_bound * scale, r.learnability, r.tail_learned, r.learned_modes_bound)
+    if not all(math.isfinite(v) for v in (out.sigma2, out.delta, out.learned_modes, out.error_estimate)):
+        raise ConvergenceError(f"self-consistent ridge: the closure gave a non-finite result (sigma_eff^2 = "
+                               f"{out.sigma2}, error estimate {out.error_estimate}) for a spectrum with largest "
+                               f"eigenvalue {top:g}, ridge {s2:g}, eta {eta:g}")
+    return out
+
+
+def _solve_scaled(sh, s2: float, eta: float) -> SelfConsistentRidge:
+    """The closure on shells in units where the largest of eigenvalue, tail and ridge is about 1."""
     g = _gen()
     lam, mult, tail = sh.lam, sh.mult, sh.tail
     R = lambda d: float(g.shift_residual(d, s2, eta, tail, lam, mult))  # noqa: E731
@@ -119,7 +142,7 @@ def selfconsistent_ridge(spectrum, ridge, eta) -> SelfConsistentRidge:
     if hi <= lo or R(hi) >= 0.0:
         delta = hi if R(hi) >= 0.0 else lo
     else:
-        delta = brentq(R, lo, hi, xtol=1e-300, rtol=4 * _EPS, maxiter=500)
+        delta = brentq(R, lo, hi, xtol=np.finfo(float).tiny, rtol=4 * _EPS, maxiter=500)
     exact_tail = sh.tail_powerlaw is not None and tail > 0.0
     if exact_tail:
         # the tail's law is known: every unlisted mode enters with its dressed propagator, exactly
@@ -171,7 +194,7 @@ def _dressed_root(R, hi: float) -> float:
         if R(lo) >= 0.0:
             break
         hi, step = lo, 2.0 * step
-    return brentq(R, lo, hi, xtol=1e-300, rtol=4 * _EPS, maxiter=500)
+    return brentq(R, lo, hi, xtol=np.finfo(float).tiny, rtol=4 * _EPS, maxiter=500)
 
 
 def tail_learned_modes(spectrum, sigma2_eff: float, eta: float) -> tuple[float, float]:

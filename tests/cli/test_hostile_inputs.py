@@ -216,6 +216,61 @@ def test_spectrum_accuracy_inputs(capsys, argv, status, expect):
         assert all(w in err for w in expect), err
 
 
+def _estimate_covers(d, key, ref, rel):
+    """``key`` within ``rel`` of ``ref`` and its ``key_error`` at least the distance (the estimate is honest)."""
+    v, e = d[key], d[f"{key}_error"]
+    return abs(v / ref - 1) < rel and e >= abs(v - ref) * (1 - 1e-3) and e < 1e-6 * abs(v)
+
+
+# issue 21: silently wrong numbers (exit 0).  (id, argv, exit status, check of the JSON, words on stderr)
+# The power-law references are mpmath's closure on the infinite law at 30 digits
+# (tests/numerics/test_truncation_properties._ref_closure); the sphere's is the issue's 9.77e-7.
+TRUNCATION_CASES = [
+    # was 1.2171e-5 with an error estimate of 1.1e-20 (the law cut at --modes 100000, the stop near 618,034)
+    ("powerlaw-stop-beyond-cut", ["flow", "--alpha", "1", "--ridge", "1e-6", "--eta", "1e6", "--json"], 0,
+     lambda d: _estimate_covers(d, "sigma2_selfconsistent", 4.231049912901908e-06, 1e-12)
+     and abs(d["test_error_eigenlearning"] / 3.231049912901908e-06 - 1) < 1e-12 and d["kappa_star"] == 618034, []),
+    # was 1.0001e-5 (1.0e-7 with --modes 10000000)
+    ("powerlaw-eta-1e9", ["flow", "--ridge", "1e-12", "--eta", "1e9", "--json"], 0,
+     lambda d: _estimate_covers(d, "sigma2_selfconsistent", 2.469400692847383e-09, 1e-12), []),
+    ("powerlaw-eta-1e9-modes-1e7", ["flow", "--ridge", "1e-12", "--eta", "1e9", "--modes", "10000", "--json"], 0,
+     lambda d: _estimate_covers(d, "sigma2_selfconsistent", 2.469400692847383e-09, 1e-12), []),
+    # was 8.019663823910750 (1.4e-6 off) with an estimate of 7e-15
+    ("powerlaw-alpha-0.1", ["flow", "--alpha", "0.1", "--ridge", "1e-12", "--eta", "100", "--json"], 0,
+     lambda d: _estimate_covers(d, "sigma2_selfconsistent", 8.019652449536988, 1e-13)
+     and abs(d["test_error_rg_selfconsistent"] / 7.959691099348368 - 1) < 1e-12, []),
+    # was 1.0332e-6 with an estimate of 2e-21 (lmax 100; the degrees above are learnable)
+    ("sphere-lmax-too-small", ["flow", "--spectrum", "sphere", "--dim", "3", "--ridge", "1e-6", "--eta", "10000",
+                               "--json"], 0,
+     lambda d: abs(d["test_error_eigenlearning"] / 9.77e-7 - 1) < 1e-3 and d["truncation"]["listed"] > 100
+     and d["test_error_eigenlearning_error"] < 1e-8 * d["test_error_eigenlearning"], []),
+    # the degrees above every reachable lmax stay learnable: refused (was printed with a 1e-21 estimate)
+    ("sphere-tail-learnable", ["flow", "--spectrum", "sphere", "--dim", "3", "--ridge", "1e-12", "--eta", "1e9",
+                               "--json"], 2, None, ["--lmax", "learnable", "--ridge"]),
+    # the O(1/N) kurtosis far outside its range: printed, flagged in the JSON and on stderr
+    ("kurtosis-depth-10000", ["finite-width", "--depth", "10000", "--json"], 0,
+     lambda d: d["excess_kurtosis"] == 9375 and d["validity"]["ok"] is False and d["validity"]["value"] == 625
+     and d["validity"]["next_order_relative"] > 100, ["outside its range", "depth/width"]),
+    ("kurtosis-depth-1", ["finite-width", "--depth", "1", "--width", "16", "--draws", "100", "--n-train", "4",
+                          "--n-test", "2", "--json"], 0,
+     lambda d: d["validity"]["ok"] is True and d["validity"]["next_order_estimate"] == 0, []),
+]
+
+
+@pytest.mark.parametrize("argv, status, expect, words", [c[1:] for c in TRUNCATION_CASES],
+                         ids=[c[0] for c in TRUNCATION_CASES])
+def test_truncated_and_perturbative_numbers(capsys, argv, status, expect, words):
+    rc, out, err = _run(capsys, argv)
+    assert rc == status and "Traceback" not in err, err
+    assert all(w in err for w in words), err
+    if status == 2:
+        assert len(err.strip().splitlines()) == 1 and err.startswith(f"symrg {argv[0]}: error:"), err
+        return
+    assert expect(json.loads(out)), out[:600]
+    if not words:   # no validity or accuracy warning (the Monte Carlo may warn about its sample size)
+        assert "outside its range" not in err and "relative error estimate" not in err, err
+
+
 def test_meaning_of_accepted_files(capsys, hostile):
     """The accepted rows above mean what they say."""
     rc, out, _ = _run(capsys, ["derive", hostile["twosym"], "--order", "2", "--json"])

@@ -578,7 +578,7 @@ FS_CASES = [
                       "--workers", "0"], 2, ["--workers=0"], []),
     ("ns-flag", ["scaling", *OK, "--pool", "50", "--ns", "5,5,5", "--ridge", "0.1", "--quiet"], 2, ["--ns="], []),
     ("fit-window-flag", ["scaling", *OK, "--pool", "50", "--ns", "2,4,8", "--ridge", "0.1", "--fit-window", "1,2",
-                         "--quiet"], 2, ["--fit-window="], []),
+                         "--allow-large-n", "--quiet"], 2, ["--fit-window="], []),
     ("n-flag", ["reduced-gp", *OK, "--pool", "40", "--n", "100"], 2, ["--n=100"], []),
     ("only-flag", ["reproduce", "--out", "newrep", "--only", "bogus"], 2, ["--only="], []),
     ("kappa-to-flag", SOLVE + ["--kappa-from", "10", "--kappa-to", "10"], 2, ["--kappa-to="], []),

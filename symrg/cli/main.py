@@ -12,13 +12,13 @@ import argparse
 import sys
 
 from ..errors import SymrgError
-from . import (codegen, derive, finite_width, flow, learning_curve, reduced_gp, reproduce, ridge_map, scaling, solve,
+from . import (codegen, derive, finite_width, flow, gap, learning_curve, reduced_gp, reproduce, ridge_map, scaling, solve,
                spectrum, universality, verify)
 
 __all__ = ["build_parser", "main"]
 
 COMMANDS = (spectrum, flow, learning_curve, scaling, reduced_gp, reproduce, verify, derive, solve, codegen, finite_width,
-            ridge_map, universality)
+            ridge_map, universality, gap)
 
 
 def build_parser() -> argparse.ArgumentParser:

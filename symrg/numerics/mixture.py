@@ -124,7 +124,7 @@ def _traces(mm: MixtureModes, Qk: np.ndarray, qrest: np.ndarray) -> np.ndarray:
     return mm.kept.reshape(mm.groups, -1) @ Qk.ravel() + mm.rest_diag @ qrest
 
 
-def mixture_prediction(mm: MixtureModes, ridge: float, n: float, *, counts=None, max_iter: int = 60) -> MixturePrediction:
+def mixture_prediction(mm: MixtureModes, ridge: float, n: float, *, counts=None, max_iter: int = 200) -> MixturePrediction:
     """Test error (pool measure) of ridge regression on ``n`` draws from the mixture (module doc).
 
     The fixed point ``delta_g = tr(C_g Qbar(delta))`` is solved by a damped Newton method (analytic
@@ -177,14 +177,23 @@ def mixture_prediction(mm: MixtureModes, ridge: float, n: float, *, counts=None,
         J = np.eye(G) - M * (n * pi / (1.0 + delta) ** 2)[None, :]
         step = np.linalg.solve(J, F)
         s = 1.0
-        while True:   # damped Newton: halve the step until the residual decreases (delta stays >= 0)
+        while s >= 1.0 / 16:   # damped Newton: halve the step until the residual decreases (delta stays >= 0)
             trial = np.maximum(delta - s * step, 0.0)
             t2, Qk2, qrest2 = tau(trial)
             F2 = trial - t2
             res2 = float(np.max(np.abs(F2) / (1.0 + trial)))
-            if res2 < res or s < 1e-6:
+            if res2 < res:
                 break
             s *= 0.5
+        else:
+            # no Newton progress: plain fixed-point steps delta <- tau(delta); tau is increasing in every
+            # delta_h, so from below they rise monotonically to the fixed point
+            trial = t.copy()
+            for _ in range(20):
+                trial = tau(trial)[0]
+            t2, Qk2, qrest2 = tau(trial)
+            F2 = trial - t2
+            res2 = float(np.max(np.abs(F2) / (1.0 + trial)))
         delta, t, Qk, qrest, F, res = trial, t2, Qk2, qrest2, F2, res2
     else:
         raise ConvergenceError(f"mixture deterministic equivalent: fixed point not reached in {max_iter} steps "
@@ -213,3 +222,59 @@ def mixture_prediction(mm: MixtureModes, ridge: float, n: float, *, counts=None,
     err = r * r * (first + (beta * tvec) @ sec)
     return MixturePrediction(float(n), float(np.mean(err)), delta, res, float(np.max(ev.real)),
                              float(np.mean(r * r * first)), kap)
+
+
+def mixture_prediction_mp(mm: MixtureModes, ridge, n, *, dps: int = 40, tol=None, max_iter: int = 20000) -> float:
+    """The mpmath twin of :func:`mixture_prediction` for small problems (all modes kept, ``p <= 40``):
+    the same equations (module doc) solved by plain damped fixed-point iteration on ``delta`` and a
+    dense linear solve for ``t``, at ``dps`` digits (``mpmath.workdps``).  Returns the test error
+    (mean over outputs)."""
+    import mpmath
+
+    if mm.rest_phi2.shape[1] != 0 or mm.kappa > 40:
+        raise ParameterError("kappa", mm.kappa, "all modes kept (no rest) and at most 40 modes for the mpmath twin")
+    with mpmath.workdps(dps):
+        r, n = mpmath.mpf(ridge), mpmath.mpf(n)
+        G, p = mm.groups, mm.kappa
+        C = [mpmath.matrix(mm.kept[g].tolist()) for g in range(G)]
+        pi = [mpmath.mpf(float(x)) for x in mm.weights]
+        lam = [mpmath.mpf(float(x)) for x in mm.lam]
+        tol = tol or mpmath.mpf(10) ** (-(dps - 8))
+
+        def qbar(delta):
+            M = mpmath.eye(p) * r
+            for g in range(G):
+                M += C[g] * (n * pi[g] / (1 + delta[g]))
+            return M ** -1
+
+        def tr(A):
+            return mpmath.fsum(A[i, i] for i in range(p))
+
+        delta = [mpmath.mpf(1)] * G
+        for _ in range(max_iter):
+            Q = qbar(delta)
+            new = [tr(C[g] * Q) for g in range(G)]
+            change = max(abs(a - b) / (1 + b) for a, b in zip(new, delta))
+            delta = [(a + b) / 2 for a, b in zip(new, delta)]
+            if change < tol:
+                break
+        else:
+            raise ConvergenceError("mpmath twin: fixed point not reached")
+        Q = qbar(delta)
+        Lam = mpmath.diag(lam)
+        beta = [n * pi[g] / (1 + delta[g]) ** 2 for g in range(G)]
+        QCQ = [Q * C[g] * Q for g in range(G)]
+        A = mpmath.matrix(G, G)
+        b = mpmath.matrix(G, 1)
+        for g in range(G):
+            b[g] = tr(C[g] * Q * Lam * Q)
+            for h in range(G):
+                A[g, h] = (1 if g == h else 0) - tr(C[g] * QCQ[h]) * beta[h]
+        t = mpmath.lu_solve(A, b)
+        errs = []
+        for j in range(mm.coef.shape[1]):
+            w = mpmath.matrix([mpmath.mpf(float(c)) / mpmath.sqrt(l) for c, l in zip(mm.coef[:, j], lam)])
+            first = (w.T * Q * Lam * Q * w)[0]
+            sec = mpmath.fsum(beta[h] * t[h] * (w.T * QCQ[h] * w)[0] for h in range(G))
+            errs.append(r * r * (first + sec))
+        return float(mpmath.fsum(errs) / len(errs))

@@ -44,6 +44,18 @@ KAPPA_RANGE = (50, 400)    # ... clipped to this range (and to P/2); the rest en
 SURROGATES = ("mixture_surrogate", "gauss_kept_real_rest", "real_kept_gauss_rest", "rest_noise_x", "rest_noise_const")
 
 
+DEFAULT_N_TEST = 2000     # held-out rows by default (as symrg learning-curve)
+
+
+def _target_label(target_class, pair, Y) -> str:
+    if target_class is not None:
+        return f"{target_class}-vs-rest"
+    if pair is not None:
+        a, b = (pair.split(",") if isinstance(pair, str) else pair)
+        return f"{str(a).strip()}-vs-{str(b).strip()}"
+    return f"one-hot ({Y.shape[1]} classes)" if Y.shape[1] > 1 else "regression target y"
+
+
 @dataclass(frozen=True)
 class GapProblem:
     dataset: str
@@ -94,7 +106,6 @@ def gap_problem(data, pool: int, seed: int = 0, n_test: int | None = None, targe
     :func:`symrg.data.select_pool` of ``symrg learning-curve``; ``pool`` may be every eligible row,
     then there is no held-out set."""
     from ..data import held_out, make_target, normalize_rows, resolve_dataset, select_pool
-    from .realdata import DEFAULT_N_TEST, _target_label
 
     ds = resolve_dataset(data)
     rows = make_target(ds, target_class, pair)[0] if pair is not None else None
@@ -418,9 +429,9 @@ def gap_study(quick: bool = False, progress=None, pool: int | None = None, trial
     results = {}
     for j, (ds, task) in enumerate(tasks):
         P = min(pool, 1400) if ds == "digits" else pool
-        if "pair" in task:
-            from .realdata import _pool_for
-            P = _pool_for(ds, P, task)
+        if "pair" in task:   # at most 70% of the rows of the pair, so that held-out rows remain
+            from ..data import make_target, resolve_dataset
+            P = min(P, int(0.7 * make_target(resolve_dataset(ds), **task)[0].size))
         ns = [int(x) for x in np.unique(np.round(np.geomspace(25, P // 5, 4 if quick else 6)))]
         prob = gap_problem(ds, P, 0, None, **task)
         res = gap_curve(prob, NNGPKernel("relu", 1), 1e-3, ns, trials, seed)

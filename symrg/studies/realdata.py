@@ -189,7 +189,8 @@ def curve_on_pool(prob: PoolProblem, kernel, ridge: float, ns, trials: int, seed
     for r in rows:
         preds = predict_all(sh, ridge, r["n"], tp, noise=0.0, target_tail=t_tail)
         r.update(theory_row(preds))
-        r["theory_nongaussian"] = theory_ng.get(r["n"], float("nan"))
+        if nongaussian:
+            r["theory_nongaussian"] = theory_ng.get(r["n"], float("nan"))
         if topk:
             b = tail_error_bound(sh, ridge, r["n"], tp, noise=0.0, target_tail=t_tail, preds=preds)
             bounds.append({"n": r["n"], **b})

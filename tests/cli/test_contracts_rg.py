@@ -68,7 +68,7 @@ def test_scaling_contract(capsys):
     (["scaling", "--data", "digits", "--ridge", "1e-3", "--pool", "600", "--ns", "10,20,40",
       "--fit-window", "10,15"], "fit_window"),
     (["learning-curve", "--data", "digits", "--ridge", "1e-3", "--pool", "300", "--ns", "10",
-      "--target-class", "11"], "target_class"),
+      "--target-class", "11"], "--target-class"),
     (["scaling", "--data", "digits", "--ridge", "1e-3", "--pool", "600", "--ns", "10,20"], "ns"),
 ])
 def test_bad_inputs_name_the_parameter(capsys, argv, name):

@@ -335,7 +335,7 @@ def gap_curve(prob: GapProblem, kernel, ridge: float, ns, trials: int, seed: int
 
 
 # ---------------------------------------------------------------------------------------------
-# The claim (issue: written before measuring)
+# The claim of docs/theory.md section 5a (the rule written before measuring)
 # ---------------------------------------------------------------------------------------------
 Z_SIGMA = 2.0           # intervals: mean +- 2 Monte Carlo standard errors
 WITHIN = 0.03           # the prediction is within 3% of the real-feature error ...

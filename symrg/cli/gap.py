@@ -37,6 +37,8 @@ JSON_KEYS = {
     "theory_nongaussian_2kappa": "the same theory with twice the kept modes (the kappa check)",
     "kappa_theory": "modes kept in full by the theory (eigenlearning learnability >= 0.25, clipped to [50, 400] and to P/2)",
     "kappa_sensitivity": "relative change of theory_nongaussian when kappa_theory is doubled",
+    "theory_rowwise": "[--rowwise] the row-wise deterministic equivalent: every pool row its own group (the pool's "
+                      "empirical law, no Gaussian assumption within a class), pool measure",
     "mixture_surrogate": "simulation with features drawn from the group mixture: group mean plus a Gaussian with the "
                          "group covariance, in mode space",
     "mixture_surrogate_sem": "standard error of mixture_surrogate",
@@ -74,6 +76,9 @@ def add_parser(sub):
     p.add_argument("--kappa", type=int, default=None,
                    help="modes the theory keeps in full (default: those with eigenlearning learnability >= 0.25, "
                         "clipped to [50, 400] and to P/2)")
+    p.add_argument("--rowwise", action="store_true",
+                   help="also the row-wise deterministic equivalent (theory_rowwise; a P x P fixed point, minutes per "
+                        "n at P = 2000)")
     _allow_expensive_arg(p)
     _dask_args(p)
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
@@ -108,7 +113,8 @@ def run(args) -> int:
         if args.kappa is not None and not 1 <= args.kappa < prob.pool:
             raise ParameterError("--kappa", args.kappa, f"an integer in [1, {prob.pool - 1}]")
         with _executor(args, progress) as ex:
-            res = gap_curve(prob, kernel, args.ridge, ns, args.trials, args.seed, executor=ex, kappa=args.kappa)
+            res = gap_curve(prob, kernel, args.ridge, ns, args.trials, args.seed, executor=ex, kappa=args.kappa,
+                            rowwise=args.rowwise)
     except ParameterError as exc:
         _flag_named(exc, FLAGS)
         raise

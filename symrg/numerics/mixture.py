@@ -38,7 +38,8 @@ import scipy.linalg
 from .._validate import check_int, check_positive, check_ridge
 from ..errors import ConvergenceError, ParameterError
 
-__all__ = ["MixtureModes", "mixture_modes", "mixture_prediction", "MixturePrediction", "FIXED_POINT_TOL"]
+__all__ = ["MixtureModes", "mixture_modes", "mixture_prediction", "MixturePrediction", "FIXED_POINT_TOL",
+           "mixture_prediction_mp", "rowwise_prediction"]
 
 FIXED_POINT_TOL = 1e-11   # relative residual of delta_g = tr(C_g Qbar) accepted
 
@@ -278,3 +279,58 @@ def mixture_prediction_mp(mm: MixtureModes, ridge, n, *, dps: int = 40, tol=None
             sec = mpmath.fsum(beta[h] * t[h] * (w.T * QCQ[h] * w)[0] for h in range(G))
             errs.append(r * r * (first + sec))
         return float(mpmath.fsum(errs) / len(errs))
+
+
+def rowwise_prediction(lam, phi, coef, ridge: float, n: float, *, tol: float = 1e-9, max_iter: int = 300) -> float:
+    """The row-wise deterministic equivalent (docs/theory.md section 5a): every pool row is its own
+    group, ``C_i = x_i x_i^T`` with ``pi_i = 1/P`` -- the law of a training row is the pool's empirical
+    law itself, and the only assumption left is (A) for a fixed row: ``x_i^T Q_{-i} x_i ~ x_i^T Qbar x_i``.
+
+    ``delta_i = x_i^T Qbar x_i``, ``Qbar = ((n/P) sum_i x_i x_i^T/(1+delta_i) + r)^{-1}`` by damped
+    fixed-point iteration from eigenlearning (relative residual ``tol``, else ConvergenceError); then
+    ``M_ij = (x_i^T Qbar x_j)^2`` and the second-order system of the module doc, a ``P x P`` solve.
+    Returns the pool-measure test error (mean over outputs).  Cost ``O(P p^2)`` per iteration and a
+    ``P^3`` solve: minutes at P = 2000 (a study tool, not in ``symrg gap``'s default path).
+    """
+    from .flows import Shells
+    from .predictions import eigenlearning_ridge
+
+    r = check_ridge(ridge)
+    n = check_positive(n, "n")
+    lam = np.asarray(lam, dtype=float)
+    keep = lam > 1e-12 * lam[0]
+    lam, phi = lam[keep], np.asarray(phi, dtype=float)[:, keep]
+    coef = np.asarray(coef, dtype=float).reshape(keep.size, -1)[keep]
+    P = phi.shape[0]
+    F = phi * np.sqrt(lam)
+    W = coef / np.sqrt(lam)[:, None]
+    kap = eigenlearning_ridge(Shells.from_modes(lam), r, n)
+    delta = np.full(P, max(n * kap / r - 1.0, 0.0))
+
+    def solve(delta):
+        M = (F.T * (n / P / (1.0 + delta))) @ F
+        M[np.diag_indices_from(M)] += r
+        cf = scipy.linalg.cho_factor(M, lower=True, check_finite=False)
+        Z = scipy.linalg.cho_solve(cf, F.T, check_finite=False)      # Qbar x_i (p x P)
+        return cf, Z, np.einsum("ij,ji->i", F, Z)
+
+    res = np.inf
+    for it in range(max_iter):
+        cf, Z, new = solve(delta)
+        res = float(np.max(np.abs(new - delta) / (1.0 + delta)))
+        if res < tol:
+            delta = new
+            break
+        delta = new if res < 1e-2 or it < 3 else 0.5 * (new + delta)
+    else:
+        raise ConvergenceError(f"row-wise deterministic equivalent: no fixed point in {max_iter} steps "
+                               f"(relative residual {res:.2e})")
+    cf, Z, _ = solve(delta)
+    H = F @ Z
+    beta = n / P / (1.0 + delta) ** 2
+    b = np.sum((Z * lam[:, None]) * Z, axis=0)
+    t = np.linalg.solve(np.eye(P) - (H ** 2) * beta[None, :], b)
+    Qw = scipy.linalg.cho_solve(cf, W, check_finite=False)
+    xQw = F @ Qw
+    err = r * r * (np.sum(Qw * (lam[:, None] * Qw), axis=0) + (beta * t) @ (xQw ** 2))
+    return float(np.mean(err))

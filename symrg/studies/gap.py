@@ -291,8 +291,10 @@ def _mean_sem(v):
 
 
 def gap_curve(prob: GapProblem, kernel, ridge: float, ns, trials: int, seed: int, executor=None, progress=None,
-              kappa: int | None = None, theory: bool = True) -> dict:
-    """Every curve of the module doc on one pool, with eigenlearning and the non-Gaussian theory."""
+              kappa: int | None = None, theory: bool = True, rowwise: bool = False) -> dict:
+    """Every curve of the module doc on one pool, with eigenlearning and the non-Gaussian theory;
+    ``rowwise``: also the row-wise deterministic equivalent (:func:`symrg.numerics.mixture.rowwise_prediction`,
+    minutes per n at P = 2000)."""
     from .._parallel import Executor
     from ..numerics.flows import Shells
     from ..numerics.predictions import eigenlearning_prediction
@@ -327,6 +329,9 @@ def gap_curve(prob: GapProblem, kernel, ridge: float, ns, trials: int, seed: int
             row[key], row[f"{key}_sem"] = mu, se
         if theory:
             row.update({k: v for k, v in th[n].items() if k != "n"})
+        if rowwise:
+            from ..numerics.mixture import rowwise_prediction
+            row["theory_rowwise"] = rowwise_prediction(lam, phi, coef, ridge, n)
         rows.append(row)
     return {"dataset": prob.dataset, "target": prob.target, "pool": P, "groups": prob.group_source,
             "n_groups": int(np.unique(prob.groups).size), "ridge": ridge, "trials": trials, "seed": seed,

@@ -30,7 +30,7 @@ def test_gap_contract_keys(capsys):
         for k in CONTRACT + SURROGATES + tuple(f"{s}_sem" for s in SURROGATES):
             assert k in r and k in JSON_KEYS, k
             assert r[k] is not None and np.isfinite(r[k]) and r[k] >= 0, k
-        assert set(r) <= set(JSON_KEYS)
+        assert set(r) <= set(JSON_KEYS) and "theory_rowwise" not in r
         # the real-feature fits on the pool measure are errors of a learned target: below the target power 1
         assert 0 < r["pool_measure"] < 1 and 0 < r["eigenlearning"] < 1
 
@@ -84,3 +84,11 @@ def test_learning_curve_test_pool(capsys):
     code, _, err = _run(capsys, ["learning-curve", "--data", "digits", "--pool", "1800", "--test", "pool",
                                  "--ns", "40", "--trials", "2", "--ridge", "1e-3", "--quiet"])
     assert code == 2 and "invalid --pool=1800" in err and "[2, 1797]" in err
+
+
+def test_gap_rowwise(capsys):
+    code, out, err = _run(capsys, ["gap", "--data", "digits", "--pool", "300", "--ns", "30", "--trials", "2",
+                                   "--ridge", "1e-3", "--target-class", "2", "--rowwise", "--json", "--quiet"])
+    assert code == 0, err
+    (row,) = json.loads(out)["rows"]
+    assert 0 < row["theory_rowwise"] < 1

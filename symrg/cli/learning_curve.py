@@ -40,9 +40,12 @@ JSON_KEYS = {
     "sigma2_star_budget": "renormalised ridge at the budget-respecting stop",
     "sigma2_selfconsistent": "self-consistent effective ridge sigma_eff^2",
     "kappa_eff": "eigenlearning's effective ridge kappa_eff (= sigma_eff^2 / n)",
+    "theory_nongaussian": "[data form] the Gaussian-mixture deterministic equivalent on the pool's classes (k-means "
+                          "clusters without labels), pool measure (docs/theory.md section 5a); null when not computed "
+                          "(pool above 12000 rows, or a class with fewer than 20 pool rows)",
 }
 
-NOT_MEASURED = ("simulation_sem",)   # NaN there means "not measured" (one trial): JSON null
+NOT_MEASURED = ("simulation_sem", "theory_nongaussian")   # NaN there means "not measured" (one trial): JSON null
 
 COLUMNS = ["n", "simulation_mse", "simulation_sem", "theory_rg", "theory_rg_budget", "theory_rg_selfconsistent",
            "theory_eigenlearning", "kappa_star"]
@@ -68,6 +71,9 @@ def add_parser(sub):
     p.add_argument("--ns", required=True, help="comma-separated training-set sizes, e.g. 10,40,160")
     p.add_argument("--trials", type=int, default=10, help="independent training sets per n (default 10)")
     p.add_argument("--seed", type=_seed, default=0, help="random seed (default 0); the same seed gives the same numbers")
+    p.add_argument("--test", choices=("heldout", "pool"), default="heldout",
+                   help="data form: where the simulation's test error is taken: held-out rows (default) or the pool's "
+                        "own empirical measure, every pool row (then the pool may be the whole file)")
     p.add_argument("--n-test", type=int, default=None,
                    help="test points per trial (sphere: default 2000; data: all held-out rows, at most 2000)")
     _allow_expensive_arg(p)
@@ -116,13 +122,19 @@ def run(args) -> int:
         if args.dim is not None or args.target is not None:
             raise ParameterError("dim/target", f"{args.dim}/{args.target}", "nothing with --data (they define the sphere form)")
         from ..studies.realdata import data_learning_curve
+        from ._common import _flag_named
 
         pool = 1000 if args.pool is None else args.pool
         _check_memory("--pool", pool, 8 * 4 * float(pool) ** 2, args.allow_expensive, "the pool kernel and its eigenvectors")
-        with _executor(args, progress) as ex:
-            res = data_learning_curve(args.data, kernel, args.ridge, ns, pool=pool, trials=args.trials,
-                                      seed=args.seed, n_test=args.n_test, target_class=args.target_class,
-                                      pair=args.pair, executor=ex)
+        try:
+            with _executor(args, progress) as ex:
+                res = data_learning_curve(args.data, kernel, args.ridge, ns, pool=pool, trials=args.trials,
+                                          seed=args.seed, n_test=args.n_test, target_class=args.target_class,
+                                          pair=args.pair, executor=ex, test=args.test)
+        except ParameterError as exc:   # internal names (pool=, n_test=) become the flags the user typed
+            _flag_named(exc, {"pool": "--pool", "n_test": "--n-test", "target_class": "--target-class",
+                              "pair": "--pair"})
+            raise
         rows, label = res["rows"], f"{res['dataset']} pool {res['pool']}, target {res['target']}"
     else:
         if args.dim is None or args.target is None:

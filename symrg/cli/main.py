@@ -12,14 +12,14 @@ import argparse
 import sys
 
 from ._common import OneLineParser, run_command
-from . import (codegen, derive, examples, finite_width, flow, learning_curve, reduced_gp, reproduce, ridge_map, scaling,
-               solve,
+from . import (codegen, derive, examples, finite_width, flow, gap, learning_curve, reduced_gp, reproduce, ridge_map,
+               scaling, solve,
                spectrum, universality, verify)
 
 __all__ = ["build_parser", "main"]
 
 COMMANDS = (spectrum, flow, learning_curve, scaling, reduced_gp, reproduce, verify, derive, solve, codegen, examples, finite_width,
-            ridge_map, universality)
+            ridge_map, universality, gap)
 
 
 def build_parser() -> argparse.ArgumentParser:

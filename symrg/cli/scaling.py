@@ -66,7 +66,7 @@ JSON_KEYS = {
     "theory_slopes_full_spectrum.<theory>": "the slope of theory_rg, theory_rg_budget, theory_rg_selfconsistent or "
                                             "theory_eigenlearning",
     "rows": "one learning-curve row per n (the keys of symrg learning-curve, data form)",
-    **{f"rows[].{k}": v.removeprefix("[data form] ") for k, v in _ROW_KEYS.items()},
+    **{f"rows[].{k}": v.removeprefix("[data form] ") for k, v in _ROW_KEYS.items() if k != "theory_nongaussian"},
     "formula": "the prediction formula, in words",
 }
 

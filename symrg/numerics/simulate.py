@@ -284,6 +284,8 @@ def pool_trial(X_pool: np.ndarray, X_test: np.ndarray, Y_pool: np.ndarray, Y_tes
     del A
 
     def mse(X_eval, Y_eval):
+        if X_eval.shape[0] == 0:   # no held-out rows (the pool is the whole file): not measured
+            return [float("nan")] * len(ns)
         sq = np.zeros(len(ns))
         for start in range(0, X_eval.shape[0], ROW_BLOCK):
             Kb = kernel.gram(X_eval[start:start + ROW_BLOCK], X_pool[tr])
@@ -303,7 +305,7 @@ def summarise_trials(ns, per_trial: list) -> list[dict]:
     T = held.shape[0]
     rows = []
     for j, n in enumerate(ns):
-        sem = float(held[:, j].std(ddof=1) / math.sqrt(T)) if T > 1 else float("nan")
+        sem = float(held[:, j].std(ddof=1) / math.sqrt(T)) if T > 1 and np.all(np.isfinite(held[:, j])) else float("nan")
         rows.append({"n": int(n), "simulation_mse": float(held[:, j].mean()), "simulation_sem": sem,
                      "pool_mse": float(pool[:, j].mean())})
     return rows

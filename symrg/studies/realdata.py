@@ -14,6 +14,7 @@ The four theories of :mod:`symrg.numerics.predictions` come from the same pool s
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,7 +37,8 @@ class PoolProblem:
     X_pool: np.ndarray
     Y_pool: np.ndarray      # (P, m)
     X_test: np.ndarray
-    Y_test: np.ndarray      # (n_test, m)
+    Y_test: np.ndarray      # (n_test, m); no rows when the pool is every eligible row (``--test pool``)
+    groups: np.ndarray | None = None   # class label of each pool row (None without labels)
 
     @property
     def pool(self) -> int:
@@ -56,22 +58,30 @@ DEFAULT_N_TEST = 2000
 
 
 def pool_problem(data, pool: int, seed: int = 0, n_test: int | None = None, target_class=None,
-                 pair=None) -> PoolProblem:
+                 pair=None, require_heldout: bool = True) -> PoolProblem:
     """Load ``data`` (digits | mnist | fashion | a file), draw the pool and the held-out rows
-    (``n_test`` of them; ``None``: every held-out row, at most 2000)."""
+    (``n_test`` of them; ``None``: every held-out row, at most 2000).  With ``require_heldout=False``
+    the pool may be every eligible row; then the held-out set is empty."""
     from ..data import held_out, make_target, normalize_rows, resolve_dataset, select_pool
 
     ds = resolve_dataset(data)
     rows = make_target(ds, target_class, pair)[0] if pair is not None else None
     pidx = select_pool(ds, pool, seed, rows=rows)
-    tidx = held_out(ds, pidx, n_test, seed, rows=rows)
+    try:
+        tidx = held_out(ds, pidx, n_test, seed, rows=rows)
+    except ParameterError:
+        if require_heldout:
+            raise
+        tidx = np.zeros(0, dtype=np.int64)
     if n_test is None:
         tidx = tidx[:DEFAULT_N_TEST]
     _, Yp = make_target(ds, target_class, pair, index=pidx)
     _, Yt = make_target(ds, target_class, pair, index=tidx)
-    Yp, Yt = (Y.reshape(Y.shape[0], -1) for Y in (Yp, Yt))
-    return PoolProblem(ds.name, _target_label(target_class, pair, Yp), normalize_rows(ds.X[pidx]), Yp,
-                       normalize_rows(ds.X[tidx]), Yt)
+    Yp = Yp.reshape(Yp.shape[0], -1)
+    Yt = Yt.reshape(Yt.shape[0], Yp.shape[1])
+    Xt = normalize_rows(ds.X[tidx]) if tidx.size else np.zeros((0, ds.X.shape[1]))
+    groups = None if ds.labels is None else ds.labels[pidx].astype(np.int64)
+    return PoolProblem(ds.name, _target_label(target_class, pair, Yp), normalize_rows(ds.X[pidx]), Yp, Xt, Yt, groups)
 
 
 def pool_spectrum(K: np.ndarray, Y: np.ndarray):
@@ -133,15 +143,23 @@ def pool_measure(prob: PoolProblem, kernel, seed: int = 0, kappa: int | None = N
 
 def data_learning_curve(data, kernel, ridge: float, ns, pool: int = 1000, trials: int = 10, seed: int = 0,
                         n_test: int | None = None, target_class=None, pair=None, progress=None, problem=None,
-                        executor=None) -> dict:
+                        executor=None, test: str = "heldout", nongaussian: bool = True) -> dict:
     """Simulation and the four theories on one pool (module doc); ``rows`` follow the
-    ``symrg learning-curve --data`` contract."""
-    prob = problem or pool_problem(data, pool, seed, n_test, target_class, pair)
-    return curve_on_pool(prob, kernel, ridge, ns, trials, seed, progress, executor)[0]
+    ``symrg learning-curve --data`` contract.  ``test="pool"``: ``simulation_mse`` is the error under
+    the pool's own measure (``pool_mse``, with its standard error), and the pool may be the whole file."""
+    if test not in ("heldout", "pool"):
+        raise ParameterError("test", test, "'heldout' or 'pool'")
+    prob = problem or pool_problem(data, pool, seed, n_test, target_class, pair, require_heldout=test == "heldout")
+    res = curve_on_pool(prob, kernel, ridge, ns, trials, seed, progress, executor, nongaussian=nongaussian)[0]
+    if test == "pool":
+        for row, sem in zip(res["rows"], res["pool_sem"]):
+            row["simulation_mse"], row["simulation_sem"] = row["pool_mse"], sem
+    res["test"] = test
+    return res
 
 
 def curve_on_pool(prob: PoolProblem, kernel, ridge: float, ns, trials: int, seed: int, progress=None,
-                  executor=None, kappa: int | None = None, spectrum=None):
+                  executor=None, kappa: int | None = None, spectrum=None, nongaussian: bool = False):
     """:func:`data_learning_curve` on a drawn pool; also returns the pool shells and target power.
 
     Trials are independent tasks (:func:`symrg.numerics.simulate.pool_trial`, one seed each) run by
@@ -155,7 +173,9 @@ def curve_on_pool(prob: PoolProblem, kernel, ridge: float, ns, trials: int, seed
     each prediction, and ``res["target_tail"]`` the target power in the unlisted modes.
 
     ``spectrum``: the pool's ``(shells, target_power, target_tail, listed)`` from
-    :func:`pool_measure` (computed once, reused by several runs on the same pool and kernel)."""
+    :func:`pool_measure` (computed once, reused by several runs on the same pool and kernel).
+    ``nongaussian``: rows carry ``theory_nongaussian`` (docs/theory.md section 5a; NaN, i.e. not
+    computed, on the top-kappa route or when a class/cluster has fewer than ``MIN_GROUP_ROWS`` pool rows)."""
     from .._parallel import Executor
     from ..numerics.predictions import predict_all, tail_error_bound, theory_row
     from ..numerics.simulate import pool_trial, summarise_trials, trial_seeds
@@ -167,26 +187,61 @@ def curve_on_pool(prob: PoolProblem, kernel, ridge: float, ns, trials: int, seed
     if max(ns) >= P:
         raise ParameterError("pool", P, f"a pool larger than the largest n = {max(ns)} (training sets are drawn "
                              "from the pool); use --pool > max(--ns)")
-    sh, tp, t_tail, listed = spectrum if spectrum is not None else pool_measure(prob, kernel, seed, kappa)
+    spec = None
+    if spectrum is None and nongaussian and kappa is None and P <= EXACT_SPECTRUM_MAX_POOL:
+        sh, tp, spec = pool_spectrum(kernel.gram(prob.X_pool), prob.Y_pool)   # the theory needs the eigenvectors
+        t_tail, listed = 0.0, None
+    else:
+        sh, tp, t_tail, listed = spectrum if spectrum is not None else pool_measure(prob, kernel, seed, kappa)
     topk, kappa = listed is not None, listed
     ex = executor or Executor(progress=progress)
     per = ex.map(pool_trial, trial_seeds(seed, trials), prob.X_pool, prob.X_test, prob.Y_pool, prob.Y_test,
                  kernel, ridge, ns)
     rows = summarise_trials(ns, per)
+    pool_err = np.array([p for _, p in per])
+    pool_sem = (pool_err.std(axis=0, ddof=1) / math.sqrt(pool_err.shape[0])).tolist()
+    theory_ng = _nongaussian(prob, spec, ridge, ns) if (nongaussian and spec is not None) else {}
     bounds = []
     for r in rows:
         preds = predict_all(sh, ridge, r["n"], tp, noise=0.0, target_tail=t_tail)
         r.update(theory_row(preds))
+        if nongaussian:
+            r["theory_nongaussian"] = theory_ng.get(r["n"], float("nan"))
         if topk:
             b = tail_error_bound(sh, ridge, r["n"], tp, noise=0.0, target_tail=t_tail, preds=preds)
             bounds.append({"n": r["n"], **b})
     res = {"dataset": prob.dataset, "target": prob.target, "pool": P, "n_test": int(prob.X_test.shape[0]),
            "ridge": ridge, "trials": trials, "seed": seed, "kernel": kernel.describe(), "rows": rows,
            "per_trial_heldout": [h for h, _ in per], "target_power": float(np.sum(tp)),
-           "spectrum_top": sh.lam[:5].tolist(), "target_tail": t_tail}
+           "spectrum_top": sh.lam[:5].tolist(), "target_tail": t_tail, "pool_sem": pool_sem,
+           "nongaussian_groups": _groups_source(prob) if theory_ng else None}
     if topk:
         res["tail"] = {"kappa": kappa, "tail_power": sh.tail, "target_tail": t_tail, "bounds": bounds}
     return res, sh, tp
+
+
+def _groups_source(prob: PoolProblem) -> str:
+    from .gap import KMEANS_CLUSTERS
+
+    return "class labels" if prob.groups is not None else f"k-means clusters (k={min(KMEANS_CLUSTERS, prob.pool)})"
+
+
+def _nongaussian(prob: PoolProblem, spec, ridge: float, ns) -> dict:
+    """``{n: theory_nongaussian}``: the Gaussian-mixture deterministic equivalent (docs/theory.md section
+    5a) on the pool's classes, or k-means clusters without labels; groups with fewer than
+    ``MIN_GROUP_ROWS`` rows give ``{}`` (not computed)."""
+    from .gap import KMEANS_CLUSTERS, check_groups, kmeans, nongaussian_curve
+
+    groups = prob.groups if prob.groups is not None else kmeans(prob.X_pool, min(KMEANS_CLUSTERS, prob.pool), 0)
+    try:
+        check_groups(groups, prob.pool)
+    except ParameterError:
+        return {}
+    lam = np.clip(spec.eigenvalues, 0.0, None)
+    phi = np.asarray(spec.phi)
+    coef = phi.T @ prob.Y_pool / prob.pool
+    return {r["n"]: r["theory_nongaussian"] for r in nongaussian_curve(lam, phi, coef, groups, ridge, ns,
+                                                                        check_kappa=False)}
 
 
 def exponent_ci(ns, errs) -> dict:
@@ -229,7 +284,8 @@ def real_data_study(out_dir, quick: bool = False, progress=None) -> dict:
         prob = pool_problem(ds, _pool_for(ds, pools[ds], task), 0, None, **task)
         P = prob.pool
         ns = [int(x) for x in np.unique(np.round(np.geomspace(10, P // 2, 6 if quick else 8)))]
-        res = data_learning_curve(ds, NNGPKernel("relu", depth), 1e-3, ns, trials=trials, seed=1, problem=prob)
+        res = data_learning_curve(ds, NNGPKernel("relu", depth), 1e-3, ns, trials=trials, seed=1, problem=prob,
+                                  nongaussian=False)
         results[f"{ds}/depth{depth}/{prob.target}"] = res
         if progress:
             progress(j + 1, len(jobs))

@@ -1,0 +1,336 @@
+"""Eigenlearning for a Gaussian mixture: the deterministic equivalent of ridge regression when the
+features are a mixture over groups (classes or clusters) of Gaussians (docs/theory.md section 5a).
+
+Setting (mode space of a pool, docs/theory.md section 1).  A feature vector ``x`` (coordinates
+``x_k = sqrt(lambda_k) phi_k``) is drawn from a mixture: group ``g`` with probability ``pi_g``, then
+``x ~ N(mu_g, Sigma_g)``.  Only the group second moments ``C_g = Sigma_g + mu_g mu_g^T`` enter, with
+``sum_g pi_g C_g = Lambda = diag(lambda)`` (the pool measure).  The label is linear, ``y = x . w``
+(``w_k = c_k / sqrt(lambda_k)``, ``c`` the target coefficients).  Ridge regression on ``n`` draws,
+``w_hat = (Z^T Z + r)^{-1} Z^T y``, has the exact test error ``E = r^2 w^T Q Lambda Q w`` with
+``Q = (Z^T Z + r)^{-1}``.  The leave-one-out derivation of section 5a gives
+
+    Qbar = (n sum_g pi_g C_g / (1 + delta_g) + r)^{-1},     delta_g = tr(C_g Qbar),
+
+    E[Q A Q] = Qbar A Qbar + sum_h beta_h t_h Qbar C_h Qbar,   beta_h = n pi_h / (1 + delta_h)^2,
+    t = (1 - M diag(beta))^{-1} b,   M_gh = tr(C_g Qbar C_h Qbar),   b_g = tr(C_g Qbar A Qbar),
+
+so ``E = r^2 [w^T Qbar Lambda Qbar w + sum_h beta_h t_h w^T Qbar C_h Qbar w]``.  With one group and
+``C = Lambda`` this is eigenlearning exactly (``kappa_eff = r (1 + delta)/n``, ``e_0 = 1/(1 - M beta)``).
+
+Truncation.  The top ``kappa`` modes are kept with their full group matrices (``kappa x kappa``);
+the greater modes enter through the diagonal of each ``C_g`` only (``lambda_k E_g[phi_k^2]``), i.e.
+their within-group correlations with each other and with the kept modes are dropped -- exact as
+``kappa -> P`` (:func:`mixture_prediction` reports the prediction at ``kappa`` and the caller checks
+``2 kappa``).
+
+Cost: one ``kappa x kappa`` Cholesky per fixed-point step (a damped Newton method started from the
+one-group solution) and ``G`` products ``Qbar C_g`` for the Jacobian and the second order:
+``O(G kappa^3)`` per ``n``.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.linalg
+
+from .._validate import check_int, check_positive, check_ridge
+from ..errors import ConvergenceError, ParameterError
+
+__all__ = ["MixtureModes", "mixture_modes", "mixture_prediction", "MixturePrediction", "FIXED_POINT_TOL",
+           "mixture_prediction_mp", "rowwise_prediction"]
+
+FIXED_POINT_TOL = 1e-11   # relative residual of delta_g = tr(C_g Qbar) accepted
+
+
+@dataclass(frozen=True)
+class MixtureModes:
+    """Group statistics of a pool in mode space (docs/theory.md section 5a).
+
+    ``lam`` (p,) all eigenvalues (descending); ``coef`` (p, m) target coefficients per output;
+    ``weights`` (G,) group probabilities ``pi_g``; ``kept`` (G, kappa, kappa) the kept block of
+    ``C_g`` (x-coordinates); ``rest_phi2`` (G, p - kappa) the group means ``E_g[phi_k^2]`` of the greater
+    modes (the diagonal of ``C_g`` there is ``lambda_k E_g[phi_k^2]``).
+    """
+
+    lam: np.ndarray
+    coef: np.ndarray
+    weights: np.ndarray
+    kept: np.ndarray
+    rest_phi2: np.ndarray
+
+    @property
+    def rest_diag(self) -> np.ndarray:
+        return self.rest_phi2 * self.lam[self.kappa:][None, :]
+
+    @property
+    def kappa(self) -> int:
+        return int(self.kept.shape[1])
+
+    @property
+    def groups(self) -> int:
+        return int(self.weights.shape[0])
+
+
+def mixture_modes(lam, phi, coef, groups, kappa: int) -> MixtureModes:
+    """:class:`MixtureModes` from the pool modes: ``lam`` (p,), ``phi`` (P, p) with ``phi[i, k] =
+    phi_k(x_i)``, ``coef`` (p,) or (p, m), ``groups`` (P,) integer group of each pool row, ``kappa``
+    kept modes.  ``C_g = (1/P_g) sum_{i in g} x_i x_i^T`` (the group's empirical second moment)."""
+    lam = np.asarray(lam, dtype=float)
+    phi = np.asarray(phi, dtype=float)
+    coef = np.asarray(coef, dtype=float).reshape(lam.shape[0], -1)
+    groups = np.asarray(groups)
+    P, p = phi.shape
+    if lam.shape != (p,) or groups.shape != (P,):
+        raise ParameterError("phi", f"shape {phi.shape}", f"(P, {lam.shape[0]}) with groups of length P")
+    kappa = check_int(kappa, "kappa", 1, p)
+    labels, inv = np.unique(groups, return_inverse=True)
+    G = labels.size
+    sq = np.sqrt(np.clip(lam, 0.0, None))
+    kept = np.empty((G, kappa, kappa))
+    rest = np.empty((G, p - kappa))
+    w = np.empty(G)
+    for g in range(G):
+        rows = np.flatnonzero(inv == g)
+        Xg = phi[rows, :kappa] * sq[:kappa]
+        kept[g] = Xg.T @ Xg / rows.size
+        rest[g] = np.mean(phi[rows, kappa:] ** 2, axis=0)
+        w[g] = rows.size / P
+    return MixtureModes(lam, coef, w, kept, rest)
+
+
+@dataclass(frozen=True)
+class MixturePrediction:
+    n: float
+    test_error: float          # mean over outputs
+    delta: np.ndarray          # (G,)
+    residual: float            # relative residual of the fixed point
+    overfitting_factor: float  # 1 / (1 - spectral radius-like) = max eigenvalue of (1 - M diag beta)^{-1}
+    bias: float                # r^2 w^T Qbar Lambda Qbar w (first-order part), mean over outputs
+    kappa: int
+
+
+def _resolvent(mm: MixtureModes, a: np.ndarray, n: float, r: float):
+    """Kept-block Cholesky factor of ``Qbar^{-1}`` and the rest diagonal of ``Qbar``, for ``a_g = pi_g/(1+delta_g)``."""
+    M = n * np.tensordot(a, mm.kept, axes=1)
+    M[np.diag_indices_from(M)] += r
+    cf = scipy.linalg.cho_factor(M, lower=True, check_finite=False)
+    qrest = 1.0 / (n * (a @ mm.rest_diag) + r)
+    return cf, qrest
+
+
+def _traces(mm: MixtureModes, Qk: np.ndarray, qrest: np.ndarray) -> np.ndarray:
+    """``tr(C_g B)`` for a symmetric kept-block matrix ``B`` plus the rest diagonal (one BLAS product)."""
+    return mm.kept.reshape(mm.groups, -1) @ Qk.ravel() + mm.rest_diag @ qrest
+
+
+def mixture_prediction(mm: MixtureModes, ridge: float, n: float, *, counts=None, max_iter: int = 200) -> MixturePrediction:
+    """Test error (pool measure) of ridge regression on ``n`` draws from the mixture (module doc).
+
+    The fixed point ``delta_g = tr(C_g Qbar(delta))`` is solved by a damped Newton method (analytic
+    Jacobian, started from the one-group solution) to a relative residual ``FIXED_POINT_TOL``; failure raises
+    ConvergenceError (never a silent number)."""
+    r = check_ridge(ridge)
+    if r <= 0:
+        raise ParameterError("ridge", ridge, "a positive ridge (the deterministic equivalent needs r > 0)")
+    n = check_positive(n, "n")
+    G = mm.groups
+    if counts is None:
+        pi = mm.weights
+    else:
+        counts = np.asarray(counts, dtype=float)
+        if counts.shape != (G,) or np.any(counts < 0) or not np.isclose(counts.sum(), n):
+            raise ParameterError("counts", counts, f"{G} non-negative group counts summing to n = {n}")
+        pi = counts / n
+    kap = mm.kappa
+
+    def tau(delta):
+        cf, qrest = _resolvent(mm, pi / (1.0 + delta), n, r)
+        Qk = scipy.linalg.cho_solve(cf, np.eye(kap), check_finite=False)
+        return _traces(mm, Qk, qrest), Qk, qrest
+
+    # start: the one-group solution, i.e. eigenlearning (sum_g pi_g C_g = Lambda): 1 + delta = n kappa_eff / r
+    from .flows import Shells
+    from .predictions import eigenlearning_ridge
+
+    kap_eff = eigenlearning_ridge(Shells.from_modes(mm.lam), r, n)
+    delta = np.full(G, max(n * kap_eff / r - 1.0, 0.0))
+
+    def jac(delta, Qk, qrest):
+        """d tau_g / d delta_h = n pi_h / (1+delta_h)^2 M_gh."""
+        Y = np.empty_like(mm.kept)
+        YT = np.empty_like(mm.kept)
+        for g in range(G):
+            np.matmul(Qk, mm.kept[g], out=Y[g])                   # Qbar C_g (kept block)
+            YT[g] = Y[g].T
+        Mk = Y.reshape(G, -1) @ YT.reshape(G, -1).T                # tr(Qbar C_g Qbar C_h)
+        Mr = (mm.rest_diag * qrest) @ (mm.rest_diag * qrest).T
+        return Mk + Mr, Y
+
+    t, Qk, qrest = tau(delta)
+    F = delta - t
+    res = float(np.max(np.abs(F) / (1.0 + delta)))
+    for _ in range(max_iter):
+        if res < FIXED_POINT_TOL:
+            break
+        M, _ = jac(delta, Qk, qrest)
+        J = np.eye(G) - M * (n * pi / (1.0 + delta) ** 2)[None, :]
+        step = np.linalg.solve(J, F)
+        s = 1.0
+        while s >= 1.0 / 16:   # damped Newton: halve the step until the residual decreases (delta stays >= 0)
+            trial = np.maximum(delta - s * step, 0.0)
+            t2, Qk2, qrest2 = tau(trial)
+            F2 = trial - t2
+            res2 = float(np.max(np.abs(F2) / (1.0 + trial)))
+            if res2 < res:
+                break
+            s *= 0.5
+        else:
+            # no Newton progress: plain fixed-point steps delta <- tau(delta); tau is increasing in every
+            # delta_h, so from below they rise monotonically to the fixed point
+            trial = t.copy()
+            for _ in range(20):
+                trial = tau(trial)[0]
+            t2, Qk2, qrest2 = tau(trial)
+            F2 = trial - t2
+            res2 = float(np.max(np.abs(F2) / (1.0 + trial)))
+        delta, t, Qk, qrest, F, res = trial, t2, Qk2, qrest2, F2, res2
+    else:
+        raise ConvergenceError(f"mixture deterministic equivalent: fixed point not reached in {max_iter} steps "
+                               f"(relative residual {res:.2e})")
+    if res >= FIXED_POINT_TOL:
+        raise ConvergenceError(f"mixture deterministic equivalent: fixed point not reached (relative residual {res:.2e})")
+    M, Y = jac(delta, Qk, qrest)
+    beta = n * pi / (1.0 + delta) ** 2
+    lam = mm.lam
+    lk, lr = lam[:kap], lam[kap:]
+    # b_g = tr(C_g Qbar Lambda Qbar)
+    QLQ = (Qk * lk[None, :]) @ Qk
+    b = _traces(mm, QLQ, qrest ** 2 * lr)
+    A = np.eye(G) - M * beta[None, :]
+    tvec = np.linalg.solve(A, b)
+    ev = np.linalg.eigvals(np.linalg.inv(A))
+    # target: w_k = c_k / sqrt(lam_k) in the kept block; the rest in diagonal form
+    ck, cr = mm.coef[:kap], mm.coef[kap:]
+    if np.any(lk <= 0):
+        raise ParameterError("kappa", kap, "kept modes with positive eigenvalues")
+    wk = ck / np.sqrt(lk)[:, None]
+    Qw = Qk @ wk                                                   # (kap, m)
+    first = np.sum(Qw * (lk[:, None] * Qw), axis=0) + np.sum(cr ** 2 * (qrest ** 2)[:, None], axis=0)
+    # w^T Qbar C_h Qbar w
+    sec = np.einsum("him,im->hm", np.matmul(mm.kept, Qw[None, :, :]), Qw) + (mm.rest_phi2 * qrest ** 2) @ (cr ** 2)
+    err = r * r * (first + (beta * tvec) @ sec)
+    return MixturePrediction(float(n), float(np.mean(err)), delta, res, float(np.max(ev.real)),
+                             float(np.mean(r * r * first)), kap)
+
+
+def mixture_prediction_mp(mm: MixtureModes, ridge, n, *, dps: int = 40, tol=None, max_iter: int = 20000) -> float:
+    """The mpmath twin of :func:`mixture_prediction` for small problems (all modes kept, ``p <= 40``):
+    the same equations (module doc) solved by plain damped fixed-point iteration on ``delta`` and a
+    dense linear solve for ``t``, at ``dps`` digits (``mpmath.workdps``).  Returns the test error
+    (mean over outputs)."""
+    import mpmath
+
+    if mm.rest_phi2.shape[1] != 0 or mm.kappa > 40:
+        raise ParameterError("kappa", mm.kappa, "all modes kept (no rest) and at most 40 modes for the mpmath twin")
+    with mpmath.workdps(dps):
+        r, n = mpmath.mpf(ridge), mpmath.mpf(n)
+        G, p = mm.groups, mm.kappa
+        C = [mpmath.matrix(mm.kept[g].tolist()) for g in range(G)]
+        pi = [mpmath.mpf(float(x)) for x in mm.weights]
+        lam = [mpmath.mpf(float(x)) for x in mm.lam]
+        tol = tol or mpmath.mpf(10) ** (-(dps - 8))
+
+        def qbar(delta):
+            M = mpmath.eye(p) * r
+            for g in range(G):
+                M += C[g] * (n * pi[g] / (1 + delta[g]))
+            return M ** -1
+
+        def tr(A):
+            return mpmath.fsum(A[i, i] for i in range(p))
+
+        delta = [mpmath.mpf(1)] * G
+        for _ in range(max_iter):
+            Q = qbar(delta)
+            new = [tr(C[g] * Q) for g in range(G)]
+            change = max(abs(a - b) / (1 + b) for a, b in zip(new, delta))
+            delta = [(a + b) / 2 for a, b in zip(new, delta)]
+            if change < tol:
+                break
+        else:
+            raise ConvergenceError("mpmath twin: fixed point not reached")
+        Q = qbar(delta)
+        Lam = mpmath.diag(lam)
+        beta = [n * pi[g] / (1 + delta[g]) ** 2 for g in range(G)]
+        QCQ = [Q * C[g] * Q for g in range(G)]
+        A = mpmath.matrix(G, G)
+        b = mpmath.matrix(G, 1)
+        for g in range(G):
+            b[g] = tr(C[g] * Q * Lam * Q)
+            for h in range(G):
+                A[g, h] = (1 if g == h else 0) - tr(C[g] * QCQ[h]) * beta[h]
+        t = mpmath.lu_solve(A, b)
+        errs = []
+        for j in range(mm.coef.shape[1]):
+            w = mpmath.matrix([mpmath.mpf(float(c)) / mpmath.sqrt(l) for c, l in zip(mm.coef[:, j], lam)])
+            first = (w.T * Q * Lam * Q * w)[0]
+            sec = mpmath.fsum(beta[h] * t[h] * (w.T * QCQ[h] * w)[0] for h in range(G))
+            errs.append(r * r * (first + sec))
+        return float(mpmath.fsum(errs) / len(errs))
+
+
+def rowwise_prediction(lam, phi, coef, ridge: float, n: float, *, tol: float = 1e-9, max_iter: int = 300) -> float:
+    """The row-wise deterministic equivalent (docs/theory.md section 5a): every pool row is its own
+    group, ``C_i = x_i x_i^T`` with ``pi_i = 1/P`` -- the law of a training row is the pool's empirical
+    law itself, and the only assumption left is (A) for a fixed row: ``x_i^T Q_{-i} x_i ~ x_i^T Qbar x_i``.
+
+    ``delta_i = x_i^T Qbar x_i``, ``Qbar = ((n/P) sum_i x_i x_i^T/(1+delta_i) + r)^{-1}`` by damped
+    fixed-point iteration from eigenlearning (relative residual ``tol``, else ConvergenceError); then
+    ``M_ij = (x_i^T Qbar x_j)^2`` and the second-order system of the module doc, a ``P x P`` solve.
+    Returns the pool-measure test error (mean over outputs).  Cost ``O(P p^2)`` per iteration and a
+    ``P^3`` solve: minutes at P = 2000 (a study tool, not in ``symrg gap``'s default path).
+    """
+    from .flows import Shells
+    from .predictions import eigenlearning_ridge
+
+    r = check_ridge(ridge)
+    n = check_positive(n, "n")
+    lam = np.asarray(lam, dtype=float)
+    keep = lam > 1e-12 * lam[0]
+    lam, phi = lam[keep], np.asarray(phi, dtype=float)[:, keep]
+    coef = np.asarray(coef, dtype=float).reshape(keep.size, -1)[keep]
+    P = phi.shape[0]
+    F = phi * np.sqrt(lam)
+    W = coef / np.sqrt(lam)[:, None]
+    kap = eigenlearning_ridge(Shells.from_modes(lam), r, n)
+    delta = np.full(P, max(n * kap / r - 1.0, 0.0))
+
+    def solve(delta):
+        M = (F.T * (n / P / (1.0 + delta))) @ F
+        M[np.diag_indices_from(M)] += r
+        cf = scipy.linalg.cho_factor(M, lower=True, check_finite=False)
+        Z = scipy.linalg.cho_solve(cf, F.T, check_finite=False)      # Qbar x_i (p x P)
+        return cf, Z, np.einsum("ij,ji->i", F, Z)
+
+    res = np.inf
+    for it in range(max_iter):
+        cf, Z, new = solve(delta)
+        res = float(np.max(np.abs(new - delta) / (1.0 + delta)))
+        if res < tol:
+            delta = new
+            break
+        delta = new if res < 1e-2 or it < 3 else 0.5 * (new + delta)
+    else:
+        raise ConvergenceError(f"row-wise deterministic equivalent: no fixed point in {max_iter} steps "
+                               f"(relative residual {res:.2e})")
+    cf, Z, _ = solve(delta)
+    H = F @ Z
+    beta = n / P / (1.0 + delta) ** 2
+    b = np.sum((Z * lam[:, None]) * Z, axis=0)
+    t = np.linalg.solve(np.eye(P) - (H ** 2) * beta[None, :], b)
+    Qw = scipy.linalg.cho_solve(cf, W, check_finite=False)
+    xQw = F @ Qw
+    err = r * r * (np.sum(Qw * (lam[:, None] * Qw), axis=0) + (beta * t) @ (xQw ** 2))
+    return float(np.mean(err))

@@ -342,68 +342,7 @@ def gap_curve(prob: GapProblem, kernel, ridge: float, ns, trials: int, seed: int
 # ---------------------------------------------------------------------------------------------
 # The claim of docs/theory.md section 5a (the rule written before measuring)
 # ---------------------------------------------------------------------------------------------
-Z_SIGMA = 2.0           # intervals: mean +- 2 Monte Carlo standard errors
-WITHIN = 0.03           # the prediction is within 3% of the real-feature error ...
-GAP_LARGE = 0.05        # ... and on targets whose gap exceeds 5% ...
-CLOSE_FRACTION = 2 / 3  # ... it closes at least two thirds of the gap ...
-NO_WORSE = 0.01         # ... and it is never worse than eigenlearning by more than 1%
-
-
-def gap_claim_verdict(records) -> dict:
-    """The claim of the non-Gaussian theory, decided from measured records (a pure function).
-
-    ``records``: dicts with ``target``, ``n``, ``real`` (measured real-feature error under the pool
-    measure), ``real_sem``, ``eigenlearning`` and ``theory`` (the non-Gaussian prediction).  With the
-    interval ``real +- 2 sem`` (the theories are deterministic), per record:
-
-    * the gap ``g = real/eigenlearning - 1`` is *resolved* when its interval excludes 0;
-    * (a) where resolved, ``|real/theory - 1| <= 3%``: yes if the whole interval of ``real/theory``
-      lies in ``[0.97, 1.03]``, no if it lies entirely outside, else unresolved;
-    * (b) on a target whose gap exceeds 5% (lower end of the interval of ``g`` above 0.05 at some n),
-      at those ``n`` the fraction closed ``(theory - eigenlearning)/(real - eigenlearning) >= 2/3``,
-      with the interval of ``real``;
-    * (c) everywhere ``|theory - real|/real <= |eigenlearning - real|/real + 1%``: no when false for
-      every ``real`` in its interval, yes when true for all of them.
-
-    Verdict: ``no`` if any test is ``no``; ``yes`` if all are ``yes``; else ``unresolved``.  Returns
-    the verdict, the counts per test and the failing records."""
-    tests = {"within": [], "closes": [], "no_worse": []}
-    failing = []
-    big_targets = set()
-    for r in records:
-        lo, hi = r["real"] - Z_SIGMA * r["real_sem"], r["real"] + Z_SIGMA * r["real_sem"]
-        if lo / r["eigenlearning"] - 1 > GAP_LARGE:
-            big_targets.add(r["target"])
-    for r in records:
-        real, se, el, th = r["real"], r["real_sem"], r["eigenlearning"], r["theory"]
-        lo, hi = real - Z_SIGMA * se, real + Z_SIGMA * se
-        resolved = lo > el or hi < el
-        if resolved:
-            a_lo, a_hi = lo / th - 1, hi / th - 1
-            v = "yes" if (a_lo >= -WITHIN and a_hi <= WITHIN) else "no" if (a_hi < -WITHIN or a_lo > WITHIN) else "unresolved"
-            tests["within"].append(v)
-            if v != "yes":
-                failing.append({**r, "test": "within", "result": v})
-            if r["target"] in big_targets and lo / el - 1 > GAP_LARGE:
-                # fraction closed is monotone in real: (th - el)/(real - el), real - el > 0 on the interval
-                f_at = [(th - el) / (x - el) for x in (lo, hi)]
-                v = "yes" if min(f_at) >= CLOSE_FRACTION else "no" if max(f_at) < CLOSE_FRACTION else "unresolved"
-                tests["closes"].append(v)
-                if v != "yes":
-                    failing.append({**r, "test": "closes", "result": v})
-        # (c) on the interval of real: margin(x) = |el - x| + 0.01 x - |th - x| (piecewise linear: check ends and kinks)
-        pts = [x for x in (lo, hi, el, th) if lo <= x <= hi]
-        margins = [abs(el - x) + NO_WORSE * x - abs(th - x) for x in pts]
-        v = "yes" if min(margins) >= 0 else "no" if max(margins) < 0 else "unresolved"
-        tests["no_worse"].append(v)
-        if v != "yes":
-            failing.append({**r, "test": "no_worse", "result": v})
-    flat = [v for vs in tests.values() for v in vs]
-    verdict = "no" if "no" in flat else "yes" if flat and all(v == "yes" for v in flat) else "unresolved"
-    counts = {k: {s: vs.count(s) for s in ("yes", "no", "unresolved")} for k, vs in tests.items()}
-    return {"verdict": verdict, "tests": counts, "large_gap_targets": sorted(big_targets), "failing": failing,
-            "rule": {"z": Z_SIGMA, "within": WITHIN, "gap_large": GAP_LARGE, "close_fraction": CLOSE_FRACTION,
-                     "no_worse": NO_WORSE}}
+from .report.claims import gap_claim_verdict  # noqa: E402  (the rule lives with the report's claims)
 
 
 def gap_records(results: dict, measure: str = "pool_measure") -> list[dict]:

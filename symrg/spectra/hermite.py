@@ -104,7 +104,9 @@ def series_coefficients(kernel, n: int = N_SERIES) -> np.ndarray:
 def _derivative(a: np.ndarray, j: int, t: np.ndarray) -> np.ndarray:
     """``k^(j)(t) = sum_{n >= j} a_n n!/(n-j)! t^(n-j)`` with a truncation check (docs/theory.md 4d)."""
     n = np.arange(j, a.size, dtype=float)
-    fall = np.exp(np.array([math.lgamma(x + 1) - math.lgamma(x - j + 1) for x in n]))
+    fall = np.ones_like(n)
+    for r in range(j):  # n (n-1) ... (n-j+1)
+        fall *= n - r
     coef = a[j:] * fall
     t = np.asarray(t, dtype=float)
     out = np.polynomial.polynomial.polyval(t, coef) if coef.size else np.zeros_like(t)
@@ -204,14 +206,14 @@ def enumerate_top(level_values, gamma, kappa: int):
             child = idx[:q] + (new,) + idx[q + 1:]
             if q < lnz - 1 or any(child[:q]):
                 continue
-            val = -negv * g[new] / g[idx[q]] if g[idx[q]] > 0 else 0.0
+            val = level_values[j][n] * math.prod(g[i] for i in child)  # not a running ratio: ties stay ties
             heapq.heappush(heap, (-val, j, n, child))
     return np.array(out_v), out_m
 
 
 # ---------------------------------------------------------------------------------------------------
 def hermite_spectrum(X, kernel, kappa: int, *, covariance: bool = False, split: bool = True, points=None,
-                     quad_nodes: int = 48, max_degree: int = 12) -> HermiteSpectrum:
+                     quad_nodes: int = 48, max_degree: int = 12, truncate: bool = False) -> HermiteSpectrum:
     """Top ``kappa`` eigenvalues of ``k`` under the Hermite-eigenstructure ansatz (docs/theory.md 4d).
 
     Parameters
@@ -232,6 +234,8 @@ def hermite_spectrum(X, kernel, kappa: int, *, covariance: bool = False, split: 
     max_degree : int
         Largest Hermite degree considered; a ``kappa`` that needs more is refused (the level
         coefficients ``c_j gamma_1^j`` of the ansatz eventually grow like ``j!``, where it fails).
+    truncate : bool
+        Return the modes the ansatz supports (fewer than ``kappa``, with a note) instead of refusing.
     """
     from .kernels import NNGPKernel
 
@@ -316,6 +320,12 @@ def hermite_spectrum(X, kernel, kappa: int, *, covariance: bool = False, split: 
         J += 1
         prev = next((get(j)[2] for j in range(J - 1, 0, -1) if get(j)[2] > 0), 0.0)
         if J >= 2 and prev > 0 and get(J)[2] > prev and get(J)[2] > last:
+            if truncate:
+                keep = int(np.sum(vals > get(J)[2]))
+                vals, modes, J = vals[:keep], modes[:keep], J - 1
+                notes.append(f"truncated to {keep} modes: the degree-{J + 1} eigenvalues of the ansatz grow "
+                             f"(its level coefficients grow like j!), the ansatz fails beyond")
+                break
             raise ParameterError("--kappa", kappa, f"at most {int(np.sum(vals > get(J)[2]))} modes of this data and kernel: the ansatz's "
                                  f"largest degree-{J} eigenvalue {get(J)[2]:.3g} exceeds the degree below's "
                                  f"{prev:.3g} (its level coefficients grow like j!, where the ansatz fails)",
@@ -323,7 +333,7 @@ def hermite_spectrum(X, kernel, kappa: int, *, covariance: bool = False, split: 
     levels = [get(j)[0] for j in range(J + 1)]
     vecs = [get(j)[1] for j in range(J + 1)]
     roots = [get(j)[2] for j in range(J + 1)]
-    if len(vals) < kappa:
+    if len(vals) < kappa and not truncate:
         raise ParameterError("--kappa", kappa, f"at most {len(vals)}: the number of non-zero eigenvalues the ansatz "
                              f"assigns to this covariance (rank {int(np.sum(gam > 0))}) and kernel",
                              "use a smaller --kappa")
@@ -341,13 +351,19 @@ def hermite_spectrum(X, kernel, kappa: int, *, covariance: bool = False, split: 
             raise ParameterError("points", f"an array of shape {Y.shape}", f"rows of dimension {M.shape[0]}")
         Z = (Y @ herm_V) / np.sqrt(np.where(herm_gamma > 0, herm_gamma, 1.0))
         ef = np.ones((Y.shape[0], len(out_modes)))
-        sY = Y @ V[:, 0] if split else None
+        if split:
+            # the one-dimensional eigenfunctions by Nystrom extension, f(s) = sum_b w_b k^(j)(s s_b) f_b / mu,
+            # on a grid of 513 points across the points' range, linearly interpolated
+            sY = Y @ V[:, 0]
+            grid = np.linspace(sY.min(), sY.max(), 513) if sY.max() > sY.min() else sY[:1]
+            nys = {}
         for k, (j, n, pw) in enumerate(out_modes):
             for i, p in pw:
                 ef[:, k] *= normalized_hermite(p, Z[:, i])
             if split:
-                f_nodes = vecs[j][:, n] / np.sqrt(wts)
-                Kx = _derivative(a, j, np.outer(sY, nodes))
-                ef[:, k] *= Kx @ (wts * f_nodes) / levels[j][n]
+                if j not in nys:
+                    nys[j] = _derivative(a, j, np.outer(grid, nodes)) * wts[None, :]
+                f_grid = nys[j] @ (vecs[j][:, n] / np.sqrt(wts)) / levels[j][n]
+                ef[:, k] *= np.interp(sY, grid, f_grid) if grid.size > 1 else f_grid[0]
     return HermiteSpectrum(eigenvalues=eig, modes=out_modes, trace=trace, tail_power=float(trace - math.fsum(eig)),
                            gamma=gam, form=form, max_degree=J, level_roots=roots, eigenfunctions=ef, notes=notes)

@@ -213,7 +213,8 @@ def enumerate_top(level_values, gamma, kappa: int):
 
 # ---------------------------------------------------------------------------------------------------
 def hermite_spectrum(X, kernel, kappa: int, *, covariance: bool = False, split: bool = True, points=None,
-                     quad_nodes: int = 48, max_degree: int = 12, truncate: bool = False) -> HermiteSpectrum:
+                     quad_nodes: int = 48, max_degree: int = 12, truncate: bool = False,
+                     radial: bool = True) -> HermiteSpectrum:
     """Top ``kappa`` eigenvalues of ``k`` under the Hermite-eigenstructure ansatz (docs/theory.md 4d).
 
     Parameters
@@ -234,6 +235,8 @@ def hermite_spectrum(X, kernel, kappa: int, *, covariance: bool = False, split: 
     max_degree : int
         Largest Hermite degree considered; a ``kappa`` that needs more is refused (the level
         coefficients ``c_j gamma_1^j`` of the ansatz eventually grow like ``j!``, where it fails).
+    radial : bool
+        Split form on unit-norm rows: use ``|w|^2 = 1 - s^2`` (4d.3) (default True).
     truncate : bool
         Return the modes the ansatz supports (fewer than ``kappa``, with a note) instead of refusing.
     """
@@ -274,11 +277,19 @@ def hermite_spectrum(X, kernel, kappa: int, *, covariance: bool = False, split: 
             np.polynomial.polynomial.polyval(float(np.trace(M)), a))
         notes.append("trace from the covariance: k(tr M), exact when every row has squared norm tr M")
 
+    radial = bool(radial and split and P is not None and np.max(np.abs(sq - 1)) <= 1e-8)
     if split:
         s = A @ V[:, 0]
         nodes, wts = gauss_rule(s, min(quad_nodes, P))
         herm_gamma, herm_V = gam[1:], V[:, 1:]
         form = "split"
+        if radial:
+            # unit rows: |w|^2 = 1 - s^2, so w = r w_hat with r = sqrt(1 - s^2); the ansatz for w_hat with
+            # the second moment E[w w^T] / E[r^2] (trace 1), the factor (r r')^j in the 1-D kernel (4d.3)
+            r2 = float(np.mean(1 - s * s))
+            herm_gamma = herm_gamma / r2
+            rn = np.sqrt(np.clip(1 - nodes * nodes, 0.0, None))
+            form = "split-radial"
     else:
         herm_gamma, herm_V = gam, V
         form = "plain"
@@ -288,6 +299,8 @@ def hermite_spectrum(X, kernel, kappa: int, *, covariance: bool = False, split: 
             c = float(a[j] * math.factorial(j)) if j < a.size else 0.0
             return np.array([c]), None
         Kj = _derivative(a, j, np.outer(nodes, nodes))
+        if radial:
+            Kj = Kj * np.outer(rn, rn) ** j
         sw = np.sqrt(wts)
         mu, vec = np.linalg.eigh(sw[:, None] * Kj * sw[None, :])
         mu, vec = mu[::-1], vec[:, ::-1]
@@ -350,6 +363,8 @@ def hermite_spectrum(X, kernel, kappa: int, *, covariance: bool = False, split: 
         if Y.shape[1] != M.shape[0]:
             raise ParameterError("points", f"an array of shape {Y.shape}", f"rows of dimension {M.shape[0]}")
         Z = (Y @ herm_V) / np.sqrt(np.where(herm_gamma > 0, herm_gamma, 1.0))
+        if radial:
+            Z = Z / np.sqrt(np.clip(1 - (Y @ V[:, 0]) ** 2, 1e-300, None))[:, None]
         ef = np.ones((Y.shape[0], len(out_modes)))
         if split:
             # the one-dimensional eigenfunctions by Nystrom extension, f(s) = sum_b w_b k^(j)(s s_b) f_b / mu,
@@ -363,6 +378,9 @@ def hermite_spectrum(X, kernel, kappa: int, *, covariance: bool = False, split: 
             if split:
                 if j not in nys:
                     nys[j] = _derivative(a, j, np.outer(grid, nodes)) * wts[None, :]
+                    if radial:
+                        rg = np.sqrt(np.clip(1 - grid * grid, 0.0, None))
+                        nys[j] = nys[j] * np.outer(rg, rn) ** j
                 f_grid = nys[j] @ (vecs[j][:, n] / np.sqrt(wts)) / levels[j][n]
                 ef[:, k] *= np.interp(sY, grid, f_grid) if grid.size > 1 else f_grid[0]
     return HermiteSpectrum(eigenvalues=eig, modes=out_modes, trace=trace, tail_power=float(trace - math.fsum(eig)),

@@ -61,7 +61,8 @@ JSON_KEYS = {
     "effective_dimension": "[hermite] (sum gamma)^2 / sum gamma^2 of the second moment's eigenvalues gamma after "
                            "the leading one: the ansatz needs it large",
     "degrees": "[hermite] the Hermite degree of each listed mode",
-    "hermite_form": "[hermite] 'split' (leading principal direction treated exactly, the others by the ansatz)",
+    "hermite_form": "[hermite] 'split-radial' (the leading principal direction s treated exactly, the others by "
+                    "the ansatz with |w|^2 = 1 - s^2) or 'split' (rows not of unit norm)",
     "method_reason": "[data form] why that method: chosen by the user, or the memory/cost comparison of --method auto",
     "trace": "[data form] (1/P) sum_i K(x_i, x_i) = sum over all P eigenvalues",
     "tail_power": "[data form] trace - sum_{k <= kappa} lambda_k: the power of the modes not listed",

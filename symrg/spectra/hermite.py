@@ -20,7 +20,10 @@ centred Gaussian (``gamma_1 ~ 0.7``, and ``c_j gamma_1^j`` grows without bound).
 where ``mu_{j,n}`` are the eigenvalues of the one-dimensional operator with kernel ``k^{(j)}(s s')`` on
 the empirical distribution of ``s`` (a Gauss rule of that distribution, from Lanczos), and ``beta``
 runs over multi-indices of degree ``j`` over the remaining principal directions.  For the linear kernel
-both forms are exact on any data (the eigenvalues are those of ``M``).
+both forms are exact on any data (the eigenvalues are those of ``M``).  On unit rows ``|w|^2 = 1 - s^2``:
+with ``w = r w_hat``, ``r = sqrt(1 - s^2)``, the one-dimensional kernel is ``k^{(j)}(s s') (r r')^j`` and
+the ansatz applies to ``w_hat`` with second moment ``E[w w^T] / E[r^2]`` (4d.3, the default "split-radial"
+form; it keeps the level coefficients from growing where ``s s'`` nears 1).
 
 Cost: ``O(P D^2)`` for ``M``, ``O(D^3)`` for its eigendecomposition, ``O(n_quad^3)`` per degree, and
 ``O(kappa log kappa)`` for the enumeration (a priority queue over multi-indices, each popped mode

@@ -27,6 +27,10 @@ def test_linear_kernel_is_exact_on_any_data():
         assert h.trace == pytest.approx(float(np.mean(np.sum(X * X, 1))), rel=1e-12)
     with pytest.raises(ParameterError, match="--kappa"):
         hermite_spectrum(X, [0.0, 1.0], 7, split=False)  # the linear kernel has rank D = 6
+    U = X / np.linalg.norm(X, axis=1)[:, None]  # unit rows: the radial split form (4d.3) stays exact
+    h = hermite_spectrum(U, [0.0, 1.0], 6)
+    assert h.form == "split-radial"
+    np.testing.assert_allclose(h.eigenvalues, np.linalg.eigvalsh(U @ U.T / 300)[::-1][:6], rtol=1e-9)
 
 
 def quadratic_exact(c, g):

@@ -150,6 +150,7 @@ def main(argv=None):
     kappa = 300 if args.quick else args.kappa
     result = {"command": " ".join(sys.argv[1:]) or "(defaults)", "seed": args.seed,
               "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "unset"),
+              "load_average_at_start": os.getloadavg()[0],
               "reference": "dense eigh of (1/P) K (scipy.linalg.eigh, subset by index), float64",
               "error": "|lambda_hermite / lambda_exact - 1| per mode index; cumulative: |sum_hermite / sum_exact - 1|",
               "cases": []}
@@ -161,6 +162,7 @@ def main(argv=None):
                   f"{c['seconds_hermite']:.2f} s, listed {c['listed']}/{c['kappa']}", flush=True)
     if not args.quick:
         result["timing"] = timing(args.kappa, args.seed, 10000, args.skip_randomized)
+    result["load_average_at_end"] = os.getloadavg()[0]
     print_table(result)
     write_json(args.out, result, "benchmarks/bench_hermite.py")
     print(f"# wrote {args.out}")

@@ -219,7 +219,14 @@ def _hermite_form(name, X, kernel, pool, kappa, seed) -> dict:
 
     from ..spectra.hermite import hermite_spectrum
 
-    h = hermite_spectrum(X, kernel, kappa)
+    from ..errors import ParameterError
+
+    try:
+        h = hermite_spectrum(X, kernel, kappa)
+    except ParameterError as exc:
+        if exc.name == "X":  # the pool's rows, as --data gave them
+            raise ParameterError("--data", name, exc.valid, "use --method exact or randomized") from None
+        raise
     g = h.gamma[1:]
     d_eff = float(g.sum() ** 2 / np.sum(g * g)) if g.size and np.any(g > 0) else 0.0
     return {"data": name, "pool": int(pool), "seed": int(seed), "kappa": int(kappa), "kernel": kernel.describe(),

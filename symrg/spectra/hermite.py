@@ -224,8 +224,8 @@ def hermite_spectrum(X, kernel, kappa: int, *, covariance: bool = False, split: 
     ----------
     X : array (P, D), or (D, D) with ``covariance=True``
         The inputs (unit-norm rows for an NNGP kernel), or their second moment ``E[x x^T]``
-        (then only the plain form (4d.1) is available and the trace is ``sum_j a_j E|x|^{2j}`` is not
-        known: it is returned as ``k(tr M)``, exact on the sphere).
+        (then only the plain form (4d.1) is available, and the trace is returned as ``k(tr M)``:
+        exact when every row has squared norm ``tr M``, e.g. on the sphere).
     kernel : NNGPKernel, object with ``taylor_coefficients(n)``, or Taylor coefficients
     kappa : int >= 1
     split : bool

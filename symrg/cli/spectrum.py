@@ -20,7 +20,9 @@ DESCRIPTION = (
     "first P rows of the training split after a shuffle seeded by --seed), the trace (1/P) sum_i K(x_i, x_i) and "
     "the tail power trace - sum_{k <= K} lambda_k (docs/theory.md section 4b); --method auto (default) picks "
     "between randomized, which streams K in tiles, and exact, a dense eigendecomposition, from the memory and a "
-    "cost model. With --workers or --scheduler the products of K "
+    "cost model; hermite lists the eigenvalues of the Hermite-eigenstructure ansatz from the pool's second moment "
+    "and the kernel's power series, without a kernel matrix (seconds at P = 60,000; an approximation whose "
+    "measured accuracy the output states, docs/theory.md section 4d). With --workers or --scheduler the products of K "
     "with the block of vectors run by row blocks on the Dask workers (each pass re-forms the tiles there), the "
     "iteration in this process; --method exact runs as one task on a worker.")
 
@@ -52,14 +54,21 @@ JSON_KEYS = {
     "pool": "[data form] pool size P",
     "seed": "[data form] seed of the pool shuffle and of the randomized start block",
     "kappa": "[data form] number of top eigenvalues listed",
-    "method": "[data form] the method run: 'randomized' (block LOBPCG from a random start, K streamed in tiles) "
-              "or 'exact' (dense eigh)",
+    "method": "[data form] the method run: 'randomized' (block LOBPCG from a random start, K streamed in tiles), "
+              "'exact' (dense eigh) or 'hermite' (the Hermite-eigenstructure ansatz, no kernel matrix)",
+    "accuracy": "[hermite] where the ansatz is accurate and where not: the relative errors measured against exact "
+                "spectra (benchmarks/bench_hermite.py), and this pool's effective dimension",
+    "effective_dimension": "[hermite] (sum gamma)^2 / sum gamma^2 of the second moment's eigenvalues gamma after "
+                           "the leading one: the ansatz needs it large",
+    "degrees": "[hermite] the Hermite degree of each listed mode",
+    "hermite_form": "[hermite] 'split-radial' (the leading principal direction s treated exactly, the others by "
+                    "the ansatz with |w|^2 = 1 - s^2) or 'split' (rows not of unit norm)",
     "method_reason": "[data form] why that method: chosen by the user, or the memory/cost comparison of --method auto",
     "trace": "[data form] (1/P) sum_i K(x_i, x_i) = sum over all P eigenvalues",
     "tail_power": "[data form] trace - sum_{k <= kappa} lambda_k: the power of the modes not listed",
     "tail_power_error": "[data form] bound on the error of tail_power: the sum of error_estimate",
     "error_statement": "[data form] what error_estimate bounds",
-    "iterations": "[data form] passes over K (1 for exact)",
+    "iterations": "[data form] passes over K (1 for exact, 0 for hermite: K is never formed)",
     "executor": "[data form] where the solve ran: 'serial' or 'dask (...)'",
 }
 
@@ -83,10 +92,12 @@ def add_parser(sub):
                         "the unit sphere")
     p.add_argument("--pool", type=int, default=None, help="data form: pool size P")
     p.add_argument("--kappa", type=int, default=None, help="data form: number of top eigenvalues, 1 <= K < P")
-    p.add_argument("--method", choices=["auto", "randomized", "exact"], default=None,
+    p.add_argument("--method", choices=["auto", "randomized", "exact", "hermite"], default=None,
                    help="data form: auto (default: exact when the dense matrix fits in memory and a cost model of P "
                         "and kappa says it is faster, else randomized; the output says which and why), randomized "
-                        "(block LOBPCG, K streamed in tiles) or exact (dense eigh of the P x P matrix)")
+                        "(block LOBPCG, K streamed in tiles), exact (dense eigh of the P x P matrix) or hermite (the "
+                        "Hermite-eigenstructure ansatz from the second moment and the kernel's power series: no "
+                        "kernel matrix, an approximation; the output states its measured accuracy)")
     p.add_argument("--seed", type=_seed, default=None,
                    help="data form: seed of the pool shuffle and of the random start block (default 0)")
     _dask_args(p)
@@ -173,6 +184,8 @@ def data_spectrum(data, kernel, pool: int, kappa: int, method: str = "auto", see
     if isinstance(kappa, bool) or not isinstance(kappa, int) or not 1 <= kappa <= pool - 1:
         raise ParameterError("--kappa", kappa, f"an integer in [1, {pool - 1}] for a pool of P={pool} points "
                              "(the top kappa modes of P points leave at least one for the tail)")
+    if method == "hermite":
+        return _hermite_form(ds.name, X, kernel, pool, kappa, seed)
     from ..spectra.topk import choose_method, physical_memory
 
     reason = "chosen by the user"
@@ -194,6 +207,41 @@ def data_spectrum(data, kernel, pool: int, kappa: int, method: str = "auto", see
             "tail_power": out["tail_power"], "tail_power_error": float(math.fsum(out["error_estimate"])),
             "error_estimate": out["error_estimate"], "error_statement": out["error_statement"],
             "iterations": out["iterations"], "executor": where}
+
+
+HERMITE_ACCURACY = (
+    "an approximation without an error bound. Measured against exact top-1000 spectra of (1/P) K "
+    "(benchmarks/bench_hermite.py, docs/theory.md section 4d; ReLU depth 1 and 2; median (max) relative error per "
+    "eigenvalue): top mode 0.2-0.5%; MNIST (P = 5000) modes 2-1000 3-10% (max 19%); Fashion (P = 5000) modes 2-248 "
+    "3-9% (max 22%), more modes refused; digits (64 pixels) modes 11-1000 19-45% (max 55%), not to be relied on. "
+    "The sum of the top 100 to 0.5-2.5%. It is more accurate the larger the effective dimension of the inputs "
+    "beyond the leading direction and the nearer to Gaussian they are; use --method exact or randomized for "
+    "numbers to rely on")
+
+
+def _hermite_form(name, X, kernel, pool, kappa, seed) -> dict:
+    """The data form's JSON from :func:`symrg.spectra.hermite.hermite_spectrum` (docs/theory.md 4d)."""
+    import numpy as np
+
+    from ..spectra.hermite import hermite_spectrum
+
+    from ..errors import ParameterError
+
+    try:
+        h = hermite_spectrum(X, kernel, kappa)
+    except ParameterError as exc:
+        if exc.name == "X":  # the pool's rows, as --data gave them
+            raise ParameterError("--data", name, exc.valid, "use --method exact or randomized") from None
+        raise
+    g = h.gamma[1:]
+    d_eff = float(g.sum() ** 2 / np.sum(g * g)) if g.size and np.any(g > 0) else 0.0
+    return {"data": name, "pool": int(pool), "seed": int(seed), "kappa": int(kappa), "kernel": kernel.describe(),
+            "method": "hermite", "method_reason": "chosen by the user", "eigenvalues": h.eigenvalues.tolist(),
+            "trace": h.trace, "tail_power": h.tail_power, "degrees": [int(m[0]) for m in h.modes],
+            "hermite_form": h.form, "effective_dimension": d_eff,
+            "accuracy": HERMITE_ACCURACY + f"; this pool's effective dimension {d_eff:.1f}",
+            "error_statement": "none: the ansatz has no error bound; see accuracy", "iterations": 0,
+            "executor": "serial (no kernel matrix)"}
 
 
 def _run_data(args) -> int:
@@ -226,6 +274,14 @@ def _run_data(args) -> int:
     _check_finite(res)
     if args.json:
         _print_json(res)
+        return 0
+    if res["method"] == "hermite":
+        print(f"# {res['kernel']} on {res['data']}, pool {res['pool']} (seed {res['seed']}), top {res['kappa']} "
+              f"eigenvalues by the Hermite-eigenstructure ansatz (no kernel matrix)")
+        rows = [{"k": k + 1, "lambda_k": v, "degree": d} for k, (v, d) in enumerate(zip(res["eigenvalues"], res["degrees"]))]
+        print(_table(rows, ["k", "lambda_k", "degree"], {"lambda_k": "{:.6e}"}))
+        print(f"# trace = {res['trace']:.15g} (exact), tail power = {res['tail_power']:.6e} (from the ansatz)")
+        print(f"# accuracy: {res['accuracy']}")
         return 0
     print(f"# {res['kernel']} on {res['data']}, pool {res['pool']} (seed {res['seed']}), top {res['kappa']} "
           f"eigenvalues of (1/P) K, method {res['method']} ({res['method_reason']}; {res['iterations']} passes)")

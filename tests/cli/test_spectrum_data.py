@@ -98,3 +98,29 @@ def test_missing_dask_names_the_extra(capsys, without_dask):
     assert main(["spectrum", "--data", "digits", "--pool", "100", "--kappa", "5", "--workers", "2"]) == 2
     err = capsys.readouterr().err
     assert "symrg[distributed]" in err and len(err.strip().splitlines()) == 1
+
+
+def test_hermite_method_contract_and_accuracy(capsys, reference):
+    """--method hermite: the data form's keys, no kernel matrix, and the ansatz's accuracy on this pool
+    (docs/theory.md 4d) against the dense reference: the top mode to 1%, modes 2-10 to 15%, the sum of
+    the top 40 to 3% (measured: 0.3%, 7.6% max, 0.9%); digits is where the ansatz is weak beyond mode 10."""
+    lam_ref, trace_ref = reference
+    out = _json(capsys, BASE + ["--method", "hermite"])
+    assert set(out) >= {"data", "pool", "seed", "kappa", "kernel", "method", "method_reason", "eigenvalues", "trace",
+                        "tail_power", "error_statement", "iterations", "executor", "accuracy", "degrees",
+                        "effective_dimension", "hermite_form"}
+    assert out["method"] == "hermite" and out["iterations"] == 0 and out["pool"] == P and out["kappa"] == KAPPA
+    assert "error_estimate" not in out  # no bound is claimed
+    lam = np.array(out["eigenvalues"])
+    assert lam.shape == (KAPPA,) and np.all(np.diff(lam) <= 0)
+    assert out["trace"] == pytest.approx(trace_ref, rel=1e-12)
+    assert lam[0] == pytest.approx(lam_ref[0], rel=0.01)
+    np.testing.assert_allclose(lam[1:10], lam_ref[1:10], rtol=0.15)
+    assert lam.sum() == pytest.approx(lam_ref[:KAPPA].sum(), rel=0.03)
+    assert "accurate" in out["accuracy"] or "error" in out["accuracy"]
+
+
+def test_hermite_kappa_beyond_the_ansatz_is_one_line(capsys):
+    assert main(["spectrum", "--data", "digits", "--pool", "1797", "--kappa", "1500", "--method", "hermite"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--kappa" in err and "1500" in err and "Traceback" not in err

@@ -24,7 +24,8 @@ from pathlib import Path
 from ..._io import atomic_write_text, prepare_output_dir, swap_in, write_json
 from ..._progress import ProgressLine, eta_text
 from ...errors import ParameterError
-from . import (claims as claims_mod, sec_derivations, sec_finite_width, sec_flows, sec_gap, sec_input_ridge, sec_real,
+from . import (claims as claims_mod, sec_derivations, sec_finite_width, sec_flows, sec_gap, sec_hermite, sec_input_ridge,
+               sec_real,
                sec_scale, sec_scaling, sec_sphere, sec_spectra, sec_universality, sec_verify)
 from .latex import LatexFailed, report_tex
 
@@ -33,7 +34,7 @@ __all__ = ["SECTIONS", "SECTION_HELP", "reproduce", "prepare_output"]
 SECTIONS = [("derivations", sec_derivations.run), ("spectra", sec_spectra.run), ("flows", sec_flows.run),
             ("sphere", sec_sphere.run), ("real_learning", sec_real.run), ("scaling", sec_scaling.run),
             ("scale", sec_scale.run), ("input_ridge", sec_input_ridge.run), ("finite_width", sec_finite_width.run),
-            ("universality", sec_universality.run), ("gap", sec_gap.run),
+            ("universality", sec_universality.run), ("gap", sec_gap.run), ("hermite", sec_hermite.run),
             ("verify", sec_verify.run)]
 SECTION_HELP = {
     "derivations": "run every derivation module, combined LaTeX", "spectra": "Funk-Hecke spectra on three spheres",
@@ -48,7 +49,7 @@ SECTION_HELP = {
 # typical seconds per section on 2 idle cores (full run, then --quick), for the time-left estimate only
 SECTION_SECONDS = {"derivations": (74, 60), "spectra": (4, 3), "flows": (6, 4), "sphere": (25, 12),
                    "real_learning": (30, 12), "scaling": (45, 20), "scale": (1, 1), "input_ridge": (60, 25),
-                   "finite_width": (200, 60), "universality": (60, 25), "gap": (1, 1), "verify": (100, 45)}
+                   "finite_width": (200, 60), "universality": (60, 25), "gap": (1, 1), "hermite": (1, 1), "verify": (100, 45)}
 
 
 class Progress:

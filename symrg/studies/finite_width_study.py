@@ -112,7 +112,7 @@ def _plot(path, results: dict) -> None:
     from matplotlib.ticker import FixedLocator, NullLocator
 
     from .plotting import save_figure
-    fig, axes = plt.subplots(1, len(results), figsize=(5.2 * len(results), 4.4), squeeze=False, sharey=True,
+    fig, axes = plt.subplots(1, len(results), figsize=(7.0, 3.6), squeeze=False, sharey=True,
                              layout="constrained")
     handles = {}
     for ax, (name, rows) in zip(axes[0], results.items()):
@@ -143,7 +143,7 @@ def _plot(path, results: dict) -> None:
     axes[0][0].set_ylabel(r"RMS$_x\,|m(x) - m_{\rm MC}(x)|$ over the test inputs")
     fig.legend(list(handles.values()), list(handles.keys()), loc="outside lower center", ncol=3, fontsize=8,
                frameon=False)
-    fig.suptitle("Finite-width ReLU networks: posterior mean against the Monte Carlo ground truth", fontsize=11)
+    fig.suptitle("Finite-width ReLU networks: posterior mean against the Monte Carlo ground truth", fontsize=9.5)
     save_figure(fig, path)
 
 

@@ -51,7 +51,7 @@ def _comparison_figure(ds: str, runs: list, metric: str):
 
     cols = sorted({(r["target"], r["n_train"]) for r in runs})
     depths = sorted({r["depth"] for r in runs})
-    fig, axes = plt.subplots(len(depths), len(cols), figsize=(3.3 * len(cols), 2.7 * len(depths) + 1.2),
+    fig, axes = plt.subplots(len(depths), len(cols), figsize=(7.0, 2.0 * len(depths) + 1.0),
                              squeeze=False, sharex=True, layout="constrained")
     handles = {}
     for r in runs:
@@ -105,7 +105,7 @@ def _gap_figure(runs: list):
     from .plotting import median_band, tidy_log_axis
 
     datasets = sorted({r["dataset"] for r in runs})
-    fig, axes = plt.subplots(1, len(datasets), figsize=(4.6 * len(datasets), 4.4), squeeze=False, sharey=True,
+    fig, axes = plt.subplots(1, len(datasets), figsize=(7.0, 3.4), squeeze=False, sharey=True,
                              layout="constrained")
     handles = {}
     for ax, ds in zip(axes[0], datasets):

@@ -72,7 +72,7 @@ _GREEK_RE = "|".join(sorted(_GREEK, key=len, reverse=True))
 _FUNCS = {"sum": r"\sum", "log": r"\log", "exp": r"\exp", "sqrt": r"\surd", "inf": r"\infty"}
 _CH = r"[A-Za-z0-9 .,+\-*/=<>~']"                    # what a bracketed formula may contain (no \ { } $ % # & ^ _)
 _GROUP = rf"\((?:{_CH}|\((?:{_CH}|\({_CH}*\))*\))*\)"  # parentheses, nested up to three deep
-_BRACE = r"\{[A-Za-z0-9 .,+\-*/=']*\}"
+_BRACE = r"\{[A-Za-z0-9 .,+\-*/=<>']*\}"
 _WORD = rf"(?:{_GREEK_RE}|[A-Za-z]+|\d+(?:\.\d+)?)(?![A-Za-z0-9])"
 _SCRIPT = rf"[_^]-?(?:{_GROUP}|{_BRACE}|{_WORD}\*?)"
 _ATOM = re.compile(rf"(?<![A-Za-z0-9_\\])(?P<base>{_WORD}|{_GROUP}(?=[_^]))(?P<scripts>(?:{_SCRIPT})*)(?P<star>\*(?![A-Za-z0-9]))?")
@@ -175,7 +175,7 @@ def math_text(s) -> str:
             continue
         for k, piece in enumerate(_TEXT_REL.split(t)):
             if k % 2:
-                out.append(f"$\\{'le' if piece == '<=' else 'ge' if piece == '>=' else 'to' if piece == '->' else 'pm' if piece == '+-' else 'neq' if piece == '!=' else 'sim'}$")
+                out.append(f"${_REL[piece]}$")
             else:
                 out.append(tex_escape(piece).replace("|", r"$|$"))
     return "".join(out)
@@ -262,8 +262,8 @@ def _cells(line: str) -> list[str]:
 def table_tex(rows: list[list[str]]) -> str:
     """A markdown table as a ragged-right ``longtable`` across the text width: column widths in proportion
     to (the square root of) their longest cell, ``\\small`` (``\\scriptsize`` beyond seven columns)."""
-    ncol = max(len(r) for r in rows)
-    rows = [r + [""] * (ncol - len(r)) for r in rows]
+    ncol = len(rows[0])                       # a row with surplus cells (a "|" inside a cell) keeps them in its last
+    rows = [r[:ncol - 1] + [" | ".join(r[ncol - 1:])] if len(r) > ncol else r + [""] * (ncol - len(r)) for r in rows]
     longest = [max(max((len(w) for w in re.split(r"\s+", r[j]) if w), default=1) for r in rows) for j in range(ncol)]
     total = [max(len(r[j]) for r in rows) for j in range(ncol)]
     weight = [max(min(t, 60) ** 0.5, min(lw, 18) ** 0.5 * 1.1, 2.0) for t, lw in zip(total, longest)]
@@ -456,20 +456,38 @@ def claims_tex(claims) -> str:
             + "\n\\bottomrule\\end{longtable}}\n")
 
 
-def _verify_rows_tex(rows) -> str:
-    """The verification rows (when the section wrote no markdown): every field the rows carry but the
-    long ``detail`` and the timing."""
-    keys = [k for k in rows[0] if k not in ("detail", "seconds")] if rows else []
+_VERIFY_STATUS = ("name", "category", "passed", "discrepancy", "agreement", "tolerance")
 
-    def cell(k, x):
-        if k == "name":
-            return "`" + str(x) + "`"
-        if k == "passed":
-            return "pass" if x else "**FAIL**"
-        return _fmt(x) if isinstance(x, float) or x is None else str(x)
-    md = ["| " + " | ".join(k.replace("_", " ") for k in keys) + " |", "|" + "---|" * len(keys)]
-    md += ["| " + " | ".join(cell(k, r.get(k)).replace("|", "/") for k in keys) + " |" for r in rows]
-    return table_tex([_cells(x) for x in md[:1]] + [_cells(x) for x in md[2:]])
+
+def _verify_rows_tex(rows) -> str:
+    """The verification rows as a wrapping table built from their fields (whatever fields they carry): the
+    check's name, category, result and numbers in the first column, every other text field (closed form,
+    route A, route B, ...) in a column of its own; the long ``detail`` and the timing are left to
+    ``results.json``."""
+    if not rows:
+        return ""
+    order = list(dict.fromkeys(r.get("category", "") for r in rows))     # grouped by category, as in index.md
+    rows = sorted(rows, key=lambda r: order.index(r.get("category", "")))
+    text_keys = [k for k in rows[0] if k not in _VERIFY_STATUS + ("detail", "seconds")
+                 and all(isinstance(r.get(k, ""), str) for r in rows)]
+    names = {"claim": "closed form", "route_a": "route A", "route_b": "route B"}
+
+    def status(r):
+        bits = [tex_code(r.get("name", "")), tex_escape(r.get("category", "")) if r.get("category") else ""]
+        res = r"\textbf{pass}" if r.get("passed") else r"\textbf{FAIL}"
+        num = [f"{k.replace('_', ' ')} {tex_escape(_fmt(r[k]))}" for k in ("discrepancy", "agreement", "tolerance")
+               if k in r and r[k] is not None]
+        return r"\par ".join(x for x in bits + [res + (", " + ", ".join(num) if num else "")] if x)
+    widths = [0.25] + [0.75 / max(1, len(text_keys))] * len(text_keys)
+    spec = "".join(f">{{\\raggedright\\arraybackslash}}p{{\\dimexpr(\\linewidth-{6 * len(widths)}pt)*"
+                   f"{round(1000 * w)}/1000\\relax}}" for w in widths)
+    head = " & ".join([r"\textbf{check, category, result}"]
+                      + [r"\textbf{" + tex_escape(names.get(k, k.replace("_", " "))) + "}" for k in text_keys])
+    body = "\n".join(" & ".join([status(r)] + [inline_tex(r.get(k, "")) for k in text_keys]) + r" \\ \midrule"
+                     for r in rows)
+    return ("{\\footnotesize\\setlength{\\tabcolsep}{3pt}\n"
+            f"\\begin{{longtable}}{{@{{}}{spec}@{{}}}}\\toprule\n{head} \\\\ \\midrule\\endhead\n{body}\n"
+            "\\bottomrule\\end{longtable}}\n")
 
 
 def report_tex(out: Path, claims, results) -> Path:
@@ -480,12 +498,16 @@ def report_tex(out: Path, claims, results) -> Path:
     parts = []
     for name, r in results.items():
         md = r.get("markdown")
-        if md:
+        if name == "verify" and r.get("numbers"):
+            # the checks' own fields, not the markdown table (its cells may hold "|" that split them)
+            md = "\n".join(ln for ln in (md or "## Verification").splitlines() if not ln.lstrip().startswith("|"))
+            body = markdown_tex(md, out) + _verify_rows_tex(r["numbers"])
+            if not body.lstrip().startswith("\\section"):
+                body = "\\section{Verification}\n" + body
+        elif md:
             body = markdown_tex(md, out)
             if not body.lstrip().startswith("\\section"):
                 body = f"\\section{{{tex_escape(name.replace('_', ' '))}}}\n" + body
-        elif name == "verify" and r.get("numbers"):
-            body = "\\section{Verification}\n" + _verify_rows_tex(r["numbers"])
         else:
             body = ""
         shown = set(re.findall(r"\\includegraphics\[[^\]]*\]\{([^}]*)\}", body))

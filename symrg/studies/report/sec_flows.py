@@ -75,8 +75,8 @@ def run(out: Path, quick: bool, progress) -> dict:
     progress(2, 3)
 
     fig = plt.figure(figsize=figure_size(2, 1, panel_height=2.7), layout="constrained")
-    grid = fig.add_gridspec(2, 2)        # two panels on top, the third across the page (the report's width)
-    ax = [fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1]), fig.add_subplot(grid[1, :])]
+    gs = fig.add_gridspec(2, 2)          # two panels on top, the third across the page (the report's width)
+    ax = [fig.add_subplot(gs[0, 0]), fig.add_subplot(gs[0, 1]), fig.add_subplot(gs[1, :])]
     ax[0].loglog(grid, disc[grid.astype(int)] - s2, "o", ms=5, mfc="none", color="k", label="tail sum of the spectrum")
     ax[0].loglog(grid, hurwitz - s2, "-", color="C0", label=r"Hurwitz $\zeta$ form (derived)")
     ax[0].loglog(grid, cont - s2, "--", color="C1", label="continuum flow ODE (SciPy)")

@@ -84,8 +84,8 @@ def run(out: Path, quick: bool, progress) -> dict:
     progress(1, 1)
 
     fig = plt.figure(figsize=figure_size(2, 1, panel_height=2.7), layout="constrained")
-    grid = fig.add_gridspec(2, 2)        # two panels on top, the third across the page (the report's width)
-    ax = [fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1]), fig.add_subplot(grid[1, :])]
+    gs = fig.add_gridspec(2, 2)          # two panels on top, the third across the page (the report's width)
+    ax = [fig.add_subplot(gs[0, 0]), fig.add_subplot(gs[0, 1]), fig.add_subplot(gs[1, :])]
     plot_learning_panel(ax[0], rows, r"ReLU NNGP on $S^4$, target degrees 1, 2, 4")
     ax[0].legend(fontsize=8)
     ax[1].errorbar(pl_ns, [r["mse"] for r in pl], yerr=[2 * r["sem"] for r in pl], fmt="o", color="k", ms=4,

@@ -96,10 +96,10 @@ def run(out: Path, quick: bool, progress) -> dict:
     ax[1].set_yscale("log")
     ax[1].set_xlabel(r"training-set size $n$")
     ax[1].set_ylabel("test MSE")
-    ax[1].set_title(r"Gaussian power-law features, $\alpha=1$ (theory slope $-1/2$)", fontsize=10)
-    ax[1].text(0.02, 0.03, "the budget never binds here:\nboth sharp stops coincide", transform=ax[1].transAxes,
-               fontsize=8, color="C1")
-    ax[1].legend(fontsize=8)
+    ax[1].set_title(r"power-law features, $\alpha=1$ (theory slope $-1/2$)")
+    ax[1].text(0.98, 0.97, "the budget never binds here:\nboth sharp stops coincide", transform=ax[1].transAxes,
+               fontsize=8, color="C1", ha="right", va="top")
+    ax[1].legend(fontsize=8, loc="lower left")
     for v, (st, label) in {"truncated": ("o-", "truncated"),
                            "renormalized_const": ("s--", r"renormalised ridge $\sigma^2_\kappa$"),
                            "exact_diagonal": ("^:", r"exact diagonal $\sigma^2 + K_>(x,x)$")}.items():
@@ -110,7 +110,7 @@ def run(out: Path, quick: bool, progress) -> dict:
     ax[2].text(200, 0.97, r" $\kappa = n$", transform=ax[2].get_xaxis_transform(), fontsize=8, va="top")
     ax[2].set_xlabel(r"cutoff $\kappa$ (kept modes)")
     ax[2].set_ylabel("relative prediction error vs full GP")
-    ax[2].set_title(r"reduced GP, sphere pool $d=30$, $P=1200$, $n=200$", fontsize=10)
+    ax[2].set_title(r"reduced GP, sphere pool $d=30$, $P=1200$, $n=200$")
     ax[2].legend(fontsize=8)
     save_figure(fig, out / "sphere.png")
 

@@ -69,7 +69,7 @@ def _joint(fig, spec, a, b, la, lb, title):
         ax.plot(e[0], e[1], color="C3", lw=1, ls=ls, label=f"Gaussian fit, {r}$\\sigma$ contour")
     ax.set_xlabel(la, fontsize=9)
     ax.set_ylabel(lb, fontsize=9)
-    ax.legend(fontsize=8, loc="upper right", markerscale=3, framealpha=0.8)
+    ax.legend(fontsize=8, loc="upper right", markerscale=3, framealpha=0.8, frameon=True)
     for arr, axm, orient in ((a, ax_x, "vertical"), (b, ax_y, "horizontal")):
         axm.hist(arr, bins=40, density=True, orientation=orient, color="C0", alpha=0.6)
         m, s = arr.mean(), arr.std() or 1.0
@@ -78,15 +78,15 @@ def _joint(fig, spec, a, b, la, lb, title):
         if orient == "vertical":
             axm.plot(g, dens, color="C3", lw=1)
             axm.set_ylabel("density", fontsize=8)
-            axm.tick_params(labelbottom=False, labelsize=6)
+            axm.tick_params(labelbottom=False, labelsize=8)
             axm.yaxis.set_major_locator(MaxNLocator(2))
         else:
             axm.plot(dens, g, color="C3", lw=1)
             axm.set_xlabel("density", fontsize=8)
-            axm.tick_params(labelleft=False, labelsize=6)
+            axm.tick_params(labelleft=False, labelsize=8)
             axm.xaxis.set_major_locator(MaxNLocator(2))
     ax_x.set_title(title, fontsize=9)
-    ax.tick_params(labelsize=7)
+    ax.tick_params(labelsize=8)
 
 
 def _binned(k, values, n_bins: int = 24):

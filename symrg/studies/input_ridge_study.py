@@ -71,7 +71,7 @@ def _comparison_figure(ds: str, runs: list, metric: str):
         ax.set_yscale("log")
         tidy_log_axis(ax, "y")
         ax.set_title(f"depth {r['depth']}, {_target_label(r['target'])}, $n = {r['n_train']}$", fontsize=9)
-        ax.tick_params(labelsize=7)
+        ax.tick_params(labelsize=8)
     for ax in axes[-1]:
         ax.set_xlabel(r"$\kappa$ (kept modes)", fontsize=9)
     for row in axes:

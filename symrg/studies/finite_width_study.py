@@ -137,7 +137,7 @@ def _plot(path, results: dict) -> None:
         ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}"))
         ax.xaxis.set_minor_locator(NullLocator())
         ax.set_xlabel(r"hidden width $N$")
-        ax.set_title(_PROBLEM_TITLES.get(name, name), fontsize=10)
+        ax.set_title(_PROBLEM_TITLES.get(name, name).replace(", $n", ",\n$n"), fontsize=9)
         two = [r["error_second_order"] for r in rows if "error_second_order" in r]
         ax.set_ylim(0.5 * min(one.min(), sem.min(), *two), 2 * max(gp.max(), one.max(), *two))
     axes[0][0].set_ylabel(r"RMS$_x\,|m(x) - m_{\rm MC}(x)|$ over the test inputs")

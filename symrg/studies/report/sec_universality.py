@@ -63,7 +63,10 @@ def _plot(path, tables: dict) -> None:
                 handles.setdefault(f"{_ACT[act]}: Funk-Hecke eigenvalues (Richardson)", h)
         ax.set_xlabel("depth $L$")
         ax.set_ylabel(r"exponent $\alpha$ in $\lambda_k \sim k^{-(1+\alpha)}$")
-        ax.set_title(name.replace("sphere d=", "sphere $S^{d-1}$, $d = ") + ("$" if sphere else " (pool spectrum)"))
+        dim = int(name.split("=")[1]) if sphere else None
+        ax.set_title(f"sphere $S^{{{dim - 1}}}$ ($d = {dim}$): theory and Funk-Hecke" if sphere
+                     else f"{name}: fit on the pool spectrum")
+        ax.margins(y=0.14)
         ax.set_xticks(sorted({r["depth"] for r in rows}))
         ax.set_xlim(0.7, max(r["depth"] for r in rows) + 0.8)
     for ax in axes.ravel()[len(tables):]:

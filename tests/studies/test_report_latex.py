@@ -89,6 +89,7 @@ def test_plain_text_formulas_become_math():
     assert "^" not in _text_mode("\\begin{document}" + s) and "|" not in _text_mode("\\begin{document}" + s)
     assert math_text("k^-(1+alpha)").replace(" ", "") == r"$k^{-(1+\alpha)}$"       # the sign keeps its brackets
     assert math_text("see bench_scale.py and n_train") == r"see bench\_scale.py and $n_{\mathrm{train}}$"
+    assert math_text("kappa_star_range x^2^3") == r"kappa\_star\_range x\textasciicircum{}2\textasciicircum{}3"
 
 
 @pytest.mark.parametrize("hostile", [r"alpha^(\input{/etc/passwd})", r"x_{\write18{rm -rf ~}}", r"$\input{x}$",
@@ -162,3 +163,21 @@ def test_combined_derivations_have_numbered_contents(tmp_path):
         import subprocess
         txt = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
         assert "1 phi4 flow" in txt.split("Contents", 1)[1] and "1.1 Effective action" in txt
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed (.ci/run installs it)")
+def test_reproduced_figures_print_at_8pt_with_captions(tmp_path):
+    """End to end on two sections: every figure the report includes is captioned, drawn no wider than the page
+    and its smallest text prints at >= 8 pt (width and fonts measured from the figure, not assumed)."""
+    from symrg.studies.plotting import MIN_FONT_PT, TEXT_WIDTH_IN, png_info
+    from symrg.studies.report import reproduce
+
+    reproduce(tmp_path, quick=True, show_progress=False, only=["flows", "spectra"])
+    s = (tmp_path / "symrg_report.tex").read_text()
+    figs = re.findall(r"\\includegraphics\[width=([0-9.]+)in\]\{([^}]+)\}", s)
+    assert sorted(f for _, f in figs) == ["flows.png", "spectra.png"] and s.count("\\caption{") == 2
+    for width, name in figs:
+        info = png_info(tmp_path / name)
+        assert info["width_in"] <= TEXT_WIDTH_IN + 1e-6
+        assert info["min_font_pt"] * float(width) / info["width_in"] >= MIN_FONT_PT, name
+    assert (tmp_path / "symrg_report.pdf").read_bytes()[:4] == b"%PDF"

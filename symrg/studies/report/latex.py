@@ -124,6 +124,9 @@ def _atom_math(m) -> str | None:
         return None
     if base.startswith("(") and not scripts:
         return None
+    ops = [x.group("op") for x in _SCRIPT_RE.finditer(scripts)]
+    if len(ops) != len(set(ops)):          # an identifier (kappa_star_range), not a formula: a double script
+        return None
     out = _base_math(base)
     for s in _SCRIPT_RE.finditer(scripts):
         out += f"{s.group('op')}{{{_script_math(s.group('body'))}}}"

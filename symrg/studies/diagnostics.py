@@ -137,7 +137,7 @@ def write_feature_figures(spectrum, out_dir, name: str = "features", low=(2, 3),
         _joint(fig, outer[0, j], phi[:, p - 1], phi[:, q - 1], f"$\\phi_{{{p}}}(x)$", f"$\\phi_{{{q}}}(x)$",
                f"{which} modes $k = {p}, {q}$ ({rel})")
     fig.suptitle(f"{label}: joint values of two Mercer features over the {phi.shape[0]} pool points\n"
-                 "(red: the Gaussian with the same mean and covariance)", fontsize=10)
+                 "(red: the Gaussian with the same mean and covariance)", fontsize=9)
     paths.append(str(_save(fig, out_dir / f"{name}_joint.png")))
     plt.close(fig)
 
@@ -164,8 +164,8 @@ def write_feature_figures(spectrum, out_dir, name: str = "features", low=(2, 3),
     a2.set_xlabel(r"mode $k$")
     a2.set_ylabel(r"$P(|z_k| > 3)$, $z_k$ = standardised $\phi_k$")
     a2.legend(fontsize=8, loc="upper left")
-    fig.suptitle(f"{label}: how far the features are from Gaussian, against the mode number $k$ "
-                 "(bands: interquartile range in each bin)", fontsize=10)
+    fig.suptitle(f"{label}: how far the features are from Gaussian, against the mode number $k$\n"
+                 "(bands: interquartile range in each bin)", fontsize=9)
     paths.append(str(_save(fig, out_dir / f"{name}_moments.png")))
     plt.close(fig)
     return paths

@@ -180,7 +180,8 @@ def math_text(s) -> str:
             if k % 2:
                 out.append(f"${_REL[piece]}$")
             else:
-                out.append(tex_escape(piece).replace("|", r"$|$"))
+                t = tex_escape(piece).replace("|", r"$|$").replace("--", "-{}-")   # a --flag keeps its hyphens
+                out.append(re.sub(r"([,/])(?=\S)", r"\1\\allowbreak{}", t))        # 5000,10000,... may break
     return "".join(out)
 
 

@@ -181,7 +181,8 @@ def math_text(s) -> str:
                 out.append(f"${_REL[piece]}$")
             else:
                 t = tex_escape(piece).replace("|", r"$|$").replace("--", "-{}-")   # a --flag keeps its hyphens
-                out.append(re.sub(r"([,/])(?=\S)", r"\1\\allowbreak{}", t))        # 5000,10000,... may break
+                t = re.sub(r"([,/]|\\_|\.(?=[A-Za-z]))(?=\S)", r"\1\\allowbreak{}", t)  # 5000,10000 / a_b.c break
+                out.append(t)
     return "".join(out)
 
 

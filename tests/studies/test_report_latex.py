@@ -88,8 +88,9 @@ def test_plain_text_formulas_become_math():
     assert r"\eta^{-\alpha/(1+\alpha)}" in flat and r"$|$x$|$" in flat and r"$\le$" in flat
     assert "^" not in _text_mode("\\begin{document}" + s) and "|" not in _text_mode("\\begin{document}" + s)
     assert math_text("k^-(1+alpha)").replace(" ", "") == r"$k^{-(1+\alpha)}$"       # the sign keeps its brackets
-    assert math_text("see bench_scale.py and n_train") == r"see bench\_scale.py and $n_{\mathrm{train}}$"
-    assert math_text("kappa_star_range x^2^3") == r"kappa\_star\_range x\textasciicircum{}2\textasciicircum{}3"
+    nobreak = lambda t: t.replace(r"\allowbreak{}", "")  # noqa: E731
+    assert nobreak(math_text("see bench_scale.py and n_train")) == r"see bench\_scale.py and $n_{\mathrm{train}}$"
+    assert nobreak(math_text("kappa_star_range x^2^3")) == r"kappa\_star\_range x\textasciicircum{}2\textasciicircum{}3"
 
 
 @pytest.mark.parametrize("hostile", [r"alpha^(\input{/etc/passwd})", r"x_{\write18{rm -rf ~}}", r"$\input{x}$",

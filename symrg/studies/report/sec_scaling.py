@@ -36,8 +36,7 @@ def run(out: Path, quick: bool, progress) -> dict:
                 raise
             missing["real_data_scaling"] = f"{FASHION_HINT} ({exc})"
         progress(i + 1, len(POOLS), ds)
-    fig, axes = plt.subplots(2, 2, figsize=(7.0, 5.4), squeeze=False)   # the report's width (plotting.TEXT_WIDTH_IN)
-    axes = axes.reshape(1, -1)
+    fig, axes = plt.subplots(1, len(results) + 1, figsize=(4.4 * (len(results) + 1), 4.2), squeeze=False)
     for ax, (ds, r) in zip(axes[0], results.items()):
         n = np.array([x["n"] for x in r["rows"]], float)
         e = np.array([x["simulation_mse"] for x in r["rows"]])
@@ -56,7 +55,7 @@ def run(out: Path, quick: bool, progress) -> dict:
         ax.set_ylabel("test MSE")
         ax.set_title(f"{r['dataset']}, pool {r['pool']}: " + rf"$\alpha$={r['alpha']:.2f}, $\beta$={r['beta']:.2f}",
                      fontsize=9)
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=7)
     ax = axes[0][-1]
     for j, (ds, r) in enumerate(results.items()):
         lo, hi = r["measured_slope_ci"]
@@ -68,7 +67,7 @@ def run(out: Path, quick: bool, progress) -> dict:
     ax.set_xticks(range(len(results)), [r["dataset"] for r in results.values()])
     ax.set_ylabel(r"learning-curve slope $d\log E/d\log n$")
     ax.set_title("predicted against measured slopes")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=7)
     fig.tight_layout()
     save_figure(fig, out / "scaling.png")
     md = ["## The paper's scaling claim on real data", "", "![scaling](scaling.png)", "",

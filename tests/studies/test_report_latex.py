@@ -182,3 +182,25 @@ def test_reproduced_figures_print_at_8pt_with_captions(tmp_path):
         assert info["width_in"] <= TEXT_WIDTH_IN + 1e-6
         assert info["min_font_pt"] * float(width) / info["width_in"] >= MIN_FONT_PT, name
     assert (tmp_path / "symrg_report.pdf").read_bytes()[:4] == b"%PDF"
+
+
+def test_verification_table_keeps_regression_apart_typeset(tmp_path, monkeypatch):
+    """A regression row reads "unchanged" with its pinned and measured value, a two-route row "agree" (when the
+    registry names its result words), in the typeset table built from the checks' fields."""
+    import symrg.studies.report.latex as L
+
+    words = pytest.importorskip("symrg.verify.registry").__dict__.get("RESULT_WORDS")
+    if not words:
+        pytest.skip("this registry has no per-category result words")
+    monkeypatch.setattr(L, "compile_latex", lambda tex: L.LatexFailed("not compiled in this test"))
+    results = {"verify": {"numbers": [
+        {"name": "learning.rg_band", "category": "regression", "route_a": "ratio measured now",
+         "route_b": "pinned ratio", "discrepancy": 0.0, "passed": True, "detail": "n=64: pinned 1.3596, measured 1.3596"},
+        {"name": "flow.hurwitz", "category": "two-route", "route_a": "a", "route_b": "b", "discrepancy": 1e-16,
+         "passed": True, "detail": ""}]}}
+    tex, _ = report_tex(tmp_path, [], results)
+    text = Path(tex).read_text()
+    reg = next(line for line in text.splitlines() if "rg\\_\\allowbreak{}band" in line)
+    assert "unchanged" in reg and "pinned 1.3596, measured 1.3596" in reg and "agree" not in reg
+    assert "agree" in next(line for line in text.splitlines() if "hurwitz" in line)
+    assert "not an" in text and "agreement" in text

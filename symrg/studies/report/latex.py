@@ -477,9 +477,15 @@ def _verify_rows_tex(rows) -> str:
                  and all(isinstance(r.get(k, ""), str) for r in rows)]
     names = {"claim": "closed form", "route_a": "route A", "route_b": "route B"}
 
+    try:                                   # agree / pass / unchanged: a regression's pass is never an agreement
+        from ...verify.registry import RESULT_WORDS
+    except ImportError:
+        RESULT_WORDS = {}
+
     def status(r):
         bits = [tex_code(r.get("name", "")), tex_escape(r.get("category", "")) if r.get("category") else ""]
-        res = r"\textbf{pass}" if r.get("passed") else r"\textbf{FAIL}"
+        ok, bad = RESULT_WORDS.get(r.get("category"), ("pass", "FAIL"))
+        res = rf"\textbf{{{ok if r.get('passed') else bad}}}"
         num = [f"{k.replace('_', ' ')} {tex_escape(_fmt(r[k]))}" for k in ("discrepancy", "agreement", "tolerance")
                if k in r and r[k] is not None]
         return r"\par ".join(x for x in bits + [res + (", " + ", ".join(num) if num else "")] if x)
@@ -488,9 +494,14 @@ def _verify_rows_tex(rows) -> str:
                    f"{round(1000 * w)}/1000\\relax}}" for w in widths)
     head = " & ".join([r"\textbf{check, category, result}"]
                       + [r"\textbf{" + tex_escape(names.get(k, k.replace("_", " "))) + "}" for k in text_keys])
-    body = "\n".join(" & ".join([status(r)] + [inline_tex(r.get(k, "")) for k in text_keys]) + r" \\ \midrule"
-                     for r in rows)
-    return ("{\\footnotesize\\setlength{\\tabcolsep}{3pt}\n"
+    def cell(r, k):                        # a regression row shows the pinned and the measured value by route B
+        extra = f"; {r.get('detail', '')}" if k == "route_b" and r.get("category") == "regression" else ""
+        return inline_tex(str(r.get(k, "")) + extra)
+    body = "\n".join(" & ".join([status(r)] + [cell(r, k) for k in text_keys]) + r" \\ \midrule" for r in rows)
+    note = ("Two-route checks compare two computations that share no code; lowering checks the generated code; "
+            "regression checks compare with a value symrg measured once (pinned): ``unchanged'' there is not an "
+            "agreement.\n\n" if any(r.get("category") == "regression" for r in rows) else "")
+    return (note + "{\\footnotesize\\setlength{\\tabcolsep}{3pt}\n"
             f"\\begin{{longtable}}{{@{{}}{spec}@{{}}}}\\toprule\n{head} \\\\ \\midrule\\endhead\n{body}\n"
             "\\bottomrule\\end{longtable}}\n")
 

@@ -24,7 +24,6 @@ from pathlib import Path
 from ..._io import atomic_write_text, prepare_output_dir, swap_in, write_json
 from ..._progress import ProgressLine, eta_text
 from ...errors import ParameterError
-from ..plotting import report_style
 from . import (claims as claims_mod, sec_derivations, sec_finite_width, sec_flows, sec_input_ridge, sec_real,
                sec_scale, sec_scaling, sec_sphere, sec_spectra, sec_universality, sec_verify)
 from .latex import LatexFailed, report_tex
@@ -106,6 +105,8 @@ def _quiet(*_a, **_k):
 
 def _run_section(out: Path, quick: bool, name: str):
     """One section as an independent task (on a Dask worker, progress goes nowhere)."""
+    from ..plotting import report_style
+
     fn = dict(SECTIONS)[name]
     t0 = time.perf_counter()
     with report_style():
@@ -140,6 +141,8 @@ def reproduce(out_dir="reports", quick: bool = False, show_progress: bool = True
                     continue
                 prog.section(name)
                 t0 = time.perf_counter()
+                from ..plotting import report_style
+
                 with report_style():                # every figure drawn with the report's fonts and sizes
                     results[name] = fn(tmp, quick, prog.sub(name))
                 timings[name] = round(time.perf_counter() - t0, 1)

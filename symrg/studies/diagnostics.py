@@ -69,7 +69,7 @@ def _joint(fig, spec, a, b, la, lb, title):
         ax.plot(e[0], e[1], color="C3", lw=1, ls=ls, label=f"Gaussian fit, {r}$\\sigma$ contour")
     ax.set_xlabel(la, fontsize=9)
     ax.set_ylabel(lb, fontsize=9)
-    ax.legend(fontsize=6, loc="upper right", markerscale=3, framealpha=0.8)
+    ax.legend(fontsize=8, loc="upper right", markerscale=3, framealpha=0.8, frameon=True)
     for arr, axm, orient in ((a, ax_x, "vertical"), (b, ax_y, "horizontal")):
         axm.hist(arr, bins=40, density=True, orientation=orient, color="C0", alpha=0.6)
         m, s = arr.mean(), arr.std() or 1.0
@@ -77,16 +77,16 @@ def _joint(fig, spec, a, b, la, lb, title):
         dens = np.exp(-0.5 * ((g - m) / s) ** 2) / (s * math.sqrt(2 * math.pi))
         if orient == "vertical":
             axm.plot(g, dens, color="C3", lw=1)
-            axm.set_ylabel("density", fontsize=7)
-            axm.tick_params(labelbottom=False, labelsize=6)
+            axm.set_ylabel("density", fontsize=8)
+            axm.tick_params(labelbottom=False, labelsize=8)
             axm.yaxis.set_major_locator(MaxNLocator(2))
         else:
             axm.plot(dens, g, color="C3", lw=1)
-            axm.set_xlabel("density", fontsize=7)
-            axm.tick_params(labelleft=False, labelsize=6)
+            axm.set_xlabel("density", fontsize=8)
+            axm.tick_params(labelleft=False, labelsize=8)
             axm.xaxis.set_major_locator(MaxNLocator(2))
     ax_x.set_title(title, fontsize=9)
-    ax.tick_params(labelsize=7)
+    ax.tick_params(labelsize=8)
 
 
 def _binned(k, values, n_bins: int = 24):
@@ -130,20 +130,20 @@ def write_feature_figures(spectrum, out_dir, name: str = "features", low=(2, 3),
     out_dir = Path(out_dir)
     paths = []
     label = _label(name)
-    fig = plt.figure(figsize=(9.5, 5.4))
+    fig = plt.figure(figsize=(7.0, 4.6))
     outer = fig.add_gridspec(1, 2, wspace=0.28, top=0.83, bottom=0.1, left=0.08, right=0.97)
     for j, ((p, q), which) in enumerate(((low, "low"), (high, "high"))):
         rel = f"$\\lambda_{{{p}}}/\\lambda_1 = {lam[p - 1] / lam[0]:.2g}$"
         _joint(fig, outer[0, j], phi[:, p - 1], phi[:, q - 1], f"$\\phi_{{{p}}}(x)$", f"$\\phi_{{{q}}}(x)$",
                f"{which} modes $k = {p}, {q}$ ({rel})")
     fig.suptitle(f"{label}: joint values of two Mercer features over the {phi.shape[0]} pool points\n"
-                 "(red: the Gaussian with the same mean and covariance)", fontsize=10)
+                 "(red: the Gaussian with the same mean and covariance)", fontsize=9)
     paths.append(str(_save(fig, out_dir / f"{name}_joint.png")))
     plt.close(fig)
 
     mom = feature_moments(phi, n_modes or n_ok or None)
     k = np.array(mom["k"])
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 3.6), layout="constrained")
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(7.0, 3.0), layout="constrained")
     x, groups = _binned(k, mom["excess_kurtosis"])
     median_band(a1, x, groups, "C0", "median over the modes in a bin", marker="o", ms=3)
     a1.axhline(0, color="C3", lw=1, label="Gaussian feature: 0")
@@ -156,16 +156,16 @@ def write_feature_figures(spectrum, out_dir, name: str = "features", low=(2, 3),
     a1.set_yticklabels([f"{v:g}" for v in ticks])
     a1.set_xlabel(r"mode $k$")
     a1.set_ylabel(r"excess kurtosis of $\phi_k(x)$")
-    a1.legend(fontsize=7, loc="upper left")
+    a1.legend(fontsize=8, loc="upper left")
     x, groups = _binned(k, mom["tail_weight_3sigma"])
     median_band(a2, x, groups, "C0", "median over the modes in a bin", marker="o", ms=3)
     a2.axhline(GAUSSIAN_TAIL_3SIGMA, color="C3", lw=1, label=f"Gaussian feature: {GAUSSIAN_TAIL_3SIGMA:.4f}")
     a2.set_xscale("log")
     a2.set_xlabel(r"mode $k$")
     a2.set_ylabel(r"$P(|z_k| > 3)$, $z_k$ = standardised $\phi_k$")
-    a2.legend(fontsize=7, loc="upper left")
-    fig.suptitle(f"{label}: how far the features are from Gaussian, against the mode number $k$ "
-                 "(bands: interquartile range in each bin)", fontsize=10)
+    a2.legend(fontsize=8, loc="upper left")
+    fig.suptitle(f"{label}: how far the features are from Gaussian, against the mode number $k$\n"
+                 "(bands: interquartile range in each bin)", fontsize=9)
     paths.append(str(_save(fig, out_dir / f"{name}_moments.png")))
     plt.close(fig)
     return paths

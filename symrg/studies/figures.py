@@ -37,24 +37,63 @@ def plot_learning_panel(ax, rows, title: str = "", sim_label: str = "exact GP (Â
     ax.set_xlabel(r"training-set size $n$")
     ax.set_ylabel("test MSE")
     if title:
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title)
 
 
-def plot_learning_panels(results: dict, path: Path, suptitle: str, ncols: int = 4) -> Path:
-    """One panel per entry of ``results`` (``{title: {"rows": [...]}}``), a shared legend below."""
+def plot_learning_panels(results: dict, path: Path, suptitle: str, ncols: int = 3,
+                         pool_fraction: float = 0.1) -> Path:
+    """One panel per entry of ``results`` (``{title: {"rows": [...], "pool": P}}``) at the report's width
+    (:func:`symrg.studies.plotting.figure_size`), the legend in the spare panel or below.  With a pool size
+    ``P`` the title says it and ``n > pool_fraction * P`` (beyond the claims' regime: pool exhaustion) is
+    shaded.  The y-range is that of the simulation and of the theories within a factor 3 of it, so a
+    prediction that collapses (the sharp stop once every pool mode is learned) leaves the panel instead of
+    stretching it over decades."""
     import matplotlib.pyplot as plt
+
+    from .plotting import figure_size
 
     keys = list(results)
     nrows = max(1, math.ceil(len(keys) / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(4 * ncols, 3.4 * nrows + 0.8), squeeze=False)
+    spare = nrows * ncols > len(keys)
+    fig, axes = plt.subplots(nrows, ncols, figsize=figure_size(nrows, ncols, panel_height=2.15,
+                                                                extra_height=0.3 if spare else 0.7),
+                             squeeze=False, layout="constrained")
     for ax, key in zip(axes.ravel(), keys):
-        plot_learning_panel(ax, results[key]["rows"], key)
+        rows = results[key]["rows"]
+        pool = results[key].get("pool")
+        plot_learning_panel(ax, rows, key + (f", $P = {pool}$" if pool else ""))
+        sim = np.array([r["simulation_mse"] for r in rows], float)
+        sem = np.array([r["simulation_sem"] for r in rows], float)
+        lo, hi = np.nanmin(np.clip(sim - 2 * sem, sim / 3, None)), np.nanmax(sim + 2 * sem)
+        for k in THEORY_STYLE:
+            if k in rows[0]:
+                t = finite([r[k] for r in rows])
+                t = t[(t > lo / 3) & (t < hi * 3)]
+                if t.size:
+                    lo, hi = min(lo, t.min()), max(hi, t.max())
+        ax.set_ylim(lo / 1.25, hi * 1.25)
+        log_ticks_off(ax)
+        if pool:
+            edge = pool_fraction * pool
+            ax.axvspan(edge, ax.get_xlim()[1] * 10, color="0.85", lw=0, zorder=0)
+            ax.set_xlim(right=max(r["n"] for r in rows) * 1.3)
+            ax.text(0.98, 0.96, rf"$n > P/{round(1 / pool_fraction)}$", transform=ax.transAxes, ha="right",
+                    va="top", fontsize=8)
     for ax in axes.ravel()[len(keys):]:
         ax.set_visible(False)
     handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=9, frameon=False)
+    if pool_fraction and any(results[k].get("pool") for k in keys):
+        from matplotlib.patches import Patch
+        handles.append(Patch(color="0.85"))
+        labels.append(f"beyond the claims' regime ($n > P/{round(1 / pool_fraction)}$)")
+    if spare:
+        slot = axes.ravel()[-1]
+        slot.set_visible(True)
+        slot.axis("off")
+        slot.legend(handles, labels, loc="center", fontsize=8, frameon=False)
+    else:
+        fig.legend(handles, labels, loc="outside lower center", ncol=2, fontsize=8, frameon=False)
     fig.suptitle(suptitle)
-    fig.tight_layout(rect=(0, 0.06, 1, 0.96))
     return save_figure(fig, path)
 
 

@@ -112,7 +112,7 @@ def _plot(path, results: dict) -> None:
     from matplotlib.ticker import FixedLocator, NullLocator
 
     from .plotting import save_figure
-    fig, axes = plt.subplots(1, len(results), figsize=(5.2 * len(results), 4.4), squeeze=False, sharey=True,
+    fig, axes = plt.subplots(1, len(results), figsize=(7.0, 3.6), squeeze=False, sharey=True,
                              layout="constrained")
     handles = {}
     for ax, (name, rows) in zip(axes[0], results.items()):
@@ -137,13 +137,13 @@ def _plot(path, results: dict) -> None:
         ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}"))
         ax.xaxis.set_minor_locator(NullLocator())
         ax.set_xlabel(r"hidden width $N$")
-        ax.set_title(_PROBLEM_TITLES.get(name, name), fontsize=10)
+        ax.set_title(_PROBLEM_TITLES.get(name, name).replace(", $n", ",\n$n"), fontsize=9)
         two = [r["error_second_order"] for r in rows if "error_second_order" in r]
         ax.set_ylim(0.5 * min(one.min(), sem.min(), *two), 2 * max(gp.max(), one.max(), *two))
     axes[0][0].set_ylabel(r"RMS$_x\,|m(x) - m_{\rm MC}(x)|$ over the test inputs")
     fig.legend(list(handles.values()), list(handles.keys()), loc="outside lower center", ncol=3, fontsize=8,
                frameon=False)
-    fig.suptitle("Finite-width ReLU networks: posterior mean against the Monte Carlo ground truth", fontsize=11)
+    fig.suptitle("Finite-width ReLU networks: posterior mean against the Monte Carlo ground truth", fontsize=9.5)
     save_figure(fig, path)
 
 

@@ -51,7 +51,7 @@ def _comparison_figure(ds: str, runs: list, metric: str):
 
     cols = sorted({(r["target"], r["n_train"]) for r in runs})
     depths = sorted({r["depth"] for r in runs})
-    fig, axes = plt.subplots(len(depths), len(cols), figsize=(3.3 * len(cols), 2.7 * len(depths) + 1.2),
+    fig, axes = plt.subplots(len(depths), len(cols), figsize=(7.0, 2.1 * len(depths) + 1.2),
                              squeeze=False, sharex=True, layout="constrained")
     handles = {}
     for r in runs:
@@ -70,8 +70,8 @@ def _comparison_figure(ds: str, runs: list, metric: str):
         ax.set_xscale("log")
         ax.set_yscale("log")
         tidy_log_axis(ax, "y")
-        ax.set_title(f"depth {r['depth']}, {_target_label(r['target'])}, $n = {r['n_train']}$", fontsize=9)
-        ax.tick_params(labelsize=7)
+        ax.set_title(f"depth {r['depth']}, {_target_label(r['target'])}\n$n = {r['n_train']}$", fontsize=8)
+        ax.tick_params(labelsize=8)
     for ax in axes[-1]:
         ax.set_xlabel(r"$\kappa$ (kept modes)", fontsize=9)
     for row in axes:
@@ -80,7 +80,7 @@ def _comparison_figure(ds: str, runs: list, metric: str):
                frameon=False)
     pool = runs[0]["comparison"]["n_pool"]
     what = "relative prediction error against the full GP" if metric == "rel_error" else "test MSE"
-    fig.suptitle(f"{_DATASET.get(ds, ds)}: reduced GP models, {what} (pool $P = {pool}$, ReLU NNGP)", fontsize=10)
+    fig.suptitle(f"{_DATASET.get(ds, ds)}: reduced GP models, {what}\n(pool $P = {pool}$, ReLU NNGP)", fontsize=9)
     return fig
 
 
@@ -105,7 +105,7 @@ def _gap_figure(runs: list):
     from .plotting import median_band, tidy_log_axis
 
     datasets = sorted({r["dataset"] for r in runs})
-    fig, axes = plt.subplots(1, len(datasets), figsize=(4.6 * len(datasets), 4.4), squeeze=False, sharey=True,
+    fig, axes = plt.subplots(1, len(datasets), figsize=(7.0, 3.4), squeeze=False, sharey=True,
                              layout="constrained")
     handles = {}
     for ax, ds in zip(axes[0], datasets):

@@ -107,9 +107,12 @@ def _quiet(*_a, **_k):
 
 def _run_section(out: Path, quick: bool, name: str):
     """One section as an independent task (on a Dask worker, progress goes nowhere)."""
+    from ..plotting import report_style
+
     fn = dict(SECTIONS)[name]
     t0 = time.perf_counter()
-    res = fn(out, quick, _quiet)
+    with report_style():
+        res = fn(out, quick, _quiet)
     return res, round(time.perf_counter() - t0, 1)
 
 
@@ -142,7 +145,10 @@ def reproduce(out_dir="reports", quick: bool = False, show_progress: bool = True
                     continue
                 prog.section(name)
                 t0 = time.perf_counter()
-                results[name] = fn(tmp, quick, prog.sub(name))
+                from ..plotting import report_style
+
+                with report_style():                # every figure drawn with the report's fonts and sizes
+                    results[name] = fn(tmp, quick, prog.sub(name))
                 timings[name] = round(time.perf_counter() - t0, 1)
         for name in names:
             for key, recs in results[name].get("evidence", {}).items():

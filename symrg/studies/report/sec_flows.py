@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..plotting import save_figure
+from ..plotting import figure_size, save_figure
 
 NS = (4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192)
 
@@ -74,7 +74,9 @@ def run(out: Path, quick: bool, progress) -> dict:
                                   "few": st.learned_modes <= 0.1 * n})
     progress(2, 3)
 
-    fig, ax = plt.subplots(1, 3, figsize=(16, 4.6))
+    fig = plt.figure(figsize=figure_size(2, 1, panel_height=2.7), layout="constrained")
+    gs = fig.add_gridspec(2, 2)          # two panels on top, the third across the page (the report's width)
+    ax = [fig.add_subplot(gs[0, 0]), fig.add_subplot(gs[0, 1]), fig.add_subplot(gs[1, :])]
     ax[0].loglog(grid, disc[grid.astype(int)] - s2, "o", ms=5, mfc="none", color="k", label="tail sum of the spectrum")
     ax[0].loglog(grid, hurwitz - s2, "-", color="C0", label=r"Hurwitz $\zeta$ form (derived)")
     ax[0].loglog(grid, cont - s2, "--", color="C1", label="continuum flow ODE (SciPy)")
@@ -103,7 +105,6 @@ def run(out: Path, quick: bool, progress) -> dict:
     ax[2].set_ylabel(r"$\sigma_*^2 / \sigma_{\mathrm{eff}}^2$")
     ax[2].legend(fontsize=8)
     ax[2].set_title("sharp stops against the self-consistent ridge")
-    fig.tight_layout()
     save_figure(fig, out / "flows.png")
     progress(3, 3)
     rel_h = float(np.max(np.abs(hurwitz - disc[grid.astype(int)]) / disc[grid.astype(int)]))

@@ -45,6 +45,27 @@ def _feature_stats(out: Path, quick: bool, say):
     return stats, figs
 
 
+def _caption(name: str) -> str:
+    """What figure ``name`` shows and which claim it supports (the report's caption)."""
+    import re
+
+    m = re.match(r"(features|input_ridge)_(.+?)_(joint|moments|rel_error|test_mse)\.png$", name)
+    ds = m.group(2) if m else ""
+    return {
+        "joint": f"joint values of two low and two high Mercer features of the ReLU NNGP over the {ds} pool, with "
+                 "the Gaussian of the same mean and covariance (claim \"Gaussian-looking low modes, heavy-tailed high "
+                 "modes\").",
+        "moments": f"excess kurtosis and mass beyond 3 standard deviations of each feature against the mode number "
+                   f"k on {ds} (claim \"Gaussian-looking low modes, heavy-tailed high modes\").",
+        "rel_error": f"reduced GP models on {ds}: relative prediction error against the full GP of (a) truncation, "
+                     "(b) the constant renormalised ridge, (c) the input-dependent ridge sigma^2(x), (d) the exact "
+                     "diagonal, against the cutoff kappa (claims \"Input-dependent ridge\" and \"Reduced GP\").",
+        "test_mse": f"reduced GP models on {ds}: test MSE of the four models and of the full GP against the cutoff "
+                    "kappa (claim \"Reduced GP against the full GP\").",
+    }.get(m.group(3) if m else "", "share of the constant ridge's excess error (against the exact diagonal) that the "
+          "input-dependent ridge removes, per data set (claim \"Input-dependent ridge from non-Gaussian features\").")
+
+
 def run(out: Path, quick: bool, progress) -> dict:
     from ..input_ridge_study import run_ridge_study
 
@@ -91,9 +112,7 @@ def run(out: Path, quick: bool, progress) -> dict:
                         "runs": len(ratios_b), "ratios": [float(r) for r in ratios_b]}],
     }
     md = ["## Input-dependent ridge and reduced GPs on real data", "",
-          "*Figures: joint laws and moments of the NNGP features (claim \"Gaussian-looking low modes\"); reduced GPs "
-          "against the full GP, four models (claims \"Input-dependent ridge\" and \"Reduced GP\").*", "",
-          *[f"![{f}]({f})" for f in figs], "",
+          *[x for f in figs for x in (f"![{f}]({f})", "", f"*Figure: {_caption(f)}*", "")],
           "Feature statistics (ReLU NNGP, depth 1):", "",
           "| data | window | modes | median excess kurtosis | mass beyond 3 sd (Gaussian 0.0027) |",
           "|---|---|---|---|---|",

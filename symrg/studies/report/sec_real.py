@@ -18,8 +18,12 @@ def run(out: Path, quick: bool, progress) -> dict:
 
     res = real_data_study(out, quick=quick, progress=progress)
     md = ["## Learning curves on real data", "", "![real](learning_curves_real.png)", "",
-          "*Figure: exact GP trained on n rows of a pool of P rows, error on held-out rows, against the three RG "
-          "predictions and eigenlearning from the pool spectrum (claims \"Test error predicted by the RG\").*", "",
+          "*Figure: exact GP trained on n rows of a pool of P rows (P in each panel's title), error on held-out rows "
+          "(points, ±2 s.e.), against the three RG predictions and eigenlearning from the pool spectrum (claims "
+          f"\"Test error predicted by the RG\"). Shaded: n > P/{round(1 / POOL_FRACTION)}, beyond the claims' regime "
+          "(the pool is being exhausted). The y-range is that of the simulation and of the predictions within a "
+          "factor 3 of it: the paper's sharp stop collapses towards zero once its stop passes every pool mode, and "
+          "leaves the panel there.*", "",
           f"Max relative error of each theory against the held-out error, for n <= P/{round(1 / POOL_FRACTION)} "
           "(the claims' regime) and beyond (pool exhaustion; the theories describe the pool measure, which includes "
           "the training rows).", "",

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from ..figures import THEORY_STYLE, log_ticks_off, plot_learning_panel
-from ..plotting import save_figure
+from ..plotting import figure_size, save_figure
 
 THEORY_KEYS = tuple(THEORY_STYLE)
 
@@ -83,9 +83,11 @@ def run(out: Path, quick: bool, progress) -> dict:
         trunc.append(float(r.rel_error["truncated"][0]))
     progress(1, 1)
 
-    fig, ax = plt.subplots(1, 3, figsize=(16, 4.8))
+    fig = plt.figure(figsize=figure_size(2, 1, panel_height=2.7), layout="constrained")
+    gs = fig.add_gridspec(2, 2)          # two panels on top, the third across the page (the report's width)
+    ax = [fig.add_subplot(gs[0, 0]), fig.add_subplot(gs[0, 1]), fig.add_subplot(gs[1, :])]
     plot_learning_panel(ax[0], rows, r"ReLU NNGP on $S^4$, target degrees 1, 2, 4")
-    ax[0].legend(fontsize=7)
+    ax[0].legend(fontsize=8)
     ax[1].errorbar(pl_ns, [r["mse"] for r in pl], yerr=[2 * r["sem"] for r in pl], fmt="o", color="k", ms=4,
                    capsize=2, label=rf"simulation, slope {s_sim:.3f} $\pm$ {se_sim:.3f}", zorder=5)
     for key, (label, colour, ls) in THEORY_STYLE.items():
@@ -94,10 +96,10 @@ def run(out: Path, quick: bool, progress) -> dict:
     ax[1].set_yscale("log")
     ax[1].set_xlabel(r"training-set size $n$")
     ax[1].set_ylabel("test MSE")
-    ax[1].set_title(r"Gaussian power-law features, $\alpha=1$ (theory slope $-1/2$)", fontsize=10)
-    ax[1].text(0.02, 0.03, "the budget never binds here:\nboth sharp stops coincide", transform=ax[1].transAxes,
-               fontsize=8, color="C1")
-    ax[1].legend(fontsize=7)
+    ax[1].set_title(r"power-law features, $\alpha=1$ (theory slope $-1/2$)")
+    ax[1].text(0.98, 0.97, "the budget never binds here:\nboth sharp stops coincide", transform=ax[1].transAxes,
+               fontsize=8, color="C1", ha="right", va="top")
+    ax[1].legend(fontsize=8, loc="lower left")
     for v, (st, label) in {"truncated": ("o-", "truncated"),
                            "renormalized_const": ("s--", r"renormalised ridge $\sigma^2_\kappa$"),
                            "exact_diagonal": ("^:", r"exact diagonal $\sigma^2 + K_>(x,x)$")}.items():
@@ -108,9 +110,8 @@ def run(out: Path, quick: bool, progress) -> dict:
     ax[2].text(200, 0.97, r" $\kappa = n$", transform=ax[2].get_xaxis_transform(), fontsize=8, va="top")
     ax[2].set_xlabel(r"cutoff $\kappa$ (kept modes)")
     ax[2].set_ylabel("relative prediction error vs full GP")
-    ax[2].set_title(r"reduced GP, sphere pool $d=30$, $P=1200$, $n=200$", fontsize=10)
+    ax[2].set_title(r"reduced GP, sphere pool $d=30$, $P=1200$, $n=200$")
     ax[2].legend(fontsize=8)
-    fig.tight_layout()
     save_figure(fig, out / "sphere.png")
 
     accuracy = [{"setting": "sphere S^4", "family": "sphere", "n": r["n"], "sim": r["simulation_mse"],

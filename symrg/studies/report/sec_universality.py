@@ -12,36 +12,66 @@ from pathlib import Path
 FIGURE = "universality.png"
 
 
+_ACT = {"relu": "ReLU", "step": "step", "erf": "erf"}
+_CLASS = {"relu": "$s = 3/2$ at every depth: one class", "step": "$s = 2^{-L}$: a class per depth",
+          "erf": "analytic: no power law"}
+
+
 def _plot(path, tables: dict) -> None:
-    """alpha against depth for each activation and data measure; analytic (erf) rows drawn at the bottom."""
+    """alpha against depth for each activation and data measure, on a 2 x 2 grid at the report's width (the
+    fourth cell holds the legend); each theory point is labelled with its class (singularity order s)."""
     import matplotlib.pyplot as plt
 
-    from ..plotting import save_figure
-    fig, axes = plt.subplots(1, len(tables), figsize=(4.6 * len(tables), 4.0), squeeze=False, layout="constrained")
+    from ..plotting import figure_size, save_figure
+    ncell = len(tables) + 1
+    ncols = 2
+    nrows = -(-ncell // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=figure_size(nrows, ncols, panel_height=2.5), squeeze=False,
+                             layout="constrained")
     colors = {"relu": "C0", "step": "C1", "erf": "C2"}
-    for ax, (name, rows) in zip(axes[0], tables.items()):
+    handles = {}
+    for ax, (name, rows) in zip(axes.ravel(), tables.items()):
+        sphere = name.startswith("sphere")
         for act in ("relu", "step", "erf"):
             rs = [r for r in rows if r["activation"] == act]
             if not rs:
                 continue
             L = [r["depth"] for r in rs]
             if all(r["alpha"] is None for r in rs):
-                ax.plot(L, [0.0] * len(L), "x", color=colors[act], label=f"{act}: analytic (no power law)")
+                h = ax.plot(L, [0.0] * len(L), "x", color=colors[act], ms=6)[0]
+                handles.setdefault(f"{_ACT[act]}: {_CLASS[act]}", h)
                 continue
             a = [r["alpha"] for r in rs]
             lo = [r["alpha"] - r["alpha_ci"][0] for r in rs]
             hi = [r["alpha_ci"][1] - r["alpha"] for r in rs]
-            ax.errorbar(L, a, yerr=[lo, hi], fmt="o-", color=colors[act], capsize=3, label=act)
+            label = (f"{_ACT[act]} theory $2s/(d-1)$, {_CLASS[act]}" if sphere
+                     else f"{_ACT[act]}: fit on the pool spectrum (95% interval)")
+            h = ax.errorbar(L, a, yerr=[lo, hi], fmt="o-" if sphere else "o--", color=colors[act], capsize=3,
+                            mfc=colors[act] if sphere else "white")
+            handles.setdefault(label, h)
+            if sphere:
+                for r in rs:
+                    s_ = r.get("singularity_order")
+                    if s_ is not None:
+                        ax.annotate(f"L={r['depth']}: s={s_}", (r["depth"], r["alpha"]), textcoords="offset points",
+                                    xytext=(4, 3), fontsize=8, color=colors[act])
             fh = [r.get("alpha_richardson") for r in rs]
             if any(x is not None for x in fh):
-                ax.errorbar(L, [x if x is not None else float("nan") for x in fh],
-                            yerr=[r.get("alpha_richardson_err") or 0.0 for r in rs], fmt="s", mfc="none",
-                            color=colors[act], capsize=2, label=f"{act}: Funk-Hecke, Richardson")
-        ax.set_xlabel("depth L")
-        ax.set_ylabel(r"spectral exponent $\alpha$ ($\lambda_k \sim k^{-(1+\alpha)}$)")
-        ax.set_title(name)
+                h = ax.errorbar(L, [x if x is not None else float("nan") for x in fh],
+                                yerr=[r.get("alpha_richardson_err") or 0.0 for r in rs], fmt="s", mfc="none",
+                                color=colors[act], capsize=2, ms=6)
+                handles.setdefault(f"{_ACT[act]}: Funk-Hecke eigenvalues (Richardson)", h)
+        ax.set_xlabel("depth $L$")
+        ax.set_ylabel(r"exponent $\alpha$ in $\lambda_k \sim k^{-(1+\alpha)}$")
+        dim = int(name.split("=")[1]) if sphere else None
+        ax.set_title(f"sphere $S^{{{dim - 1}}}$ ($d = {dim}$): theory and Funk-Hecke" if sphere
+                     else f"{name}: fit on the pool spectrum")
+        ax.margins(y=0.14)
         ax.set_xticks(sorted({r["depth"] for r in rows}))
-        ax.legend(fontsize=7)
+        ax.set_xlim(0.7, max(r["depth"] for r in rows) + 0.8)
+    for ax in axes.ravel()[len(tables):]:
+        ax.axis("off")
+    axes.ravel()[-1].legend(list(handles.values()), list(handles.keys()), loc="center", fontsize=8, frameon=False)
     save_figure(fig, path)
     plt.close(fig)
 
@@ -110,9 +140,9 @@ def run(out: Path, quick: bool, progress) -> dict:
     _plot(Path(out) / FIGURE, tables)
     md = ["## Universality classes: activation x depth x data measure", "",
           f"![universality]({FIGURE})", "",
-          "*Figure: the spectral exponent alpha against the depth (evidence of the sphere and the data universality "
+          "*Figure: the spectral exponent alpha against the depth L (evidence of the sphere and the data universality "
           "claims). Sphere: the exact asymptotic value 2s/(d-1) from the kernel's singularity order s "
-          "(lines) and the Richardson extrapolation of the local Funk-Hecke exponents (open squares); digits: the "
+          "(filled points on lines, each labelled with its depth and s: ReLU keeps s = 3/2, step has s = 2^-L) and the Richardson extrapolation of the local Funk-Hecke exponents (open squares); digits: the "
           "fit on the pool spectrum with its interval. erf kernels are analytic: no power law (crosses at zero).*",
           "",
           "| data | activation | L | s | alpha = 2s/(d-1) | alpha (Richardson) +- err | Funk-Hecke degrees | "

@@ -90,11 +90,10 @@ def _panel(ax, r, title):
     ax.set_xscale("log")
     ax.set_yscale("log")
     log_ticks_off(ax)
-    ax.set_xlabel(rf"$n$ (window {r['ns'][0]}-{r['ns'][-1]}, modes {r['fit_window'][0]}-{r['fit_window'][1]})",
-                  fontsize=8)
+    ax.set_xlabel(rf"$n$ (modes {r['fit_window'][0]}-{r['fit_window'][1]} crossed)")
     ax.set_ylabel("test MSE")
-    ax.set_title(f"{title}, P={r['pool']}, " + rf"$\gamma$={r['gamma']:.2f}: {r['verdict']}", fontsize=8)
-    ax.legend(fontsize=6)
+    ax.set_title(f"{title}, P={r['pool']}\n" + rf"$\gamma$={r['gamma']:.2f}: {r['verdict']}")
+    ax.legend(fontsize=8, loc="lower left")
 
 
 def _row(r, label):
@@ -132,10 +131,16 @@ def run(out: Path, quick: bool, progress) -> dict:
     progress(steps, steps, "ridge-dominated")
 
     panels = [(r, r["dataset"]) for r in results.values()] + [(ridge, f"{ridge['dataset']} ridge {ridge['ridge']:g}")]
-    fig, axes = plt.subplots(1, len(panels) + 1, figsize=(4.2 * (len(panels) + 1), 4.2), squeeze=False)
-    for ax, (r, title) in zip(axes[0], panels):
+    from ..plotting import figure_size
+
+    ncols, nrows = 2, -(-(len(panels) + 1) // 2)           # drawn at the report's width: text prints >= 8 pt
+    fig, axes = plt.subplots(nrows, ncols, figsize=figure_size(nrows, ncols, panel_height=2.9), squeeze=False)
+    flat = list(axes.flat)
+    for ax, (r, title) in zip(flat, panels):
         _panel(ax, r, title)
-    ax = axes[0][-1]
+    for ax in flat[len(panels) + 1:]:
+        ax.set_visible(False)
+    ax = flat[len(panels)]
     for j, (r, title) in enumerate(panels):
         for dx, (key, ci, fmt, col, lab) in zip((-0.15, 0.0, 0.15), (
                 ("measured_slope", "measured_slope_ci", "o", "k", "measured"),
@@ -145,11 +150,11 @@ def run(out: Path, quick: bool, progress) -> dict:
             if math.isfinite(v):
                 ax.errorbar([j + dx], [v], yerr=[[v - lo], [hi - v]], fmt=fmt, color=col, capsize=3,
                             label=lab if j == 0 else None)
-        ax.annotate(r["verdict"], (j, ax.get_ylim()[0]), fontsize=7, ha="center", va="bottom")
-    ax.set_xticks(range(len(panels)), [t for _, t in panels], fontsize=7, rotation=15)
-    ax.set_ylabel(r"learning-curve slope $d\log E/d\log n$")
-    ax.set_title("slopes with their 95% intervals, and the verdict", fontsize=9)
-    ax.legend(fontsize=7)
+        ax.annotate(r["verdict"], (j, ax.get_ylim()[0]), fontsize=8, ha="center", va="bottom")
+    ax.set_xticks(range(len(panels)), [t.replace(" ridge ", "\nridge ") for _, t in panels], fontsize=8)
+    ax.set_ylabel(r"slope $d\log E/d\log n$")
+    ax.set_title("slopes, 95% intervals, verdicts")
+    ax.legend(fontsize=8)
     fig.tight_layout()
     save_figure(fig, out / "scaling.png")
 

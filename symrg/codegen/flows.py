@@ -3,7 +3,9 @@
 
 * :func:`flow_functions` -- the running couplings of a :class:`~symrg.engine.running.FlowResult`:
   ``beta_<g>(g..., parameters..., kappa)`` for every coupling and ``jac_<gi>__<gj>`` (its
-  derivatives, for stiff solvers and stability matrices); with ``modes=True`` the index of the mode
+  derivatives, for stiff solvers and stability matrices), and the fused ``rhs(kappa, y, params)`` /
+  ``jac(kappa, y, params)`` of all couplings at once (:func:`fused_spec`; plain floats, ``rhs_array`` /
+  ``jac_array`` vectorised, the solver's right-hand side in :func:`symrg.numerics.running.integrate_flow`); with ``modes=True`` the index of the mode
   at the cutoff is an argument of its own, ``beta_<g>(g..., parameters..., k, kappa)``
   (``FlowResult.beta_modes``), for the flow over discrete modes;
 * :func:`step_functions` -- a Wilsonian step without running couplings
@@ -31,7 +33,7 @@ from .._io import atomic_write_group
 from ..errors import ParameterError
 from .printer import CodegenError, render_module, safe_name
 
-__all__ = ["flow_functions", "step_functions", "module_texts", "write_module", "python_name", "check_function_names",
+__all__ = ["flow_functions", "fused_spec", "step_functions", "module_texts", "write_module", "python_name", "check_function_names",
            "running_flow_functions", "regenerate_running_flow", "WORKED_EXAMPLE", "shadowed_module"]
 
 WORKED_EXAMPLE = "ridge_quartic_flow"     # symrg/engine/examples/<this>.toml -> symrg/_generated/<this>.py
@@ -91,6 +93,21 @@ def flow_functions(flow, modes: bool = False) -> dict:
     return out
 
 
+def fused_spec(flow, modes: bool = False) -> dict:
+    """The fused right-hand side of :func:`flow_functions` (the same expressions, the same argument names):
+    ``rhs(kappa, y, params)`` and ``jac(kappa, y, params)`` with ``y`` the couplings and ``params`` the
+    parameters in argument order (with ``modes=True`` the mode index is the last parameter)
+    (:func:`symrg.codegen.printer.render_fused`)."""
+    gs = list(flow.couplings)
+    beta = flow.beta_modes if modes else flow.beta
+    params = [(python_name(p.name), p) for p in flow.parameters]
+    if modes:
+        params.append((python_name(flow.mode.name), flow.mode))
+    return {"couplings": [(python_name(g.name), g) for g in gs], "params": params,
+            "cutoff": (python_name(flow.cutoff.name), flow.cutoff), "betas": [beta[g] for g in gs],
+            "jac": [[sp.factor(sp.diff(beta[gi], gj)) for gj in gs] for gi in gs]}
+
+
 def step_functions(res) -> dict:
     """Function table of a Wilsonian step: coefficients, their flows and closed-form mode sums."""
     syms = set()
@@ -132,10 +149,12 @@ def check_function_names(flow) -> None:
         names[name] = what
 
 
-def module_texts(functions: dict, name: str, doc: str, source: str) -> dict:
-    """``{name: NumPy module text, name_mp: mpmath twin text}``."""
-    return {name: render_module(functions, name, backend="numpy", doc=doc, source=source),
-            f"{name}_mp": render_module(functions, f"{name}_mp", backend="mpmath", doc=doc, source=source)}
+def module_texts(functions: dict, name: str, doc: str, source: str, fused: dict | None = None) -> dict:
+    """``{name: NumPy module text, name_mp: mpmath twin text}``; ``fused``: with the fused right-hand side
+    (:func:`fused_spec`)."""
+    return {name: render_module(functions, name, backend="numpy", doc=doc, source=source, fused=fused),
+            f"{name}_mp": render_module(functions, f"{name}_mp", backend="mpmath", doc=doc, source=source,
+                                        fused=fused)}
 
 
 def write_module(result, path, *, source: str = "symrg codegen", modes: bool = False) -> tuple:
@@ -156,8 +175,10 @@ def write_module(result, path, *, source: str = "symrg codegen", modes: bool = F
                                  f"{n}.py would shadow the module {n} ({where}) for code run in its folder")
     flow = getattr(result, "running", None) if hasattr(result, "coefficients") else result
     check_function_names(flow)   # before anything is written (None: a step, nothing to check)
+    fused = None
     if flow is not None:
         funcs = flow_functions(flow, modes=modes)
+        fused = fused_spec(flow, modes=modes)
         doc = (f"Running couplings of {flow.name or 'an action'}: beta functions d g/d {flow.cutoff} and their "
                f"Jacobian,\nderived by symrg.engine.running.derive_flow (docs/theory.md section 3)."
                + (f"\nThe propagators are those of the mode {flow.mode} (an argument of its own)." if modes else ""))
@@ -165,7 +186,7 @@ def write_module(result, path, *, source: str = "symrg codegen", modes: bool = F
         funcs = step_functions(result)
         doc = (f"Wilsonian step of {result.action.name or 'an action'} to order {result.order}: coefficients of "
                f"S_eff and their flows,\nderived by symrg.engine.wilson_step (docs/theory.md section 3).")
-    texts = module_texts(funcs, name, doc, source)
+    texts = module_texts(funcs, name, doc, source, fused)
     return atomic_write_group({path.with_name(f"{n}.py"): t for n, t in texts.items()}, "output")
 
 
@@ -193,10 +214,14 @@ def shadowed_module(name: str, path=None) -> str:
 # -- the committed worked example -------------------------------------------------------------------
 def running_flow_functions() -> dict:
     """Function table of the worked example (ridge + local quartic over a power law)."""
+    return flow_functions(_worked_flow())
+
+
+def _worked_flow():
     from ..engine import example_path, load_action
     from ..engine.running import derive_flow
 
-    return flow_functions(derive_flow(load_action(example_path(WORKED_EXAMPLE))))
+    return derive_flow(load_action(example_path(WORKED_EXAMPLE)))
 
 
 _RUNNING_DOC = ("Running couplings (sigma2, u) of the ridge with a local quartic coupling over a power-law spectrum\n"
@@ -209,6 +234,7 @@ def regenerate_running_flow(check: bool = False, out_dir=None) -> dict:
     raising :class:`~symrg.errors.VerificationError` on drift)."""
     from .modules import _write_or_check
 
-    texts = module_texts(running_flow_functions(), WORKED_EXAMPLE, _RUNNING_DOC,
-                         "symrg.codegen.flows.regenerate_running_flow")
+    flow = _worked_flow()
+    texts = module_texts(flow_functions(flow), WORKED_EXAMPLE, _RUNNING_DOC,
+                         "symrg.codegen.flows.regenerate_running_flow", fused_spec(flow))
     return _write_or_check(texts, out_dir, check, "running_flow")

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import ConvergenceError, ParameterError
+from ..errors import ConvergenceError, ParameterError, SymrgError
 
 __all__ = ["FlowSolution", "integrate_flow", "flow_arguments", "integrate_modes", "taylor_step"]
 
@@ -68,6 +68,17 @@ def flow_arguments(module) -> tuple:
         raise ParameterError("module", module.__name__, "beta functions whose first arguments are the couplings")
     params = [n for n in names if n not in couplings][:-1]
     return tuple(order), tuple(params), names[-1]
+
+
+def _fused_rhs(module, couplings, params):
+    """The module's fused right-hand side ``rhs(kappa, y, params)`` (symrg.codegen.printer.render_fused) when it has
+    one for these couplings and parameters in this order, else None (an older module: the beta functions one by
+    one)."""
+    f = getattr(module, "rhs", None)
+    if not callable(f) or tuple(getattr(module, "COUPLINGS", ())) != tuple(couplings) \
+            or tuple(getattr(module, "PARAMETERS", ())) != tuple(params):
+        return None
+    return f
 
 
 def _finite_positive(name, v):
@@ -143,6 +154,7 @@ def integrate_flow(module, init: dict, params: dict, kappa_from: float, kappa_to
     if not isinstance(points, int) or not 2 <= points <= 100_000:
         raise ParameterError("points", points, "an integer in [2, 100000]")
     betas = [getattr(module, f"beta_{g}") for g in couplings]
+    fused = _fused_rhs(module, couplings, all_params if shells == "discrete" else pnames)
     grid = np.geomspace(k0, k1, points)
     grid[0], grid[-1] = k0, k1
     if shells == "discrete":
@@ -170,8 +182,9 @@ def integrate_flow(module, init: dict, params: dict, kappa_from: float, kappa_to
     def run_continuum(tol, fine):
         from scipy.integrate import solve_ivp
 
+        fun, args = (fused, (tuple(pv),)) if use_fused else (rhs, None)
         with np.errstate(all="ignore"):
-            sol = solve_ivp(rhs, (k0, k1), y0, method="DOP853", t_eval=grid, rtol=tol, atol=tol * 1e-6)
+            sol = solve_ivp(fun, (k0, k1), y0, method="DOP853", t_eval=grid, rtol=tol, atol=tol * 1e-6, args=args)
         if not sol.success or sol.y.shape[1] != len(grid) or not np.all(np.isfinite(sol.y)):
             t = np.asarray(sol.t, dtype=float)
             fail(float(t[-1]) if t.size else k0, sol.message)
@@ -185,6 +198,8 @@ def integrate_flow(module, init: dict, params: dict, kappa_from: float, kappa_to
         h = 0.5 if fine else 1.0
         want = set(grid.tolist())
         out, cur = {k0: y0.copy()}, y0.copy()
+        if use_fused:
+            return _discrete_fused(fused, tol, h, edges, grid, want, out, cur)
         for a, b in zip(edges[:-1], edges[1:]):
             k = max(a, b)                            # the mode removed (or restored) on this interval
             with np.errstate(all="ignore"):
@@ -197,9 +212,46 @@ def integrate_flow(module, init: dict, params: dict, kappa_from: float, kappa_to
                 out[float(b)] = cur
         return np.array([out[float(x)] for x in grid]).T
 
+    def _discrete_fused(f, tol, h, edges, grid, want, out, cur):
+        """The fused right-hand side in Hairer's DOP853 (scipy.integrate.ode: the same method as solve_ivp's,
+        stepping in Fortran, one integrator re-started per mode: no Python solver overhead per stage)."""
+        from scipy.integrate import ode
+
+        if mode == cutname:
+            solver = ode(lambda t, y, p, k: f(k, y, p))
+        else:
+            solver = ode(f)
+        solver.set_integrator("dop853", rtol=tol, atol=tol * 1e-6, first_step=h, max_step=h, nsteps=10 ** 6)
+        at = None if mode == cutname else all_params.index(mode)
+        for a, b in zip(edges[:-1], edges[1:]):
+            k = float(max(a, b))                     # the mode removed (or restored) on this interval
+            if at is None:
+                solver.set_f_params(tuple(pv), k)
+            else:
+                solver.set_f_params(tuple(pv[:at]) + (k,) + tuple(pv[at:]))
+            solver.set_initial_value(cur, float(a))
+            with np.errstate(all="ignore"):
+                y_b = solver.integrate(float(b))
+            if not solver.successful() or not np.all(np.isfinite(y_b)):
+                fail(float(solver.t), f"DOP853 return code {solver.get_return_code()}")
+            cur = np.array(y_b, dtype=float)
+            if float(b) in want:
+                out[float(b)] = cur
+        return np.array([out[float(x)] for x in grid]).T
+
     run = run_discrete if shells == "discrete" else run_continuum
-    y = run(rtol, False)
-    y_fine = run(rtol * 1e-2, True)
+    use_fused = fused is not None
+    try:
+        y = run(rtol, False)
+        y_fine = run(rtol * 1e-2, True)
+    except (ArithmeticError, ValueError) as exc:
+        # the plain-float right-hand side raised (an overflow, a division by zero, a log of a negative number):
+        # the NumPy functions give inf/nan there, and the run stops where the coupling diverges (fail below)
+        if not use_fused or isinstance(exc, SymrgError):
+            raise
+        use_fused = False
+        y = run(rtol, False)
+        y_fine = run(rtol * 1e-2, True)
     scale = np.maximum(np.abs(y_fine), np.max(np.abs(y_fine), axis=1, keepdims=True) * 1e-12 + 1e-300)
     err = float(np.max(np.abs(y - y_fine) / scale))
     if err > max_error:

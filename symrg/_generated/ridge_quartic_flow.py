@@ -131,7 +131,10 @@ def rhs(kappa, y, params):
     Plain Python floats and the math module (no NumPy call per scalar operation); raises
     ArithmeticError/ValueError where NumPy would give inf/nan (rhs_array/jac_array give those).
     """
-    sigma2, u = y.tolist() if hasattr(y, 'tolist') else y
+    try:
+        sigma2, u = y.tolist()
+    except AttributeError:   # a list or tuple
+        sigma2, u = y
     A, alpha = params
     kappa = float(kappa)
     _x0 = A*math.pow(kappa, -alpha - 1)
@@ -146,7 +149,10 @@ def jac(kappa, y, params):
     Plain Python floats and the math module (no NumPy call per scalar operation); raises
     ArithmeticError/ValueError where NumPy would give inf/nan (rhs_array/jac_array give those).
     """
-    sigma2, u = y.tolist() if hasattr(y, 'tolist') else y
+    try:
+        sigma2, u = y.tolist()
+    except AttributeError:   # a list or tuple
+        sigma2, u = y
     A, alpha = params
     kappa = float(kappa)
     _x0 = A*math.pow(kappa, -alpha - 1)

@@ -525,7 +525,8 @@ def render_fused(fused: dict, backend: str) -> str:
                      f"from the beta functions{' and their derivatives' if what == 'jac' else ''}, common subexpressions "
                      f"shared; docs/theory.md section 3);\n    {about}.\n\n    {how}\n    \"\"\""]
             if be == "math":
-                lines.append(f"    {gl}{one} = y.tolist() if hasattr(y, 'tolist') else y")
+                lines += ["    try:", f"        {gl}{one} = y.tolist()", "    except AttributeError:   # a list or tuple",
+                          f"        {gl}{one} = y"]
                 if ps:
                     lines.append(f"    {pl}{',' if len(ps) == 1 else ''} = params")
                 lines.append(f"    {kname} = float({kname})")

@@ -93,19 +93,22 @@ def flow_functions(flow, modes: bool = False) -> dict:
     return out
 
 
-def fused_spec(flow, modes: bool = False) -> dict:
-    """The fused right-hand side of :func:`flow_functions` (the same expressions, the same argument names):
-    ``rhs(kappa, y, params)`` and ``jac(kappa, y, params)`` with ``y`` the couplings and ``params`` the
-    parameters in argument order (with ``modes=True`` the mode index is the last parameter)
-    (:func:`symrg.codegen.printer.render_fused`)."""
-    gs = list(flow.couplings)
-    beta = flow.beta_modes if modes else flow.beta
-    params = [(python_name(p.name), p) for p in flow.parameters]
-    if modes:
-        params.append((python_name(flow.mode.name), flow.mode))
-    return {"couplings": [(python_name(g.name), g) for g in gs], "params": params,
-            "cutoff": (python_name(flow.cutoff.name), flow.cutoff), "betas": [beta[g] for g in gs],
-            "jac": [[sp.factor(sp.diff(beta[gi], gj)) for gj in gs] for gi in gs]}
+def fused_spec(functions: dict) -> dict:
+    """The fused right-hand side of a table of :func:`flow_functions` (the same expressions, the same argument
+    names, so the two cannot disagree): ``rhs(kappa, y, params)`` and ``jac(kappa, y, params)`` with ``y`` the
+    couplings and ``params`` the parameters in the beta functions' argument order (with ``modes=True`` the mode
+    index is the last parameter) (:func:`symrg.codegen.printer.render_fused`)."""
+    betas = [n for n in functions if n.startswith("beta_")]
+    if not betas:
+        raise CodegenError("no beta_<coupling> functions to fuse")
+    args = functions[betas[0]][0]
+    n = len(betas)
+    gs = [name for name, _ in args[:n]]
+    if sorted(f"beta_{g}" for g in gs) != sorted(betas) or any(functions[f"beta_{g}"][0] != args for g in gs):
+        raise CodegenError("the beta functions to fuse must share their arguments, the couplings first")
+    return {"couplings": args[:n], "params": args[n:-1], "cutoff": args[-1],
+            "betas": [functions[f"beta_{g}"][1] for g in gs],
+            "jac": [[functions[f"jac_{gi}__{gj}"][1] for gj in gs] for gi in gs]}
 
 
 def step_functions(res) -> dict:
@@ -178,7 +181,7 @@ def write_module(result, path, *, source: str = "symrg codegen", modes: bool = F
     fused = None
     if flow is not None:
         funcs = flow_functions(flow, modes=modes)
-        fused = fused_spec(flow, modes=modes)
+        fused = fused_spec(funcs)
         doc = (f"Running couplings of {flow.name or 'an action'}: beta functions d g/d {flow.cutoff} and their "
                f"Jacobian,\nderived by symrg.engine.running.derive_flow (docs/theory.md section 3)."
                + (f"\nThe propagators are those of the mode {flow.mode} (an argument of its own)." if modes else ""))
@@ -214,14 +217,10 @@ def shadowed_module(name: str, path=None) -> str:
 # -- the committed worked example -------------------------------------------------------------------
 def running_flow_functions() -> dict:
     """Function table of the worked example (ridge + local quartic over a power law)."""
-    return flow_functions(_worked_flow())
-
-
-def _worked_flow():
     from ..engine import example_path, load_action
     from ..engine.running import derive_flow
 
-    return derive_flow(load_action(example_path(WORKED_EXAMPLE)))
+    return flow_functions(derive_flow(load_action(example_path(WORKED_EXAMPLE))))
 
 
 _RUNNING_DOC = ("Running couplings (sigma2, u) of the ridge with a local quartic coupling over a power-law spectrum\n"
@@ -234,7 +233,7 @@ def regenerate_running_flow(check: bool = False, out_dir=None) -> dict:
     raising :class:`~symrg.errors.VerificationError` on drift)."""
     from .modules import _write_or_check
 
-    flow = _worked_flow()
-    texts = module_texts(flow_functions(flow), WORKED_EXAMPLE, _RUNNING_DOC,
-                         "symrg.codegen.flows.regenerate_running_flow", fused_spec(flow))
+    funcs = running_flow_functions()
+    texts = module_texts(funcs, WORKED_EXAMPLE, _RUNNING_DOC, "symrg.codegen.flows.regenerate_running_flow",
+                         fused_spec(funcs))
     return _write_or_check(texts, out_dir, check, "running_flow")

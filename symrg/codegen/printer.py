@@ -4,6 +4,11 @@ In the spirit of sympy2jax: one table per backend maps SymPy node types and func
 backend names, and anything not in the table raises :class:`CodegenError` (there is no silent
 fallback to ``lambdify`` or to ``str``). Common subexpressions are shared with ``sympy.cse``.
 
+A flow module also gets a *fused* right-hand side (:func:`render_fused`): ``rhs(kappa, y, params)`` and
+``jac(kappa, y, params)`` of every coupling at once, printed on plain Python floats with the ``math`` module
+(:data:`MATH_TABLE`; what a solver calls thousands of times), ``rhs_array``/``jac_array`` vectorised with NumPy,
+and their mpmath twins.
+
 A generated module starts with a provenance header carrying the sha256 of the ``srepr`` of the
 source expressions and the symrg version, so that a generated file can always be traced to,
 and regenerated from, its derivation (:func:`symrg.codegen.modules.regenerate_gaussian_flow`).

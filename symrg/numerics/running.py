@@ -7,6 +7,15 @@ independent route of integrating out one mode at a time (docs/theory.md sections
   repeated with a 100 times tighter tolerance; the difference is the error estimate, and a run whose
   estimate is above ``max_error`` is refused (:class:`~symrg.errors.ConvergenceError`).
 
+  Right-hand side.  A module with a fused ``rhs(kappa, y, params)`` (``symrg.codegen.printer.render_fused``:
+  every beta function at once on plain floats, common subexpressions shared) is integrated with it: the
+  continuum in ``solve_ivp`` (DOP853), the discrete shells in Hairer's DOP853 driven by
+  ``scipy.integrate.ode`` (the same method, stepping in Fortran; one integrator re-started per mode, no
+  Python solver overhead per stage).  Should the plain-float rhs raise (an overflow, a division by zero:
+  where NumPy gives inf/nan), or the module have no ``rhs`` (an older module), the beta functions are called
+  one by one in ``solve_ivp``, as before.  DOP853 is explicit, so the Jacobian ``jac`` is not passed (the
+  flows here are not stiff: Radau/BDF with the generated Jacobian took 13-40 times longer on the worked example).
+
   Shells.  ``shells="continuum"`` integrates the cutoff as a continuous variable: the propagator of
   the shell ``[kappa - d kappa, kappa]`` is ``G(kappa) d kappa``.  ``shells="discrete"`` removes the
   modes ``k = kappa_to + 1 .. kappa_from`` (integer cutoffs): mode ``k`` is spread over the interval

@@ -16,7 +16,8 @@
    per call; inside ``solve_ivp`` (DOP853, the continuum 1000 -> 10, the same solver for both); and over the
    discrete modes 11..1000 (the default of ``symrg.solve``: ``integrate_flow`` with the fused rhs, one DOP853
    integrator re-started per mode, against one ``solve_ivp`` per mode with the lambdified right-hand side, and
-   against ``integrate_flow`` calling the beta functions one by one, the path of a module without ``rhs``).
+   against ``integrate_flow`` calling the beta functions one by one, the path of a module without ``rhs``); and
+   the implicit BDF and Radau with and without the generated Jacobian ``jac``.
 
 Prints best-of-``repeat`` wall times and the ratios measured in this run. No assertions.
 """
@@ -156,6 +157,16 @@ def solver_rows(label, flow, mod, init, repeat):
     agree = float(np.max(np.abs(sf.y[:, -1] - sl.y[:, -1]) / np.abs(sl.y[:, -1])))
     print(f"  inside solve_ivp (DOP853, continuum 1000 -> 10, {sf.nfev} evaluations): fused {t_f * 1e3:.1f} ms, "
           f"lambdify {t_l * 1e3:.1f} ms; ratio lambdify/fused {t_l / t_f:.2f} (max rel. difference {agree:.1e})")
+
+    for meth in ("BDF", "Radau"):                      # implicit methods: does the generated Jacobian help?
+        row = []
+        for how, jac in (("the generated jac", mod.jac), ("finite differences", None)):
+            def run():
+                return solve_ivp(mod.rhs, (1000.0, 10.0), y0, method=meth, rtol=1e-11, atol=1e-17, args=(p,), jac=jac)
+            sol = run()
+            row.append(f"with {how} {_best(run, 1) * 1e3:.0f} ms" if sol.success else
+                       f"with {how} failed ({sol.message})")
+        print(f"  {meth} (implicit) {', '.join(row)}; DOP853 (explicit, no Jacobian) {t_f * 1e3:.1f} ms")
 
     names = dict(init=init, params={"A": p[0], "alpha": p[1]}, kappa_from=1000, kappa_to=10, points=2,
                  shells="discrete", mode=str(flow.cutoff))

@@ -14,7 +14,8 @@ independent route of integrating out one mode at a time (docs/theory.md sections
   Python solver overhead per stage).  Should the plain-float rhs raise (an overflow, a division by zero:
   where NumPy gives inf/nan), or the module have no ``rhs`` (an older module), the beta functions are called
   one by one in ``solve_ivp``, as before.  DOP853 is explicit, so the Jacobian ``jac`` is not passed (the
-  flows here are not stiff: Radau/BDF with the generated Jacobian took 13-40 times longer on the worked example).
+  flows here are not stiff: BDF and Radau with the generated Jacobian took 13 and 44 times as long as DOP853 on
+  the worked example, benchmarks/bench_codegen.py).
 
   Shells.  ``shells="continuum"`` integrates the cutoff as a continuous variable: the propagator of
   the shell ``[kappa - d kappa, kappa]`` is ``G(kappa) d kappa``.  ``shells="discrete"`` removes the

@@ -12,8 +12,9 @@ independent route of integrating out one mode at a time (docs/theory.md sections
   continuum in ``solve_ivp`` (DOP853), the discrete shells in Hairer's DOP853 driven by
   ``scipy.integrate.ode`` (the same method, stepping in Fortran; one integrator re-started per mode, no
   Python solver overhead per stage).  Should the plain-float rhs raise (an overflow, a division by zero:
-  where NumPy gives inf/nan), or the module have no ``rhs`` (an older module), the beta functions are called
-  one by one in ``solve_ivp``, as before.  DOP853 is explicit, so the Jacobian ``jac`` is not passed (the
+  where NumPy gives inf/nan), Hairer's DOP853 give up on a mode, or the module have no ``rhs`` (an older
+  module), the beta functions are called one by one in ``solve_ivp``, as before: the fused path never refuses a
+  flow the former path integrates.  DOP853 is explicit, so the Jacobian ``jac`` is not passed (the
   flows here are not stiff: BDF and Radau with the generated Jacobian took 13 and 44 times as long as DOP853 on
   the worked example, benchmarks/bench_codegen.py).
 
@@ -40,6 +41,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -78,6 +80,10 @@ def flow_arguments(module) -> tuple:
         raise ParameterError("module", module.__name__, "beta functions whose first arguments are the couplings")
     params = [n for n in names if n not in couplings][:-1]
     return tuple(order), tuple(params), names[-1]
+
+
+class _FusedFailed(Exception):
+    """The fused discrete run stopped (DOP853 gave up or a coupling is not finite); integrate_flow falls back."""
 
 
 def _fused_rhs(module, couplings, params):
@@ -240,9 +246,11 @@ def integrate_flow(module, init: dict, params: dict, kappa_from: float, kappa_to
             else:
                 solver.set_f_params(tuple(pv[:at]) + (k,) + tuple(pv[at:]))
             solver.set_initial_value(cur, float(a))
-            y_b = solver.integrate(float(b))         # plain floats: no NumPy warning to silence
+            with warnings.catch_warnings():          # "step size becomes too small": the fallback below decides
+                warnings.simplefilter("ignore", UserWarning)
+                y_b = solver.integrate(float(b))
             if not solver.successful() or not all(map(math.isfinite, y_b.tolist())):
-                fail(float(solver.t), f"DOP853 return code {solver.get_return_code()}")
+                raise _FusedFailed(float(a))
             cur = np.array(y_b, dtype=float)
             if float(b) in want:
                 out[float(b)] = cur
@@ -253,9 +261,11 @@ def integrate_flow(module, init: dict, params: dict, kappa_from: float, kappa_to
     try:
         y = run(rtol, False)
         y_fine = run(rtol * 1e-2, True)
-    except (ArithmeticError, ValueError) as exc:
-        # the plain-float right-hand side raised (an overflow, a division by zero, a log of a negative number):
-        # the NumPy functions give inf/nan there, and the run stops where the coupling diverges (fail below)
+    except (ArithmeticError, ValueError, _FusedFailed) as exc:
+        # the plain-float right-hand side raised (an overflow, a division by zero, a log of a negative number: the
+        # NumPy functions give inf/nan there, and the run stops where the coupling diverges, fail above), or
+        # Hairer's DOP853 gave up on a mode (its step-size control differs from solve_ivp's, which may still get
+        # through): the beta functions one by one in solve_ivp decide, exactly as for a module without rhs
         if not use_fused or isinstance(exc, SymrgError):
             raise
         use_fused = False

@@ -209,3 +209,22 @@ def test_flow_functions_and_fused_spec_share_their_expressions(worked):
     funcs["beta_u"] = (args[::-1], expr, doc)             # arguments in another order: refused, not mixed up
     with pytest.raises(CodegenError, match="share their arguments"):
         fused_spec(funcs)
+
+
+def test_where_hairers_dop853_gives_up_the_beta_functions_decide(monkeypatch):
+    """At u0 = 1e9 the Fortran DOP853 gives up on the first mode ("step size becomes too small") where solve_ivp's
+    DOP853 gets through: integrate_flow then integrates with the beta functions one by one and returns what the
+    former path returns (the fused path never refuses a flow the former path integrates); at u0 = -1e7 both refuse."""
+    from symrg.errors import ConvergenceError
+
+    kw = dict(params={"A": 0.01, "alpha": 0.5}, kappa_from=1000, kappa_to=930, points=3, shells="discrete",
+              mode="kappa")
+    fused = integrate_flow(gen, {"sigma2": 0.01, "u": 1e9}, **kw)
+    with pytest.raises(ConvergenceError):
+        integrate_flow(gen, {"sigma2": 0.01, "u": -1e7}, **kw)
+    monkeypatch.delattr(gen, "rhs")
+    ref = integrate_flow(gen, {"sigma2": 0.01, "u": 1e9}, **kw)
+    for g in ("sigma2", "u"):
+        assert np.array_equal(fused.values[g], ref.values[g])
+    with pytest.raises(ConvergenceError):
+        integrate_flow(gen, {"sigma2": 0.01, "u": -1e7}, **kw)

@@ -138,7 +138,7 @@ def rhs(kappa, y, params):
     A, alpha = params
     kappa = float(kappa)
     _x0 = A*math.pow(kappa, -alpha - 1)
-    return [_x0*(sigma2**2*u - 2)/2, 4*_x0*u/sigma2]
+    return [_x0*((sigma2*sigma2)*u - 2)/2, 4*_x0*u/sigma2]
 
 
 def jac(kappa, y, params):
@@ -157,7 +157,7 @@ def jac(kappa, y, params):
     kappa = float(kappa)
     _x0 = A*math.pow(kappa, -alpha - 1)
     _x1 = _x0*u
-    _x2 = sigma2**2
+    _x2 = sigma2*sigma2
     return [[_x1*sigma2, _x0*_x2/2], [-(4*_x1/_x2), 4*_x0/sigma2]]
 
 

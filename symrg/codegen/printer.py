@@ -214,6 +214,8 @@ class _Printer:
             return f"{self.table[sp.exp]}({self(x)})", _PREC_ATOM
         if self.backend == "math" and not x.is_Integer:   # float ** float may be complex; math.pow raises instead
             return f"math.pow({self(b)}, {self(x)})", _PREC_ATOM
+        if self.backend == "math" and x == 2 and isinstance(b, sp.Symbol):   # x*x: the same correctly rounded
+            return f"{self(b)}*{self(b)}", _PREC_MUL                         # square, without a pow() call
         return f"{self._wrap(b, _PREC_POW)}**{self._wrap(x, _PREC_POW)}", _PREC_POW
 
     def _func(self, e: sp.Function) -> str:

@@ -8,10 +8,11 @@ symrg.engine.running.derive_flow of symrg/engine/examples/ridge_quartic_flow.tom
 
 Backend: numpy. Source sha256 (srepr of the expressions): fa1787f041d0733b5200927425ebc83e8f1cad8619e569653978e9d4ef48c212
 """
+import math
 import numpy
 import scipy.special
 
-__all__ = ['beta_sigma2', 'beta_u', 'jac_sigma2__sigma2', 'jac_sigma2__u', 'jac_u__sigma2', 'jac_u__u']
+__all__ = ['beta_sigma2', 'beta_u', 'jac_sigma2__sigma2', 'jac_sigma2__u', 'jac_u__sigma2', 'jac_u__u', 'jac', 'jac_array', 'rhs', 'rhs_array']
 SOURCE_SHA256 = "fa1787f041d0733b5200927425ebc83e8f1cad8619e569653978e9d4ef48c212"
 
 
@@ -115,3 +116,78 @@ def jac_u__u(sigma2, u, A, alpha, kappa):
     alpha = numpy.float64(alpha)
     kappa = numpy.float64(kappa)
     return 4*A*kappa**(-alpha - 1)/sigma2
+
+
+COUPLINGS = ('sigma2', 'u')
+PARAMETERS = ('A', 'alpha')
+CUTOFF = 'kappa'
+
+
+def rhs(kappa, y, params):
+    """Fused right-hand side of the flow, [d g/d kappa for g in COUPLINGS]
+    (generated from the beta functions, common subexpressions shared; docs/theory.md section 3);
+    ``y = (sigma2, u)`` (COUPLINGS), ``params = (A, alpha)`` (PARAMETERS), ``kappa`` = kappa.
+
+    Plain Python floats and the math module (no NumPy call per scalar operation); raises
+    ArithmeticError/ValueError where NumPy would give inf/nan (rhs_array/jac_array give those).
+    """
+    try:
+        sigma2, u = y.tolist()
+    except AttributeError:   # a list or tuple
+        sigma2, u = y
+    A, alpha = params
+    kappa = float(kappa)
+    _x0 = A*math.pow(kappa, -alpha - 1)
+    return [_x0*((sigma2*sigma2)*u - 2)/2, 4*_x0*u/sigma2]
+
+
+def jac(kappa, y, params):
+    """Fused Jacobian of the flow, [[d beta_i/d g_j for g_j in COUPLINGS] for i]
+    (generated from the beta functions and their derivatives, common subexpressions shared; docs/theory.md section 3);
+    ``y = (sigma2, u)`` (COUPLINGS), ``params = (A, alpha)`` (PARAMETERS), ``kappa`` = kappa.
+
+    Plain Python floats and the math module (no NumPy call per scalar operation); raises
+    ArithmeticError/ValueError where NumPy would give inf/nan (rhs_array/jac_array give those).
+    """
+    try:
+        sigma2, u = y.tolist()
+    except AttributeError:   # a list or tuple
+        sigma2, u = y
+    A, alpha = params
+    kappa = float(kappa)
+    _x0 = A*math.pow(kappa, -alpha - 1)
+    _x1 = _x0*u
+    _x2 = sigma2*sigma2
+    return [[_x1*sigma2, _x0*_x2/2], [-(4*_x1/_x2), 4*_x0/sigma2]]
+
+
+def rhs_array(kappa, y, params):
+    """Fused right-hand side of the flow, [d g/d kappa for g in COUPLINGS]
+    (generated from the beta functions, common subexpressions shared; docs/theory.md section 3);
+    ``y = (sigma2, u)`` (COUPLINGS), ``params = (A, alpha)`` (PARAMETERS), ``kappa`` = kappa.
+
+    Vectorised NumPy: ``y`` of shape (n, ...) and the parameters broadcast (IEEE semantics).
+    """
+    sigma2, u = numpy.asarray(y, dtype=numpy.float64)
+    A, alpha = (numpy.float64(v) for v in params)
+    kappa = numpy.float64(kappa)
+    _zero = numpy.zeros(numpy.broadcast(sigma2, u, A, alpha, kappa).shape)
+    _x0 = A*kappa**(-alpha - 1)
+    return numpy.array([_x0*(sigma2**2*u - 2)/2 + _zero, 4*_x0*u/sigma2 + _zero])
+
+
+def jac_array(kappa, y, params):
+    """Fused Jacobian of the flow, [[d beta_i/d g_j for g_j in COUPLINGS] for i]
+    (generated from the beta functions and their derivatives, common subexpressions shared; docs/theory.md section 3);
+    ``y = (sigma2, u)`` (COUPLINGS), ``params = (A, alpha)`` (PARAMETERS), ``kappa`` = kappa.
+
+    Vectorised NumPy: ``y`` of shape (n, ...) and the parameters broadcast (IEEE semantics).
+    """
+    sigma2, u = numpy.asarray(y, dtype=numpy.float64)
+    A, alpha = (numpy.float64(v) for v in params)
+    kappa = numpy.float64(kappa)
+    _zero = numpy.zeros(numpy.broadcast(sigma2, u, A, alpha, kappa).shape)
+    _x0 = A*kappa**(-alpha - 1)
+    _x1 = _x0*u
+    _x2 = sigma2**2
+    return numpy.array([[_x1*sigma2 + _zero, _x0*_x2/2 + _zero], [-(4*_x1/_x2) + _zero, 4*_x0/sigma2 + _zero]])

@@ -10,7 +10,7 @@ Backend: mpmath. Source sha256 (srepr of the expressions): fa1787f041d0733b52009
 """
 import mpmath
 
-__all__ = ['beta_sigma2', 'beta_u', 'jac_sigma2__sigma2', 'jac_sigma2__u', 'jac_u__sigma2', 'jac_u__u']
+__all__ = ['beta_sigma2', 'beta_u', 'jac_sigma2__sigma2', 'jac_sigma2__u', 'jac_u__sigma2', 'jac_u__u', 'jac', 'jac_array', 'rhs', 'rhs_array']
 SOURCE_SHA256 = "fa1787f041d0733b5200927425ebc83e8f1cad8619e569653978e9d4ef48c212"
 
 
@@ -123,3 +123,42 @@ def jac_u__u(sigma2, u, A, alpha, kappa):
     alpha = _mpf(alpha)
     kappa = _mpf(kappa)
     return 4*A*kappa**(-alpha - 1)/sigma2
+
+
+COUPLINGS = ('sigma2', 'u')
+PARAMETERS = ('A', 'alpha')
+CUTOFF = 'kappa'
+
+
+def rhs(kappa, y, params):
+    """Fused right-hand side of the flow, [d g/d kappa for g in COUPLINGS]
+    (generated from the beta functions, common subexpressions shared; docs/theory.md section 3);
+    ``y = (sigma2, u)`` (COUPLINGS), ``params = (A, alpha)`` (PARAMETERS), ``kappa`` = kappa.
+
+    mpmath at the caller's working precision (use mpmath.workdps); entries are mpmath.mpf.
+    """
+    sigma2, u = (_mpf(v) for v in y)
+    A, alpha = (_mpf(v) for v in params)
+    kappa = _mpf(kappa)
+    _x0 = A*kappa**(-alpha - 1)
+    return [_x0*(sigma2**2*u - 2)/2, 4*_x0*u/sigma2]
+
+
+def jac(kappa, y, params):
+    """Fused Jacobian of the flow, [[d beta_i/d g_j for g_j in COUPLINGS] for i]
+    (generated from the beta functions and their derivatives, common subexpressions shared; docs/theory.md section 3);
+    ``y = (sigma2, u)`` (COUPLINGS), ``params = (A, alpha)`` (PARAMETERS), ``kappa`` = kappa.
+
+    mpmath at the caller's working precision (use mpmath.workdps); entries are mpmath.mpf.
+    """
+    sigma2, u = (_mpf(v) for v in y)
+    A, alpha = (_mpf(v) for v in params)
+    kappa = _mpf(kappa)
+    _x0 = A*kappa**(-alpha - 1)
+    _x1 = _x0*u
+    _x2 = sigma2**2
+    return [[_x1*sigma2, _x0*_x2/2], [-(4*_x1/_x2), 4*_x0/sigma2]]
+
+
+rhs_array = rhs
+jac_array = jac

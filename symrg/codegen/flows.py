@@ -3,7 +3,9 @@
 
 * :func:`flow_functions` -- the running couplings of a :class:`~symrg.engine.running.FlowResult`:
   ``beta_<g>(g..., parameters..., kappa)`` for every coupling and ``jac_<gi>__<gj>`` (its
-  derivatives, for stiff solvers and stability matrices); with ``modes=True`` the index of the mode
+  derivatives, for stiff solvers and stability matrices), and the fused ``rhs(kappa, y, params)`` /
+  ``jac(kappa, y, params)`` of all couplings at once (:func:`fused_spec`; plain floats, ``rhs_array`` /
+  ``jac_array`` vectorised, the solver's right-hand side in :func:`symrg.numerics.running.integrate_flow`); with ``modes=True`` the index of the mode
   at the cutoff is an argument of its own, ``beta_<g>(g..., parameters..., k, kappa)``
   (``FlowResult.beta_modes``), for the flow over discrete modes;
 * :func:`step_functions` -- a Wilsonian step without running couplings
@@ -31,7 +33,7 @@ from .._io import atomic_write_group
 from ..errors import ParameterError
 from .printer import CodegenError, render_module, safe_name
 
-__all__ = ["flow_functions", "step_functions", "module_texts", "write_module", "python_name", "check_function_names",
+__all__ = ["flow_functions", "fused_spec", "step_functions", "module_texts", "write_module", "python_name", "check_function_names",
            "running_flow_functions", "regenerate_running_flow", "WORKED_EXAMPLE", "shadowed_module"]
 
 WORKED_EXAMPLE = "ridge_quartic_flow"     # symrg/engine/examples/<this>.toml -> symrg/_generated/<this>.py
@@ -91,6 +93,24 @@ def flow_functions(flow, modes: bool = False) -> dict:
     return out
 
 
+def fused_spec(functions: dict) -> dict:
+    """The fused right-hand side of a table of :func:`flow_functions` (the same expressions, the same argument
+    names, so the two cannot disagree): ``rhs(kappa, y, params)`` and ``jac(kappa, y, params)`` with ``y`` the
+    couplings and ``params`` the parameters in the beta functions' argument order (with ``modes=True`` the mode
+    index is the last parameter) (:func:`symrg.codegen.printer.render_fused`)."""
+    betas = [n for n in functions if n.startswith("beta_")]
+    if not betas:
+        raise CodegenError("no beta_<coupling> functions to fuse")
+    args = functions[betas[0]][0]
+    n = len(betas)
+    gs = [name for name, _ in args[:n]]
+    if sorted(f"beta_{g}" for g in gs) != sorted(betas) or any(functions[f"beta_{g}"][0] != args for g in gs):
+        raise CodegenError("the beta functions to fuse must share their arguments, the couplings first")
+    return {"couplings": args[:n], "params": args[n:-1], "cutoff": args[-1],
+            "betas": [functions[f"beta_{g}"][1] for g in gs],
+            "jac": [[functions[f"jac_{gi}__{gj}"][1] for gj in gs] for gi in gs]}
+
+
 def step_functions(res) -> dict:
     """Function table of a Wilsonian step: coefficients, their flows and closed-form mode sums."""
     syms = set()
@@ -132,10 +152,12 @@ def check_function_names(flow) -> None:
         names[name] = what
 
 
-def module_texts(functions: dict, name: str, doc: str, source: str) -> dict:
-    """``{name: NumPy module text, name_mp: mpmath twin text}``."""
-    return {name: render_module(functions, name, backend="numpy", doc=doc, source=source),
-            f"{name}_mp": render_module(functions, f"{name}_mp", backend="mpmath", doc=doc, source=source)}
+def module_texts(functions: dict, name: str, doc: str, source: str, fused: dict | None = None) -> dict:
+    """``{name: NumPy module text, name_mp: mpmath twin text}``; ``fused``: with the fused right-hand side
+    (:func:`fused_spec`)."""
+    return {name: render_module(functions, name, backend="numpy", doc=doc, source=source, fused=fused),
+            f"{name}_mp": render_module(functions, f"{name}_mp", backend="mpmath", doc=doc, source=source,
+                                        fused=fused)}
 
 
 def write_module(result, path, *, source: str = "symrg codegen", modes: bool = False) -> tuple:
@@ -156,8 +178,10 @@ def write_module(result, path, *, source: str = "symrg codegen", modes: bool = F
                                  f"{n}.py would shadow the module {n} ({where}) for code run in its folder")
     flow = getattr(result, "running", None) if hasattr(result, "coefficients") else result
     check_function_names(flow)   # before anything is written (None: a step, nothing to check)
+    fused = None
     if flow is not None:
         funcs = flow_functions(flow, modes=modes)
+        fused = fused_spec(funcs)
         doc = (f"Running couplings of {flow.name or 'an action'}: beta functions d g/d {flow.cutoff} and their "
                f"Jacobian,\nderived by symrg.engine.running.derive_flow (docs/theory.md section 3)."
                + (f"\nThe propagators are those of the mode {flow.mode} (an argument of its own)." if modes else ""))
@@ -165,7 +189,7 @@ def write_module(result, path, *, source: str = "symrg codegen", modes: bool = F
         funcs = step_functions(result)
         doc = (f"Wilsonian step of {result.action.name or 'an action'} to order {result.order}: coefficients of "
                f"S_eff and their flows,\nderived by symrg.engine.wilson_step (docs/theory.md section 3).")
-    texts = module_texts(funcs, name, doc, source)
+    texts = module_texts(funcs, name, doc, source, fused)
     return atomic_write_group({path.with_name(f"{n}.py"): t for n, t in texts.items()}, "output")
 
 
@@ -209,6 +233,7 @@ def regenerate_running_flow(check: bool = False, out_dir=None) -> dict:
     raising :class:`~symrg.errors.VerificationError` on drift)."""
     from .modules import _write_or_check
 
-    texts = module_texts(running_flow_functions(), WORKED_EXAMPLE, _RUNNING_DOC,
-                         "symrg.codegen.flows.regenerate_running_flow")
+    funcs = running_flow_functions()
+    texts = module_texts(funcs, WORKED_EXAMPLE, _RUNNING_DOC, "symrg.codegen.flows.regenerate_running_flow",
+                         fused_spec(funcs))
     return _write_or_check(texts, out_dir, check, "running_flow")

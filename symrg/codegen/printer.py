@@ -4,6 +4,11 @@ In the spirit of sympy2jax: one table per backend maps SymPy node types and func
 backend names, and anything not in the table raises :class:`CodegenError` (there is no silent
 fallback to ``lambdify`` or to ``str``). Common subexpressions are shared with ``sympy.cse``.
 
+A flow module also gets a *fused* right-hand side (:func:`render_fused`): ``rhs(kappa, y, params)`` and
+``jac(kappa, y, params)`` of every coupling at once, printed on plain Python floats with the ``math`` module
+(:data:`MATH_TABLE`; what a solver calls thousands of times), ``rhs_array``/``jac_array`` vectorised with NumPy,
+and their mpmath twins.
+
 A generated module starts with a provenance header carrying the sha256 of the ``srepr`` of the
 source expressions and the symrg version, so that a generated file can always be traced to,
 and regenerated from, its derivation (:func:`symrg.codegen.modules.regenerate_gaussian_flow`).
@@ -45,6 +50,8 @@ __all__ = [
     "source_hash",
     "NUMPY_TABLE",
     "MPMATH_TABLE",
+    "MATH_TABLE",
+    "render_fused",
 ]
 
 
@@ -72,7 +79,18 @@ MPMATH_TABLE: dict = {
     sp.sign: "mpmath.sign", sp.Max: "max", sp.Min: "min",
     sp.pi: "mpmath.pi", sp.E: "mpmath.e",
 }
-_TABLES = {"numpy": NUMPY_TABLE, "mpmath": MPMATH_TABLE}
+# Plain Python floats (the fused right-hand side of a small flow, docs/theory.md section 3): the math module where it
+# has the function, else the NumPy/SciPy scalar function (which returns a NumPy scalar: correct, only slower).
+MATH_TABLE: dict = {
+    sp.exp: "math.exp", sp.log: "math.log", sp.Abs: "abs", sp.sqrt: "math.sqrt",
+    sp.sin: "math.sin", sp.cos: "math.cos", sp.tan: "math.tan", sp.tanh: "math.tanh",
+    sp.sinh: "math.sinh", sp.cosh: "math.cosh", sp.atan: "math.atan", sp.asin: "math.asin",
+    sp.acos: "math.acos", sp.erf: "math.erf", sp.gamma: "math.gamma",
+    sp.loggamma: "math.lgamma", sp.zeta: "scipy.special.zeta",
+    sp.sign: "numpy.sign", sp.Max: "max", sp.Min: "min",
+    sp.pi: "math.pi", sp.E: "math.e",
+}
+_TABLES = {"numpy": NUMPY_TABLE, "mpmath": MPMATH_TABLE, "math": MATH_TABLE}
 
 # Names an argument of a generated function may not have: Python keywords, the modules the generated code
 # imports (and their usual aliases), and the builtins and locals its bodies use.  :func:`safe_name` renames
@@ -194,6 +212,10 @@ class _Printer:
             return f"{one}/{self._wrap(b, _PREC_MUL)}", _PREC_MUL
         if b == sp.E:
             return f"{self.table[sp.exp]}({self(x)})", _PREC_ATOM
+        if self.backend == "math" and not x.is_Integer:   # float ** float may be complex; math.pow raises instead
+            return f"math.pow({self(b)}, {self(x)})", _PREC_ATOM
+        if self.backend == "math" and x == 2 and isinstance(b, sp.Symbol):   # x*x: the same correctly rounded
+            return f"{self(b)}*{self(b)}", _PREC_MUL                         # square, without a pow() call
         return f"{self._wrap(b, _PREC_POW)}**{self._wrap(x, _PREC_POW)}", _PREC_POW
 
     def _func(self, e: sp.Function) -> str:
@@ -428,9 +450,115 @@ def _render_function(fname: str, spec, backend: str) -> tuple[str, bool]:
     return "\n".join(lines) + "\n", bool(lowered)
 
 
+# --- fused right-hand side of a flow ------------------------------------------------------------
+def _fused_parts(fused: dict):
+    """``(couplings, params, cutoff, betas, jac)`` of a fused spec, the names checked like function arguments."""
+    try:
+        couplings, params, cutoff = fused["couplings"], fused["params"], fused["cutoff"]
+        betas, jac = [_as_sympy(e) for e in fused["betas"]], [[_as_sympy(e) for e in row] for row in fused["jac"]]
+    except (KeyError, TypeError) as exc:
+        raise CodegenError("a fused spec is {couplings, params, cutoff, betas, jac}") from exc
+    args = _normalise_args(list(couplings) + list(params) + [cutoff])
+    if any(not isinstance(o, sp.Symbol) for _, o in args):
+        raise CodegenError("the couplings, parameters and cutoff of a fused right-hand side are scalar Symbols")
+    names = [n for n, _ in args]
+    if len(set(names)) != len(names) or set(names) & {"y", "params"}:
+        raise CodegenError(f"fused right-hand side: argument names must be distinct and not y or params: {names}")
+    n = len(couplings)
+    if not n or len(betas) != n or len(jac) != n or any(len(r) != n for r in jac):
+        raise CodegenError(f"fused right-hand side: {n} couplings need {n} beta functions and an {n}x{n} Jacobian")
+    return args[:n], args[n:-1], args[-1], betas, jac
+
+
+def _fused_body(exprs: list, args, backend: str, shape) -> list:
+    """The statements computing ``exprs`` (common subexpressions shared by all of them, ``sympy.cse``) and the
+    return statement, ``shape`` nesting the flat list (``None``: a flat list; ``n``: ``n`` rows)."""
+    names = {o: n for n, o in args}
+    repl, reduced = sp.cse(exprs, symbols=sp.numbered_symbols("_x"), optimizations=None, order="canonical")
+    for sym, _ in repl:
+        names[sym] = sym.name
+    pr = _Printer(backend, names)
+    lines = [f"    {sym.name} = {pr(sub)}" for sym, sub in repl]
+    flat = [pr(e) for e in reduced]
+    if backend == "numpy":          # every entry broadcast to the common shape of the arguments
+        flat = [f"{e} + _zero" for e in flat]
+    if shape is None:
+        out = "[" + ", ".join(flat) + "]"
+    else:
+        rows = [flat[i * shape:(i + 1) * shape] for i in range(shape)]
+        out = "[" + ", ".join("[" + ", ".join(r) + "]" for r in rows) + "]"
+    if backend == "numpy":
+        out = f"numpy.array({out})"
+    return lines + [f"    return {out}"]
+
+
+def render_fused(fused: dict, backend: str) -> str:
+    """The fused right-hand side ``rhs(kappa, y, params)`` and Jacobian ``jac(kappa, y, params)`` of a flow
+    ``d y/d kappa = beta(y, params, kappa)`` (docs/theory.md section 3), printed from the beta functions and
+    their derivatives with the common subexpressions of all couplings shared (``sympy.cse``).
+
+    ``backend="numpy"`` (the NumPy module) prints ``rhs``/``jac`` on plain Python floats with the ``math``
+    module (:data:`MATH_TABLE`: no NumPy call per scalar operation; an IEEE overflow, a division by zero or a
+    logarithm of a negative number raises ``ArithmeticError``/``ValueError`` instead of giving inf/nan) and
+    ``rhs_array``/``jac_array`` vectorised with NumPy (``y`` of shape ``(n, ...)``, arguments broadcast, IEEE
+    semantics); ``backend="mpmath"`` prints the mpmath twins (scalar, at the caller's working precision).
+    ``fused``: ``{couplings: [(name, Symbol)], params: [(name, Symbol)], cutoff: (name, Symbol), betas: [expr],
+    jac: [[d beta_i/d g_j]]}``; the order of ``couplings``/``params`` is that of ``y``/``params`` (the module's
+    ``COUPLINGS``/``PARAMETERS``)."""
+    if backend not in ("numpy", "mpmath"):
+        raise CodegenError(f"unknown backend {backend!r} for a fused right-hand side; valid: ['mpmath', 'numpy']")
+    gs, ps, (kname, _), betas, jac = _fused_parts(fused)
+    args = gs + ps + [(kname, fused["cutoff"][1])]
+    n = len(gs)
+    gl, pl = ", ".join(g for g, _ in gs), ", ".join(p for p, _ in ps)
+    one = "," if n == 1 else ""
+    jflat = [e for row in jac for e in row]
+    head = (f"\n\nCOUPLINGS = {tuple(g for g, _ in gs)!r}\nPARAMETERS = {tuple(p for p, _ in ps)!r}\n"
+            f"CUTOFF = {kname!r}\n")
+    about = (f"``y = ({gl}{one})`` (COUPLINGS), ``params = ({pl}{',' if len(ps) == 1 else ''})`` (PARAMETERS), "
+             f"``kappa`` = {kname}")
+    parts = []
+    variants = [("math", "", "Plain Python floats and the math module (no NumPy call per scalar operation); "
+                 "raises\n    ArithmeticError/ValueError where NumPy would give inf/nan (rhs_array/jac_array "
+                 "give those)."),
+                ("numpy", "_array", "Vectorised NumPy: ``y`` of shape (n, ...) and the parameters broadcast "
+                 "(IEEE semantics).")] if backend == "numpy" else \
+        [("mpmath", "", "mpmath at the caller's working precision (use mpmath.workdps); entries are mpmath.mpf.")]
+    for be, suffix, how in variants:
+        for what, exprs, shape, ret in (("rhs", betas, None, f"[d g/d {kname} for g in COUPLINGS]"),
+                                        ("jac", jflat, n, "[[d beta_i/d g_j for g_j in COUPLINGS] for i]")):
+            lines = [f"def {what}{suffix}({kname}, y, params):",
+                     f'    """Fused {"right-hand side" if what == "rhs" else "Jacobian"} of the flow, {ret}\n    (generated '
+                     f"from the beta functions{' and their derivatives' if what == 'jac' else ''}, common subexpressions "
+                     f"shared; docs/theory.md section 3);\n    {about}.\n\n    {how}\n    \"\"\""]
+            if be == "math":
+                lines += ["    try:", f"        {gl}{one} = y.tolist()", "    except AttributeError:   # a list or tuple",
+                          f"        {gl}{one} = y"]
+                if ps:
+                    lines.append(f"    {pl}{',' if len(ps) == 1 else ''} = params")
+                lines.append(f"    {kname} = float({kname})")
+            elif be == "numpy":
+                lines.append(f"    {gl}{one} = numpy.asarray(y, dtype=numpy.float64)")
+                if ps:
+                    lines.append(f"    {pl}{',' if len(ps) == 1 else ''} = (numpy.float64(v) for v in params)")
+                lines.append(f"    {kname} = numpy.float64({kname})")
+                lines.append(f"    _zero = numpy.zeros(numpy.broadcast({', '.join(n_ for n_, _ in args)}).shape)")
+            else:
+                lines.append(f"    {gl}{one} = (_mpf(v) for v in y)")
+                if ps:
+                    lines.append(f"    {pl}{',' if len(ps) == 1 else ''} = (_mpf(v) for v in params)")
+                lines.append(f"    {kname} = _mpf({kname})")
+            lines += _fused_body(exprs, args, be, shape)
+            parts.append("\n".join(lines) + "\n")
+    if backend == "mpmath":     # the scalar twin of the vectorised forms
+        parts.append("rhs_array = rhs\njac_array = jac\n")
+    return head + "\n\n" + "\n\n".join(parts)
+
+
 def render_module(functions: dict, module_name: str, backend: str = "numpy", doc: str = "",
-                  source: str = "symrg.codegen") -> str:
-    """Return the text of the generated module (deterministic: same input, same bytes)."""
+                  source: str = "symrg.codegen", fused: dict | None = None) -> str:
+    """Return the text of the generated module (deterministic: same input, same bytes); ``fused``: also the fused
+    right-hand side and Jacobian of a flow (:func:`render_fused`)."""
     if backend not in _TABLES:
         raise CodegenError(f"unknown backend {backend!r}; valid: {sorted(_TABLES)}")
     if not module_name.isidentifier():
@@ -442,10 +570,14 @@ def render_module(functions: dict, module_name: str, backend: str = "numpy", doc
         text, tail = _render_function(fname, functions[fname], backend)
         parts.append(text)
         need_tail |= tail
-    names = ", ".join(repr(f) for f in sorted(functions))
+    listed = sorted(functions) + (["jac", "jac_array", "rhs", "rhs_array"] if fused is not None else [])
+    names = ", ".join(repr(f) for f in listed)
+    imports = ("import math\n" if fused is not None and backend == "numpy" else "") + _IMPORTS[backend]
     top = (f'{header}"""{doc or module_name}\n\nBackend: {backend}. Source sha256 (srepr of the expressions): '
-           f'{digest}\n"""\n{_IMPORTS[backend]}\n__all__ = [{names}]\nSOURCE_SHA256 = "{digest}"\n')
+           f'{digest}\n"""\n{imports}\n__all__ = [{names}]\nSOURCE_SHA256 = "{digest}"\n')
     body = "\n\n".join(parts)
+    if fused is not None:
+        body += render_fused(fused, backend)
     helper = ("\n" + _MPF_HELPER) if backend == "mpmath" else ""
     helper += ("\n" + _HELPERS[backend]) if need_tail else ""
     return top + helper + "\n\n" + body

@@ -58,12 +58,21 @@ def test_quartic_discrete_against_the_modes_one_at_a_time(u0):
     assert np.all(np.abs(got - ref) / change < 5e-4), (got, ref)
 
 
-def test_a_ten_percent_error_in_a_beta_function_fails(monkeypatch):
+@pytest.mark.parametrize("path", ["fused", "per-function"])
+def test_a_ten_percent_error_in_a_beta_function_fails(monkeypatch, path):
+    """A beta function 10% off is caught, on the fused right-hand side (the module's rhs, what integrate_flow uses)
+    and on the beta functions one by one (the path of a module without rhs)."""
     v = integrate_modes(np.array([0.0, 0.0, 1 / (2 * S2), 0.0, 1000.0 / 24]), _lams(1000, 10))
     ref = np.array([1 / (2 * v[2]), 24 * v[4]])
-    for name in ("beta_sigma2", "beta_u"):
-        f = getattr(gen, name)
-        monkeypatch.setattr(gen, name, lambda *a, f=f: 1.1 * f(*a))
+    for i, name in enumerate(("beta_sigma2", "beta_u")):
+        if path == "fused":
+            f = gen.rhs
+            scale = [1.1 if j == i else 1.0 for j in range(2)]
+            monkeypatch.setattr(gen, "rhs", lambda k, y, p, f=f, s=scale: [a * b for a, b in zip(f(k, y, p), s)])
+        else:
+            f = getattr(gen, name)
+            monkeypatch.delattr(gen, "rhs")
+            monkeypatch.setattr(gen, name, lambda *a, f=f: 1.1 * f(*a))
         d = _discrete(1000.0)
         monkeypatch.undo()
         got = np.array([d.values["sigma2"][-1], d.values["u"][-1]])

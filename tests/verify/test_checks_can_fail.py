@@ -196,23 +196,39 @@ def test_selfconsistent_vs_eigenlearning(monkeypatch):
     _fails("flow.selfconsistent_vs_eigenlearning")
 
 
+def _scaled_rhs(rhs, i, factor=1.1):
+    """The fused ``rhs(kappa, y, params)`` with its component ``i`` scaled."""
+    def wrapped(k, y, p):
+        out = list(rhs(k, y, p))
+        out[i] = factor * out[i]
+        return out
+    return wrapped
+
+
+@pytest.mark.parametrize("path", ["fused", "per-function"])
 @pytest.mark.parametrize("name", ["running.mode_by_mode", "running.small_u_quadrature"])
 @pytest.mark.parametrize("which", ["beta_sigma2", "beta_u"])
-def test_running_flow_checks(monkeypatch, name, which):
+def test_running_flow_checks(monkeypatch, name, which, path):
     """Route A (the generated beta functions) 10% off: the flow no longer matches integrating the modes out one
-    at a time, nor the exact per-input integral."""
+    at a time, nor the exact per-input integral; on the module's fused rhs (what integrate_flow uses) and on the
+    beta functions one by one (a module without rhs)."""
     from symrg._generated import ridge_quartic_flow as g
 
     _passes(name)
-    monkeypatch.setattr(g, which, _scaled(getattr(g, which)))
+    if path == "fused":
+        monkeypatch.setattr(g, "rhs", _scaled_rhs(g.rhs, ["beta_sigma2", "beta_u"].index(which)))
+    else:
+        monkeypatch.delattr(g, "rhs")
+        monkeypatch.setattr(g, which, _scaled(getattr(g, which)))
     _fails(name)
 
 
-def test_running_flow_twin(monkeypatch):
+@pytest.mark.parametrize("which", ["beta_u", "rhs", "jac"])
+def test_running_flow_twin(monkeypatch, which):
     from symrg._generated import ridge_quartic_flow as g
 
     _passes("codegen.running_flow_twin")
-    monkeypatch.setattr(g, "beta_u", _scaled(g.beta_u))
+    monkeypatch.setattr(g, which, _scaled(getattr(g, which)))
     _fails("codegen.running_flow_twin")
 
 

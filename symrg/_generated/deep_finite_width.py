@@ -8,7 +8,6 @@ symrg.codegen.modules.regenerate_deep_finite_width from symrg.theory.deep_finite
 Backend: numpy. Source sha256 (srepr of the expressions): f706a71f4f88df8b62030570f00274430ea2468ea6d8a9b24e800440c29cd008
 """
 import numpy
-import scipy.special
 
 __all__ = ['erf_jacobian', 'erf_k1', 'erf_kernel', 'erf_vertex', 'kurtosis_coefficient', 'relu_jacobian', 'relu_k1', 'relu_kernel', 'relu_m4', 'relu_vertex', 'step_jacobian', 'step_k1', 'step_kernel', 'step_m4', 'step_vertex']
 SOURCE_SHA256 = "f706a71f4f88df8b62030570f00274430ea2468ea6d8a9b24e800440c29cd008"

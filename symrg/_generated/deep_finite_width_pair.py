@@ -8,7 +8,6 @@ symrg.codegen.modules.regenerate_deep_finite_width_pair from symrg.theory.deep_f
 Backend: numpy. Source sha256 (srepr of the expressions): 0e72671337be59577747b321a10f95239b14625b8d846d96e6944dc8c282bc2a
 """
 import numpy
-import scipy.special
 
 __all__ = ['erf_pair_jac_c', 'erf_pair_jac_qa', 'erf_pair_jac_qb', 'erf_pair_k1', 'erf_pair_kernel', 'erf_pair_v_aa_ab', 'erf_pair_v_aa_bb', 'erf_pair_v_ab_ab', 'relu_m22', 'relu_m31', 'relu_pair_jac_c', 'relu_pair_jac_qa', 'relu_pair_jac_qb', 'relu_pair_k1', 'relu_pair_kernel', 'relu_pair_v_aa_ab', 'relu_pair_v_aa_bb', 'relu_pair_v_ab_ab', 'step_m22', 'step_m31', 'step_pair_jac_c', 'step_pair_jac_qa', 'step_pair_jac_qb', 'step_pair_k1', 'step_pair_kernel', 'step_pair_v_aa_ab', 'step_pair_v_aa_bb', 'step_pair_v_ab_ab']
 SOURCE_SHA256 = "0e72671337be59577747b321a10f95239b14625b8d846d96e6944dc8c282bc2a"

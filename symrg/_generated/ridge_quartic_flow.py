@@ -10,7 +10,6 @@ Backend: numpy. Source sha256 (srepr of the expressions): fa1787f041d0733b520092
 """
 import math
 import numpy
-import scipy.special
 
 __all__ = ['beta_sigma2', 'beta_u', 'jac_sigma2__sigma2', 'jac_sigma2__u', 'jac_u__sigma2', 'jac_u__u', 'jac', 'jac_array', 'rhs', 'rhs_array']
 SOURCE_SHA256 = "fa1787f041d0733b5200927425ebc83e8f1cad8619e569653978e9d4ef48c212"

@@ -8,7 +8,6 @@ by symrg.codegen.modules.regenerate_second_order_posterior from symrg.theory.fin
 Backend: numpy. Source sha256 (srepr of the expressions): 8105e2094debae44ff4a63789edc0f428426d0e37bf37882a035948a52289f48
 """
 import numpy
-import scipy.special
 
 __all__ = ['c1', 'c2']
 SOURCE_SHA256 = "8105e2094debae44ff4a63789edc0f428426d0e37bf37882a035948a52289f48"

@@ -8,7 +8,6 @@ symrg.codegen.modules.regenerate_selfconsistent_flow from symrg.theory.selfconsi
 Backend: numpy. Source sha256 (srepr of the expressions): f8111cd40921a6531b41bcc5c89b68f0f6f8bfad0a5dc3f9f1e12dd01b779bc0
 """
 import numpy
-import scipy.special
 
 __all__ = ['shift_residual', 'shift_residual_derivative']
 SOURCE_SHA256 = "f8111cd40921a6531b41bcc5c89b68f0f6f8bfad0a5dc3f9f1e12dd01b779bc0"

@@ -580,6 +580,8 @@ def render_module(functions: dict, module_name: str, backend: str = "numpy", doc
         body += render_fused(fused, backend)
     helper = ("\n" + _MPF_HELPER) if backend == "mpmath" else ""
     helper += ("\n" + _HELPERS[backend]) if need_tail else ""
+    if "scipy.special." not in helper + body:          # import only what the module uses
+        top = top.replace("import scipy.special\n", "", 1)
     return top + helper + "\n\n" + body
 
 

@@ -33,7 +33,7 @@ __all__ = ["action", "derive", "flow", "lower", "solve", "RunningSolution", "ker
            "predict", "learning_curve"]
 
 KEYS_OF_SOLUTION = ("action", "cutoff", "couplings", "parameters", "beta", "shells", "modes", "kappa",
-                    "error_estimate", "fixed_points")
+                    "error_estimate", "fixed_points", "validity")
 
 
 # ------------------------------------------------------------------------------------ actions --
@@ -127,6 +127,7 @@ class RunningSolution:
     error_estimate: float
     fixed_points: list
     scheme: str
+    validity: dict | None = None      # the loop parameter along the flow (numerics.validity.one_loop_validity)
 
     def __getitem__(self, coupling: str) -> np.ndarray:
         return self.values[coupling]
@@ -142,6 +143,8 @@ class RunningSolution:
             doc[g] = self.values[g].tolist()
         doc["error_estimate"] = self.error_estimate
         doc["fixed_points"] = self.fixed_points
+        if self.validity is not None:
+            doc["validity"] = dict(self.validity)
         return doc
 
     def describe(self) -> str:
@@ -202,6 +205,38 @@ def _fixed_points(fl, params: dict, kappa_to: float) -> list:
         if all(np.isfinite(list(row[str(g)] for g in fp.values))):
             out.append(row)
     return out
+
+
+def _loop_validity(act, fl, params: dict, kappa: np.ndarray, values: dict) -> dict | None:
+    """How far the first-order-in-the-shell-width flow is from its range: the loop parameter
+    ``|g| G^((d-2)/2)`` of every running coupling ``g`` of a kept operator of degree ``d >= 4`` (``G`` the
+    propagator of the integrated field at the cutoff), its largest value along the flow, judged by
+    :func:`symrg.numerics.validity.one_loop_validity` (docs/theory.md section 3).  None without such a coupling."""
+    import sympy as sp
+
+    from .numerics.validity import one_loop_validity
+
+    deg = {}
+    for g, op in fl.operators.items():
+        d = sp.Poly(op, *fl.kept).total_degree() if fl.kept else 0
+        if d >= 4:
+            deg[str(g)] = d
+    if not deg or not act.propagators:
+        return None
+    subs = {p: params[str(p)] for p in act.parameters if str(p) in params}
+    worst, name = 0.0, ""
+    for field_, G in act.propagators:
+        Gk = G.xreplace(subs)                # the engine's SymPy propagator at these parameters
+        for i, kap in enumerate(kappa):
+            try:
+                gv = abs(float(Gk.xreplace({fl.cutoff: float(kap), fl.mode: float(kap)})))
+            except (TypeError, ValueError):
+                return None                  # the propagator depends on something the flow does not fix
+            for g, d in deg.items():
+                x = abs(float(values[g][i])) * gv ** ((d - 2) / 2)
+                if x > worst:
+                    worst, name = x, f"|{g}| G_{field_}^{(d - 2) / 2:g}"
+    return one_loop_validity(worst, name=name).to_dict()
 
 
 SOLVE_NAMES = {"init": "init", "params": "params", "kappa_from": "kappa_from", "kappa_to": "kappa_to",
@@ -274,12 +309,13 @@ def solve(source, init: dict, params: dict | None = None, *, kappa_from: float, 
                          shells="continuum" if continuum else "discrete",
                          mode=None if continuum else python_name(fl.mode.name))
     scheme = "trees only" if fl.loops == 0 else "tadpoles and trees: first order in the shell width"
+    values = {g: sol.values[python_name(g)] for g in couplings}
     return RunningSolution(
         action=act.name, cutoff=str(fl.cutoff), couplings=couplings, parameters=params,
         beta={str(g): str(v) for g, v in fl.beta.items()}, shells="continuum" if continuum else "discrete",
         modes=None if continuum else (int(min(k0, k1)) + 1, int(max(k0, k1))), kappa=sol.kappa,
-        values={g: sol.values[python_name(g)] for g in couplings}, error_estimate=sol.error_estimate,
-        fixed_points=_fixed_points(fl, params, k1), scheme=scheme)
+        values=values, error_estimate=sol.error_estimate, fixed_points=_fixed_points(fl, params, k1), scheme=scheme,
+        validity=_loop_validity(act, fl, params, sol.kappa, values))
 
 
 # ------------------------------------------------------------------------------------ spectra --

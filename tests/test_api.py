@@ -70,3 +70,20 @@ def test_predict_on_a_sphere_spectrum_is_the_eigenlearning_equation():
     kappa_eff = p["eigenlearning"].effective_ridge                # the root kappa of the equation above
     assert kappa_eff == pytest.approx(np.sqrt(lo * hi), rel=1e-6)
     assert 0 < p["eigenlearning"].test_error < 1
+
+
+def test_solve_says_when_the_flow_leaves_its_range(capsys):
+    """The loop parameter |u| G along the flow: tiny at u = 1, about 0.5 at u = 1e4 (outside), where symrg solve
+    warns on stderr (issue 21: expansions know their validity)."""
+    from symrg.cli import main
+
+    small = rg.solve("ridge_quartic_flow", init={"sigma2": 0.01, "u": 1.0}, params={"A": 0.01, "alpha": 0.5},
+                     kappa_from=1000, kappa_to=10)
+    ref = float(np.max(np.abs(small["u"]) * 0.01 * small.kappa ** -1.5))     # |u(kappa)| A kappa^-(1+alpha)
+    assert small.validity["ok"] and small.validity["value"] == pytest.approx(ref, rel=1e-12)
+    assert main(["solve", "ridge_quartic_flow", "--kappa-from", "1000", "--kappa-to", "10", "--init",
+                 "sigma2=0.01,u=1e4", "--param", "A=0.01,alpha=0.5", "--json"]) == 0
+    out, err = capsys.readouterr()
+    import json
+
+    assert json.loads(out)["validity"]["ok"] is False and "outside its range" in err

@@ -56,6 +56,14 @@ JSON_KEYS = {
     "fixed_points[].bounded": "[fixed points] whether the kept action there is bounded below (false: exp(-S) is "
                               "no normalisable weight; null: undecided)",
     "fixed_points[].bounded_reason": "[fixed points] why (the criterion of docs/theory.md section 3)",
+    "validity": "[flows with a coupling of degree >= 4] whether the first-order-in-the-shell-width flow is inside its "
+                "range: the loop parameter |g| G^((d-2)/2) at its largest along the flow (docs/theory.md section 3)",
+    "validity.parameter": "the loop parameter, e.g. '|u| G_b^1'",
+    "validity.value": "its largest value along the flow",
+    "validity.ok": "true when it is at most 0.1 (else a warning on stderr)",
+    "validity.next_order_estimate": "the neglected second order, relative to the first",
+    "validity.next_order_relative": "the same, relative",
+    "validity.note": "the same in words",
 }
 
 
@@ -126,6 +134,8 @@ def run(args) -> int:
     sol = solve(args.file, parse_assignments(args.init, "--init"), parse_assignments(args.param, "--param"),
                 kappa_from=args.kappa_from, kappa_to=args.kappa_to, continuum=args.continuum, points=args.points,
                 loops=args.loops, max_degree=args.max_degree, names=CLI_NAMES)
+    if sol.validity is not None and not sol.validity["ok"]:
+        print(f"symrg solve: warning: {sol.validity['note']}", file=sys.stderr)
     if args.json:
         _print_json(sol.to_dict())
         return 0

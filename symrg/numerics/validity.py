@@ -73,8 +73,8 @@ def one_loop_validity(loop_parameter: float, leading: float | None = None,
     g = abs(float(loop_parameter))
     ok = g <= threshold
     nxt = g * abs(leading) if leading is not None else g
-    note = (f"the one-loop flow is {'inside' if ok else 'outside'} its range: the loop parameter {name} reaches "
-            f"{g:.3g}, so the two-loop term is estimated at {g:.2g} of the one-loop term")
+    note = (f"the flow (first order in the shell width) is {'inside' if ok else 'outside'} its range: the loop "
+            f"parameter {name} reaches {g:.3g}, so the second-order terms are estimated at {g:.2g} of the first")
     if not ok:
         note += "; the printed flow is not reliable there (a smaller coupling, a shorter flow or the mode-by-mode route)"
     return Validity(name, g, bool(ok), nxt, g, note)

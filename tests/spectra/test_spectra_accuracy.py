@@ -279,7 +279,7 @@ def test_cli_reports_the_error_estimate_and_refuses_nan(capsys):
     assert len(out["error_estimate"]) == 4 and max(out["error_estimate"]) < 1e-12
     assert main(["spectrum", "--dim", "10", "--lmax", "3", "--depth", "2", "--sigma-w2", "1e160"]) == 2
     err = capsys.readouterr().err
-    assert "sigma_w2" in err and "nan" not in err.lower()
+    assert "--sigma-w2" in err and "nan" not in err.lower()        # the flag the user typed (issue 21)
 
 
 # ---------------------------------------------------------------------- bounded work --

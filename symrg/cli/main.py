@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .._parallel import blas_threads_for_free_cores
 from ..errors import SymrgError
 from . import (codegen, derive, examples, finite_width, flow, learning_curve, reduced_gp, reproduce, ridge_map, scaling, solve,
                spectrum, universality, verify)
@@ -40,7 +41,8 @@ def main(argv=None) -> int:
         parser.print_help()
         return 1
     try:
-        return int(args.func(args) or 0)
+        with blas_threads_for_free_cores():   # BLAS threads for the cores actually free (symrg._parallel)
+            return int(args.func(args) or 0)
     except SymrgError as exc:
         print(f"symrg {args.command}: error: {exc}", file=sys.stderr)
         return 2

@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 from ..._io import atomic_write_text, prepare_output_dir, swap_in, write_json
+from ..._parallel import blas_threads_for_free_cores
 from ..._progress import ProgressLine, eta_text
 from ...errors import ParameterError
 from . import (claims as claims_mod, sec_derivations, sec_finite_width, sec_flows, sec_input_ridge, sec_real,
@@ -138,7 +139,8 @@ def reproduce(out_dir="reports", quick: bool = False, show_progress: bool = True
                     continue
                 prog.section(name)
                 t0 = time.perf_counter()
-                results[name] = fn(tmp, quick, prog.sub(name))
+                with blas_threads_for_free_cores():       # re-chosen per section: the load changes during a run
+                    results[name] = fn(tmp, quick, prog.sub(name))
                 timings[name] = round(time.perf_counter() - t0, 1)
         for name in names:
             for key, recs in results[name].get("evidence", {}).items():

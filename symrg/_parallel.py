@@ -15,6 +15,8 @@ installed, or naming a scheduler that cannot be reached, is a clear error.
 from __future__ import annotations
 
 import contextlib
+import math
+import os
 import re
 import sys
 from typing import Callable, Iterable
@@ -22,7 +24,7 @@ from typing import Callable, Iterable
 from ._validate import check_int
 from .errors import ParameterError
 
-__all__ = ["Executor", "executor", "DISTRIBUTED_HINT"]
+__all__ = ["Executor", "executor", "DISTRIBUTED_HINT", "free_cores", "blas_threads_for_free_cores"]
 
 DISTRIBUTED_HINT = 'install the optional extra: pip install "symrg[distributed]" (dask.distributed)'
 
@@ -143,3 +145,58 @@ def executor(workers: int | None = None, scheduler: str | None = None, progress=
     finally:
         if cluster is not None:
             cluster.close()
+
+
+# ------------------------------------------------------------------ BLAS threads for the free cores --
+_THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")
+
+
+def free_cores(cores: int | None = None, load: float | None = None) -> int:
+    """The cores this process may use without oversubscribing the machine: the cores it is allowed to run
+    on (``os.sched_getaffinity``, else ``os.cpu_count``) minus the 1-minute load average of the others
+    (``os.getloadavg``), rounded to the nearest integer, at least 1 and at most ``cores``.  ``cores`` /
+    ``load`` given: the same rule on those numbers (no system call).
+
+    Why: a BLAS library starts one thread per core whatever the load; on 2 cores at load 6, two BLAS
+    threads per process time-slice against each other and against the other processes, and a run slows
+    by several times the load itself.  With one thread per *free* core the slowdown stays near the load."""
+    if cores is None:
+        try:
+            cores = len(os.sched_getaffinity(0))
+        except (AttributeError, OSError):  # pragma: no cover - not Linux
+            cores = os.cpu_count() or 1
+    if load is None:
+        try:
+            load = os.getloadavg()[0]
+        except (AttributeError, OSError):  # pragma: no cover - no load average on this platform
+            load = 0.0
+    cores = max(1, int(cores))
+    if not math.isfinite(load) or load < 0:
+        load = 0.0
+    return int(max(1, min(cores, math.floor(cores - load + 0.5))))
+
+
+@contextlib.contextmanager
+def blas_threads_for_free_cores(announce=None):
+    """Context manager: BLAS (and OpenMP) thread pools limited to :func:`free_cores` for the duration.
+
+    Yields the thread count applied, or ``None`` when nothing was changed: the user already chose
+    (``OMP_NUM_THREADS`` / ``OPENBLAS_NUM_THREADS`` / ``MKL_NUM_THREADS`` / ``BLIS_NUM_THREADS`` set), or
+    ``threadpoolctl`` (the ``[distributed]`` and ``[test]`` extras) is not installed -- then the run goes
+    on with the library's default threads, as before.  ``announce``: a stream that gets one line saying
+    what was chosen.  The numbers do not depend on the count except in the last bits of some BLAS
+    reductions (the same caveat as a Dask run, :func:`_one_blas_thread`)."""
+    if any(os.environ.get(k) for k in _THREAD_ENV):
+        yield None
+        return
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl comes with the [distributed] and [test] extras
+        yield None
+        return
+    n = free_cores()
+    if announce is not None:
+        announce.write(f"BLAS threads: {n} (free cores by the load average)\n")
+        announce.flush()
+    with threadpool_limits(limits=n):
+        yield n

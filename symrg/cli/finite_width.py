@@ -87,6 +87,8 @@ JSON_KEYS_ALT = {"with --study DIR": {
                                       "O(1/N^2) coefficient (symrg.numerics.finite_width.second_order)",
     "<problem>[].c2_term_rms": "RMS over the test inputs of the O(1/N^2) term c2/N^2",
     "<problem>[].c2_term_sem_rms": "RMS standard error of c2/N^2 (Monte Carlo over units and pairs of units)",
+    "<problem>[].n_draws_used": "Monte Carlo networks this cell drew: the budget, or fewer when the cell was "
+                                "decided with margin (symrg.studies.finite_width_study.sizing_rule)",
 }}
 
 

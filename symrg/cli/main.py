@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .._parallel import blas_threads_for_free_cores
 from ._common import OneLineParser, run_command
 from . import (codegen, derive, examples, finite_width, flow, gap, learning_curve, reduced_gp, reproduce, ridge_map,
                scaling, solve,
@@ -40,7 +41,8 @@ def main(argv=None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 1
-    return run_command(parser, args, sys.argv[1:] if argv is None else argv)
+    with blas_threads_for_free_cores():   # BLAS threads for the cores actually free (symrg._parallel)
+        return run_command(parser, args, sys.argv[1:] if argv is None else argv)
 
 
 if __name__ == "__main__":  # pragma: no cover

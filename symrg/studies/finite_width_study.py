@@ -147,13 +147,40 @@ def _plot(path, results: dict) -> None:
     save_figure(fig, path)
 
 
+SIZING_MARGIN = 2.0     # a cell stops once |z| >= SIZING_MARGIN x the claim's threshold (z = 1.96)
+SIZING_MIN_ESS = 2000.0  # ... and its importance weights have at least this effective sample size
+
+
+def sizing_rule(z_threshold: float) -> dict:
+    """The Monte Carlo sizing rule of the width sweep, decided before measuring.
+
+    The claim ``finite_width`` scores each cell by ``z = (RMS error of 1/N - RMS error of GP) / MC s.e.``
+    (a win below ``-z_threshold``, a loss above it, else a tie).  Each cell's Monte Carlo runs in 20
+    equal groups of draws up to the budget ``n_draws``; from the second group on, the cell stops as soon as
+    ``|z| >= SIZING_MARGIN * z_threshold`` and the effective sample size is ``>= SIZING_MIN_ESS``.  A
+    cell stopped early is decided with margin (its ``|z|`` is twice the threshold, so one more standard error
+    of either sign leaves the verdict unchanged; and ``|z| >= 3.9`` implies the GP-vs-1/N difference exceeds
+    3 MC s.e., the "resolved" gate).  Cells near the threshold -- the ties and the borderline losses that
+    decide a "no" -- are never stopped and get the full budget, exactly the numbers of the unsized run
+    (the draws do not depend on the stop, :func:`~symrg.numerics.finite_width.monte_carlo_posterior`)."""
+    return {"z_stop": SIZING_MARGIN * z_threshold, "min_ess": SIZING_MIN_ESS, "groups": 20, "min_groups": 2}
+
+
 def run_finite_width_study(out_dir, quick: bool = True, progress=None, *, activation: str = "relu") -> dict:
     """Width sweep N in {8, 16, 32, 64, 128}: GP limit and O(1/N) prediction against the Monte Carlo
-    ground truth, on sphere data and on digits (one-vs-rest).  Writes ``finite_width_study.json`` and
-    ``finite_width_study.png`` into ``out_dir`` and returns the numbers."""
+    ground truth, on sphere data and on digits (one-vs-rest).  Each cell's Monte Carlo is sized by
+    :func:`sizing_rule` (``n_draws`` is the budget; ``n_draws_used`` per row says what it took).  Writes
+    ``finite_width_study.json`` and ``finite_width_study.png`` into ``out_dir`` and returns the numbers."""
     from pathlib import Path
     from .._io import write_json
+    from .report.claims import FW_Z
     _check_activation(activation)
+    rule = sizing_rule(FW_Z)
+
+    def decided(part) -> bool:
+        return (part.ess >= rule["min_ess"]
+                and abs(part.error_one_over_n - part.error_gp) >= rule["z_stop"] * part.rms_sem)
+
     out = Path(out_dir)
     widths = [8, 16, 32, 64, 128]
     n_draws = 40_000 if quick else 300_000
@@ -170,12 +197,13 @@ def run_finite_width_study(out_dir, quick: bool = True, progress=None, *, activa
     for name, ((X, y, Xt), rdg) in problems.items():
         rows = []
         coef = one_over_n_coefficient(activation, X, y, Xt, rdg, n_samples=n_unit, seed=1)
-        so = second_order_coefficient(activation, X, y, Xt, rdg, n_samples=n_pairs, seed=3)
+        # pools of 500 units keep the (500, n, n) jet arrays in cache (1.3-1.7x faster than the default 4000 here)
+        so = second_order_coefficient(activation, X, y, Xt, rdg, n_samples=n_pairs, seed=3, batch=500)
         for N in widths:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DegenerateWeightsWarning)
                 comp = compare_posteriors(activation, X, y, Xt, N, rdg, n_draws=n_draws, seed=N,
-                                          coefficient=coef)
+                                          coefficient=coef, stop=decided)
             row = comp.to_dict()
             row.update(_second_order_row(row, so.c2, so.c2_sem))
             rows.append(row)
@@ -185,11 +213,11 @@ def run_finite_width_study(out_dir, quick: bool = True, progress=None, *, activa
         results[name] = rows
         meta[name] = {"n_train": int(X.shape[0]), "n_test": int(Xt.shape[0]), "dim": int(X.shape[1]),
                       "ridge": rdg, "c2": so.c2.tolist(), "c2_sem": so.c2_sem.tolist()}
-    doc = {"activation": activation, "quick": quick, "widths": widths, "n_draws": n_draws,
+    doc = {"activation": activation, "quick": quick, "widths": widths, "n_draws": n_draws, "sizing": rule,
            "n_unit_samples": n_unit, "n_unit_pairs": n_pairs, "problems": meta, "results": results,
            "summary": {name: [{"width": r["width"], "error_gp": r["error_gp"],
                                "error_one_over_n": r["error_one_over_n"], "rms_sem": r["rms_sem"],
-                               "ess": r["ess"], "resolved": r["resolved"],
+                               "ess": r["ess"], "resolved": r["resolved"], "n_draws_used": r["n_draws"],
                                "error_second_order": r["error_second_order"], "c2_term_rms": r["c2_term_rms"],
                                "c2_term_sem_rms": r["c2_term_sem_rms"]} for r in rows]
                        for name, rows in results.items()}}

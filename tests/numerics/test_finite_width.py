@@ -149,6 +149,28 @@ def test_monte_carlo_large_width_is_gp():
     assert mc.ess > 1500
 
 
+def test_monte_carlo_stop_rule_sizes_the_run():
+    """The ``stop`` hook of the Monte Carlo (the per-cell sizing of the width sweep): asked at group
+    boundaries from the second group on with the estimate so far; ``True`` ends the run there; never
+    ``True`` changes nothing (same bytes).  The stopped estimate agrees with the full run within the
+    stopped run's own error (4 s.e.; a stopped run that kept only a tenth of the draws but reported the
+    full run's s.e. -- a 3x too small error -- would fail the s.e. check)."""
+    X, y, Xt = _sphere_problem(3, 4, 3, 0)
+    full = monte_carlo_posterior("relu", X, y, Xt, 64, 0.1, n_draws=4000, seed=0)
+    seen = []
+    same = monte_carlo_posterior("relu", X, y, Xt, 64, 0.1, n_draws=4000, seed=0,
+                                 stop=lambda part: seen.append(part.n_draws) or False)
+    assert seen == [200 * k for k in range(2, 20)]
+    assert np.array_equal(same.mean, full.mean) and np.array_equal(same.sem, full.sem) and same.ess == full.ess
+    part = monte_carlo_posterior("relu", X, y, Xt, 64, 0.1, n_draws=4000, seed=0, stop=lambda p: p.n_draws >= 600)
+    assert part.n_draws == 600
+    assert np.all(np.abs(part.mean - full.mean) < 4 * part.sem)
+    assert np.all(part.sem > 2 * full.sem)                        # sqrt(4000 / 600) = 2.6 x the full run's s.e.
+    comp = compare_posteriors("relu", X, y, Xt, 64, 0.1, n_draws=4000, n_unit_samples=20_000, seed=0,
+                              stop=lambda c: c.ess > 0 and c.rms_sem > 0)
+    assert comp.n_draws == 400
+
+
 def test_one_over_n_beats_gp_small_problem():
     X, y, Xt = _sphere_problem(3, 3, 2, 1)
     comp = compare_posteriors("erf", X, y, Xt, 32, 0.3, n_draws=60_000, n_unit_samples=100_000, seed=0)

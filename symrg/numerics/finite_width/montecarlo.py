@@ -83,9 +83,16 @@ class MonteCarloPosterior:
 
 def monte_carlo_posterior(activation, X, y, X_test, width, ridge, *, sigma_w2=2.0, sigma_b2=0.0,
                           n_draws: int = 100_000, seed: int = 0, min_ess: float = 200.0,
-                          progress=None) -> MonteCarloPosterior:
+                          progress=None, stop=None) -> MonteCarloPosterior:
     """Ground truth without perturbation theory: finite-width Bayesian regression by Monte Carlo over
     the hidden weights (eq. W), vectorised over draws (stacked Cholesky / solves).
+
+    ``stop``: optional ``stop(partial) -> bool``, asked with the estimate so far (a
+    :class:`MonteCarloPosterior`) at the end of every one of the 20 groups of draws from the second on;
+    ``True`` ends the run there (``n_draws`` of the result = the draws made).  The draws, and so the
+    estimate after ``k`` groups, do not depend on ``stop``: a run that stops after ``k`` groups
+    returns the same numbers as the first ``k`` groups of the full run.  This is how a study sizes
+    each cell to the precision its claim needs (:func:`symrg.studies.finite_width_study.run_finite_width_study`).
 
     Warns with :class:`DegenerateWeightsWarning` when the effective sample size is below ``min_ess``.
     """
@@ -105,8 +112,9 @@ def monte_carlo_posterior(activation, X, y, X_test, width, ridge, *, sigma_w2=2.
     done = 0
     while done < S:
         b = min(batch, S - done, per_group - done % per_group)
-        Phi = act(rng.standard_normal((b, N, r)) @ F.T)             # (b, N, m)
-        KW = (sigma_w2 / N) * np.einsum("bia,bic->bac", Phi, Phi) + sigma_b2
+        Phi = act(rng.standard_normal((b * N, r)) @ F.T).reshape(b, N, m)   # one GEMM for the batch
+        # only the columns of the training points are needed: K_W[:, :, :n] (batched BLAS, not einsum)
+        KW = (sigma_w2 / N) * np.matmul(Phi.transpose(0, 2, 1), Phi[:, :, :n]) + sigma_b2
         A = KW[:, :n, :n] + ridge * np.eye(n)
         try:
             Lc = np.linalg.cholesky(A)
@@ -114,7 +122,7 @@ def monte_carlo_posterior(activation, X, y, X_test, width, ridge, *, sigma_w2=2.
             raise SymrgError(f"Cholesky of K_W + sigma^2 I failed ({err}); increase the ridge") from err
         al = np.linalg.solve(A, np.broadcast_to(y, (b, n))[..., None])[..., 0]
         logp = -0.5 * np.einsum("bi,i->b", al, y) - np.sum(np.log(np.diagonal(Lc, axis1=1, axis2=2)), axis=1)
-        mW = np.einsum("bji,bi->bj", KW[:, n:, :n], al)
+        mW = np.matmul(KW[:, n:, :], al[..., None])[..., 0]
         mx = float(logp.max())
         w = np.exp(logp - mx)
         w2 = w * w
@@ -122,6 +130,15 @@ def monte_carlo_posterior(activation, X, y, X_test, width, ridge, *, sigma_w2=2.
         done += b
         if progress is not None:
             progress(done, S)
+        if (stop is not None and done < S and done % per_group == 0 and done // per_group >= 2
+                and stop(_finish(acc, done, groups, t, min_ess=None))):
+            break
+    return _finish(acc, done, groups, t, min_ess=min_ess)
+
+
+def _finish(acc, S, groups, t, *, min_ess) -> MonteCarloPosterior:
+    """The estimate from the per-batch accumulators ``acc`` of :func:`monte_carlo_posterior`
+    (``min_ess=None``: a partial estimate, no warning)."""
     def combine(rows):
         ref = max(row[1] for row in rows)                  # log-sum-exp: rescale to the largest weight
         tot = [0.0, 0.0, np.zeros(t), np.zeros(t), np.zeros(t)]
@@ -146,11 +163,11 @@ def monte_carlo_posterior(activation, X, y, X_test, width, ridge, *, sigma_w2=2.
             gmeans.append(Gm / G1)
     gmeans = np.array(gmeans)
     sem_b = gmeans.std(axis=0, ddof=1) / math.sqrt(len(gmeans)) if len(gmeans) > 1 else np.full(t, np.nan)
-    degenerate = bool(ess < min_ess)
+    degenerate = bool(min_ess is not None and ess < min_ess)
     if degenerate:
         warnings.warn(f"importance weights degenerated: effective sample size {ess:.1f} of {S} draws "
                       f"(< {min_ess:g}); the Monte Carlo posterior is unreliable -- increase n_draws or the "
-                      f"ridge", DegenerateWeightsWarning, stacklevel=2)
+                      f"ridge", DegenerateWeightsWarning, stacklevel=3)
     return MonteCarloPosterior(mean, np.sqrt(np.maximum(var, 0)), sem_b, float(ess), S, degenerate)
 
 
@@ -217,11 +234,13 @@ def monte_carlo_cost(n_inputs: int, rank: int, width: int, n_draws: int) -> dict
 
 def compare_posteriors(activation, X, y, X_test, width, ridge, *, sigma_w2=2.0, sigma_b2=0.0,
                        n_draws=100_000, n_unit_samples=400_000, seed=0, progress=None,
-                       coefficient=None) -> PosteriorComparison:
+                       coefficient=None, stop=None) -> PosteriorComparison:
     """GP limit, O(1/N) prediction and Monte Carlo ground truth at one width.
 
     ``coefficient``: a precomputed ``(c, sem_c)`` from :func:`one_over_n_coefficient` (it does not
-    depend on the width, so a sweep computes it once)."""
+    depend on the width, so a sweep computes it once).  ``stop``: optional ``stop(partial) -> bool``
+    asked with the :class:`PosteriorComparison` so far at the Monte Carlo's group boundaries
+    (:func:`monte_carlo_posterior`); ``True`` ends the Monte Carlo there."""
     N = _check_width(width)
     if coefficient is None:
         coefficient = one_over_n_coefficient(activation, X, y, X_test, ridge, sigma_w2=sigma_w2,
@@ -230,6 +249,11 @@ def compare_posteriors(activation, X, y, X_test, width, ridge, *, sigma_w2=2.0, 
     gp = gp_posterior_mean(activation, X, y, X_test, ridge, sigma_w2, sigma_b2)
     one, one_sem = gp + c / N, csem / N
     mc = monte_carlo_posterior(activation, X, y, X_test, N, ridge, sigma_w2=sigma_w2, sigma_b2=sigma_b2,
-                               n_draws=n_draws, seed=seed + 2, progress=progress)
+                               n_draws=n_draws, seed=seed + 2, progress=progress,
+                               stop=None if stop is None else lambda part: stop(_comparison(N, gp, one, one_sem, part)))
+    return _comparison(N, gp, one, one_sem, mc)
+
+
+def _comparison(N, gp, one, one_sem, mc: MonteCarloPosterior) -> PosteriorComparison:
     return PosteriorComparison(N, gp, one, one_sem, mc.mean, mc.sem, mc.ess, mc.n_draws, mc.degenerate)
 

@@ -89,19 +89,24 @@ def _jets(base: _Base, Exx, Etx, order: int = 4):
     ``(A + tE)^-1 y = sum_k t^k alpha_k``, ``alpha_k = -A^-1 E alpha_{k-1}``;
     ``log z = sum_k t^k [-y.alpha_k / 2 + (-1)^k tr((A^-1 E)^k) / (2k)]``; ``m = (K_TX + t E_TX)(A + tE)^-1 y``."""
     b = Exx.shape[0]
-    AiE = np.einsum("ij,bjk->bik", base.A_inv, Exx)
+    AiE = np.matmul(base.A_inv, Exx)                               # batched BLAS products, not einsum loops
     alphas = [np.broadcast_to(base.alpha, (b, base.n))]
     for _ in range(order):
-        alphas.append(-np.einsum("bij,bj->bi", AiE, alphas[-1]))
+        alphas.append(-np.matmul(AiE, alphas[-1][..., None])[..., 0])
     ms = [np.broadcast_to(base.m0, (b, base.m0.shape[0]))]
     for k in range(1, order + 1):
-        ms.append(alphas[k] @ base.Ktx.T + np.einsum("btj,bj->bt", Etx, alphas[k - 1]))
-    P = AiE
+        ms.append(alphas[k] @ base.Ktx.T + np.matmul(Etx, alphas[k - 1][..., None])[..., 0])
+    # tr(Q^k), Q = A^-1 E, from Q and Q^2 only: tr Q^2 = <Q, Q^T>, tr Q^3 = <Q^2, Q^T>, tr Q^4 = <Q^2, (Q^2)^T>
+    QT = AiE.transpose(0, 2, 1)
+    Q2 = np.matmul(AiE, AiE) if order >= 3 else None
+    traces = [None, np.trace(AiE, axis1=1, axis2=2), np.einsum("bij,bij->b", AiE, QT)]
+    if order >= 3:
+        traces.append(np.einsum("bij,bij->b", Q2, QT))
+    if order >= 4:
+        traces.append(np.einsum("bij,bji->b", Q2, Q2))
     ell = [np.zeros(b)]
     for k in range(1, order + 1):
-        ell.append(-0.5 * (alphas[k] @ base.y) + (-1) ** k * np.trace(P, axis1=1, axis2=2) / (2 * k))
-        if k < order:
-            P = P @ AiE
+        ell.append(-0.5 * (alphas[k] @ base.y) + (-1) ** k * traces[k] / (2 * k))
     z = [np.ones(b)]
     for k in range(1, order + 1):                                  # z = exp(sum ell_k t^k), z' = (log z)' z
         z.append(sum(j * ell[j] * z[k - j] for j in range(1, k + 1)) / k)

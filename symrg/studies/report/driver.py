@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 from ..._io import atomic_write_text, prepare_output_dir, swap_in, write_json
+from ..._parallel import blas_threads_for_free_cores
 from ..._progress import ProgressLine, eta_text
 from ...errors import ParameterError
 from . import (claims as claims_mod, sec_derivations, sec_finite_width, sec_flows, sec_gap, sec_hermite, sec_input_ridge,
@@ -147,7 +148,9 @@ def reproduce(out_dir="reports", quick: bool = False, show_progress: bool = True
                 t0 = time.perf_counter()
                 from ..plotting import report_style
 
-                with report_style():                # every figure drawn with the report's fonts and sizes
+                # every figure drawn with the report's fonts and sizes; BLAS threads re-chosen per section (the
+                # load changes during a run)
+                with report_style(), blas_threads_for_free_cores():
                     results[name] = fn(tmp, quick, prog.sub(name))
                 timings[name] = round(time.perf_counter() - t0, 1)
         for name in names:

@@ -14,6 +14,7 @@ def run(out: Path, quick: bool, progress) -> dict:
           "against the width (claim \"Finite-width 1/N posterior\").*", "",
           "RMS difference from the Monte Carlo posterior mean (importance-weighted ensembles of width-N ReLU "
           "networks; no perturbation theory), with the Monte Carlo standard error and effective sample size.", "",
+          _sizing_text(res), "",
           "The column 1/N + 1/N² adds the O(1/N²) term c2/N² (derived by SymPy from the cumulant expansion of "
           "the finite-width ensemble, `symrg.numerics.finite_width.second_order`; c2 by Monte Carlo over single "
           "units and pairs of units, its RMS standard error /N² in brackets; the quick report spends 20000 units on c2, "
@@ -42,3 +43,17 @@ def run(out: Path, quick: bool, progress) -> dict:
                   f"± {f['c2_term_sem_rms']:.4f}): {'explained' if f['explained'] else 'not explained'}")
     return {"numbers": res, "markdown": "\n".join(md), "figures": ["finite_width_study.png"],
             "evidence": {"finite_width": cells}}
+
+
+def _sizing_text(res: dict) -> str:
+    """The Monte Carlo sizing rule of the sweep (:func:`symrg.studies.finite_width_study.sizing_rule`)
+    and the draws each cell took."""
+    rule = res["sizing"]
+    used = [f"{name.split(' ')[0]} N={r['width']}: {r['n_draws_used']:,}" for name, rows in res["summary"].items()
+            for r in rows]
+    return (f"**Monte Carlo sizing (decided before measuring).** Each cell has a budget of {res['n_draws']:,} draws "
+            f"in {rule['groups']} equal groups; after each group from the {rule['min_groups']}nd on, the cell stops once "
+            f"its score |z| = |1/N error - GP error| / MC s.e. reaches {rule['z_stop']:.2f} (twice the claim's "
+            f"threshold) with an effective sample size of at least {rule['min_ess']:.0f}: such a cell is decided "
+            "with margin, while ties and borderline cells (the ones that could turn a verdict) run the full "
+            "budget. Draws used: " + "; ".join(used) + ".")

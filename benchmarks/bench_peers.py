@@ -45,13 +45,13 @@ or bench_peers_quick.json with ``--quick``) holds every row, the per-repeat time
 before and after, the package versions and the git commit.  Asserts nothing (no timing is tested).
 
     OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 python benchmarks/bench_peers.py [--quick] [--only gram,gp]
-        [--repeats 3] [--out reports/bench/bench_peers.json]
+        [--repeats 3] [--topk 5000:1000] [--out reports/bench/bench_peers.json]
 """
 from __future__ import annotations
 
 import argparse
-import copy
 import datetime as dt
+import functools
 import importlib
 import math
 import os
@@ -132,12 +132,18 @@ def missing(group, work, symrg_name, t_symrg, peer, why=NOT_INSTALLED) -> dict:
     return row(group, work, symrg_name, t_symrg, peer, None, None, "", note=why)
 
 
+@functools.lru_cache(maxsize=1)
+def _fashion() -> np.ndarray:
+    from symrg.data import read_idx
+    return read_idx(FASHION)
+
+
 def pool(n: int, quick: bool, seed: int = 0) -> tuple[np.ndarray, str]:
     """``n`` points on the unit sphere: Fashion training images (seeded permutation) unless --quick or absent."""
-    from symrg.data import normalize_rows, read_idx, sample_sphere
+    from symrg.data import normalize_rows, sample_sphere
 
     if not quick and FASHION.exists():
-        raw = read_idx(FASHION)
+        raw = _fashion()
         order = np.random.default_rng(seed).permutation(raw.shape[0])[:n]
         return normalize_rows(raw.reshape(raw.shape[0], -1)[order].astype(float)), "fashion-mnist train"
     return sample_sphere(n, DIM, np.random.default_rng(seed)), f"uniform on S^{DIM - 1} (seed {seed})"
@@ -475,6 +481,8 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true", help="small sizes (seconds; for smoke tests)")
     ap.add_argument("--only", default=",".join(ROWS), help=f"comma-separated rows: {', '.join(ROWS)}")
     ap.add_argument("--repeats", type=int, default=3, help="interleaved repeats per row (median reported)")
+    ap.add_argument("--topk", default=None, metavar="P:KAPPA,...",
+                    help="the top-kappa cases of the topk row (default 10000:100,10000:1000,5000:1000)")
     ap.add_argument("--out", default=None, help="JSON path (default reports/bench/bench_peers[_quick].json)")
     a = ap.parse_args(argv)
     only = [s.strip() for s in a.only.split(",") if s.strip()]
@@ -483,7 +491,15 @@ def main(argv=None) -> int:
         ap.error(f"--only {a.only!r}: expected a comma-separated list of {', '.join(ROWS)}")
     if a.repeats < 1:
         ap.error(f"--repeats {a.repeats}: expected an integer >= 1")
-    cfg = SIZES[a.quick]
+    cfg = dict(SIZES[a.quick])
+    if a.topk:
+        try:
+            cases = tuple((int(p), int(k)) for p, k in (c.split(":") for c in a.topk.split(",")))
+        except ValueError:
+            ap.error(f"--topk {a.topk!r}: expected P:KAPPA pairs such as 5000:1000,10000:100")
+        if any(not 1 <= k < p for p, k in cases):
+            ap.error(f"--topk {a.topk!r}: every case needs 1 <= KAPPA < P")
+        cfg["topk"] = cases
     started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     load_before = os.getloadavg()
     rows, seconds = [], {}

@@ -219,9 +219,9 @@ def bench_topk(cfg, quick, repeats):
     kernel = NNGPKernel("relu", 1)
     peers = [("scipy eigsh", "scipy", _eigsh), ("sklearn randomized_svd", "sklearn", _rsvd),
              ("Dask svd_compressed", "dask.array", _dask)]
-    out = []
     refs = {}
     for P, kappa in cfg["topk"]:
+        out = []
         X, src = pool(P, quick)
         if P not in refs:      # the dense reference, once per pool, untimed
             refs[P] = scipy.linalg.eigh(kernel.gram(X) / P, eigvals_only=True, check_finite=False)[::-1]
@@ -246,7 +246,7 @@ def bench_topk(cfg, quick, repeats):
                            "max relative eigenvalue error vs dense eigh (each)",
                            times={"symrg": times_s, "peer": times_p}, method_reason=spec.method_reason,
                            passes=spec.iterations))
-    return out
+        yield out
 
 
 class _Table:
@@ -502,27 +502,34 @@ def main(argv=None) -> int:
         cfg["topk"] = cases
     started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     load_before = os.getloadavg()
-    rows, seconds = [], {}
-    for name in only:
-        t0 = time.perf_counter()
-        new = BENCH[name](cfg, a.quick, a.repeats)
-        seconds[name] = time.perf_counter() - t0
-        rows += new
-        text = table(new)
-        print(text if len(rows) == len(new) else text.split("\n", 2)[-1], flush=True)
     out = Path(a.out) if a.out else ROOT / "reports" / "bench" / ("bench_peers_quick.json" if a.quick
                                                                    else "bench_peers.json")
-    doc = {"run": {"started": started, "finished": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-                   "argv": sys.argv[1:] if argv is None else list(argv), "quick": a.quick, "repeats": a.repeats,
-                   "rows": only, "row_seconds": seconds, "git_commit": _git_commit(),
-                   "machine": {"platform": platform.platform(), "python": platform.python_version(),
-                               "cpus": os.cpu_count(), "load_before": load_before, "load_after": os.getloadavg(),
-                               "threads": {v: os.environ.get(v) for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-                                                                          "MKL_NUM_THREADS")}},
-                   "versions": _versions(),
-                   "ratio": "symrg seconds / peer seconds, medians of interleaved repeats (below 1: symrg faster)"},
-           "rows": rows}
-    write_json(out, doc, "benchmarks/bench_peers.py")
+    rows, seconds, commit, versions = [], {}, _git_commit(), _versions()
+
+    def save(complete: bool):
+        """The JSON so far (rewritten atomically after every case: an interrupted run keeps what it measured)."""
+        doc = {"run": {"started": started, "finished": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                       "complete": complete, "argv": sys.argv[1:] if argv is None else list(argv), "quick": a.quick,
+                       "repeats": a.repeats, "rows": only, "row_seconds": seconds, "git_commit": commit,
+                       "machine": {"platform": platform.platform(), "python": platform.python_version(),
+                                   "cpus": os.cpu_count(), "load_before": load_before, "load_after": os.getloadavg(),
+                                   "threads": {v: os.environ.get(v) for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                                                                              "MKL_NUM_THREADS")}},
+                       "versions": versions,
+                       "ratio": "symrg seconds / peer seconds, medians of interleaved repeats (below 1: symrg faster)"},
+               "rows": rows}
+        write_json(out, doc, "benchmarks/bench_peers.py")
+
+    for name in only:
+        t0 = time.perf_counter()
+        result = BENCH[name](cfg, a.quick, a.repeats)
+        for new in ([result] if isinstance(result, list) else result):   # a generator yields case by case
+            text = table(new)
+            print(text if not rows else text.split("\n", 2)[-1], flush=True)
+            rows += new
+            seconds[name] = time.perf_counter() - t0
+            save(False)
+    save(True)
     print(f"wrote {out}")
     return 0
 

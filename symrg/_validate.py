@@ -105,11 +105,12 @@ def check_square_symmetric(K, name: str = "kernel matrix") -> np.ndarray:
         raise KernelError(f"{name} has {int(np.count_nonzero(~np.isfinite(K)))} non-finite entries")
     scale = float(np.max(np.abs(K))) if K.size else 0.0
     tol = 1e-10 * max(scale, 1e-300)
-    step = max(1, (8 << 20) // max(K.shape[0], 1))            # compare in row blocks (no N x N temporaries)
-    for a in range(0, K.shape[0], step):
-        d = float(np.max(np.abs(K[a:a + step] - K[:, a:a + step].T), initial=0.0))
-        if d > tol:
-            raise KernelError(f"{name} is not symmetric (max |K-K^T| >= {d:.3g})")
+    n, b = K.shape[0], 512                                    # square tiles K[I, J] against K[J, I]^T, J >= I
+    for a in range(0, n, b):
+        for c in range(a, n, b):
+            d = float(np.max(np.abs(K[a:a + b, c:c + b] - K[c:c + b, a:a + b].T), initial=0.0))
+            if d > tol:
+                raise KernelError(f"{name} is not symmetric (max |K-K^T| >= {d:.3g})")
     return K
 
 

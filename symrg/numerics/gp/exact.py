@@ -53,7 +53,8 @@ class ExactGP:
     ridge : float >= 0
         Noise variance ``sigma^2``.
     check_psd : bool
-        Test that the training Gram is positive semi-definite (an extra eigenvalue pass).
+        Test that the training Gram is positive semi-definite: one Cholesky of ``K + tol I``
+        (:func:`symrg._validate.check_kernel_matrix`), the cost of the factorisation it guards.
 
     Constructors only store their arguments; everything is validated in :meth:`fit`.
     """

@@ -119,3 +119,16 @@ def test_universality_claim_rules():
     assert dat.rule([row("relu", 1, 1.0), row("relu", 2, 0.8)] + good[2:]).verdict == "no"
     assert dat.rule(good[:2] + [row("step", 1, 0.4), row("step", 3, 0.45)]).verdict == "no"
     assert dat.rule(good[:2] + [row("step", 1, 0.4, 0.2), row("step", 3, 0.3, 0.2)]).verdict == "unresolved"
+
+
+def test_benchmark_outputs_survive_a_new_report(tmp_path):
+    """Benchmark outputs kept in the report folder (bench/, scale/, gap/, hermite/) are carried into the new
+    report and its manifest, so the README's `symrg reproduce` never loses hours of benchmark work."""
+    out = tmp_path / "rep"
+    reproduce(out, quick=True, show_progress=False, only=["spectra"])
+    (out / "bench").mkdir()
+    (out / "bench" / "bench_peers.json").write_text('{"rows": []}')
+    (out / ".symrg-manifest").write_text((out / ".symrg-manifest").read_text() + "bench/\nbench/bench_peers.json\n")
+    reproduce(out, quick=True, show_progress=False, only=["spectra"])
+    assert (out / "bench" / "bench_peers.json").read_text() == '{"rows": []}'
+    assert "bench/bench_peers.json" in (out / ".symrg-manifest").read_text()

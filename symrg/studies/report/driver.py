@@ -102,6 +102,25 @@ def _swap_in(tmp: Path, out: Path) -> None:
     swap_in(tmp, out)
 
 
+CARRIED = ("bench", "scale", "gap", "hermite")   # benchmark outputs kept in the report folder across runs
+
+
+def _carry_over(out: Path, tmp: Path) -> None:
+    """Copy the benchmark outputs of the previous report (the regular files under :data:`CARRIED`, written by
+    ``benchmarks/`` and ``python -m symrg.studies.gap``, hours of work) into the new one where this run did
+    not write them itself, so that replacing the report never loses them; they join its manifest."""
+    for sub in CARRIED:
+        src = out / sub
+        if not src.is_dir() or src.is_symlink():
+            continue
+        for f in sorted(src.rglob("*")):
+            if f.is_file() and not f.is_symlink():
+                dst = tmp / f.relative_to(out)
+                if not dst.exists():
+                    dst.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(f, dst)
+
+
 def _quiet(*_a, **_k):
     return None
 
@@ -163,6 +182,7 @@ def reproduce(out_dir="reports", quick: bool = False, show_progress: bool = True
             sys.stderr.write(f"warning: symrg_report.pdf not written: {pdf}\n")
         atomic_write_text(tmp / "index.md", _index_md(results, claims, quick, timings,
                                                       pdf if isinstance(pdf, LatexFailed) else None))
+        _carry_over(out, tmp)
         payload = {name: {k: v for k, v in r.items() if k != "markdown"} for name, r in results.items()}
         write_json(tmp / "results.json", {"quick": quick, "timings_s": timings, "claims": claims, "sections": payload},
                    "symrg reproduce")

@@ -74,7 +74,7 @@ def _shrink(width: float, room: float) -> str:
     if room <= 0 or not math.isfinite(width):
         return "a tighter band or a larger run would decide it"
     f = width / room
-    return f"the interval must shrink {f:.1f}x (about {f * f:.0f}x the trials) to decide"
+    return f"the interval must shrink {f:.1f}x (about {f * f:.2g}x the trials) to decide"
 
 
 def within(diff, tol: float, what: str = "difference") -> Verdict:

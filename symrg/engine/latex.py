@@ -476,7 +476,7 @@ def _group_interaction(action):
         num, c = c.as_coeff_Mul()
         groups[c] = groups.get(c, 0) + num * f
     def degree(p):
-        gens = sorted(sp.sympify(p).free_symbols & fields, key=str)
+        gens = sorted(getattr(p, "free_symbols", set()) & fields, key=str)   # p is a SymPy expression (no text)
         return max((sum(m) for m in sp.Poly(p, *gens).monoms()), default=0) if gens else 0
     order = sorted(groups, key=lambda c: (degree(groups[c]), str(c)))
     grouped = [_even_powers_positive(c * sp.factor_terms(sp.factor(groups[c]))) for c in order]

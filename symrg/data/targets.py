@@ -29,7 +29,8 @@ from .._validate import check_int
 from ..errors import ParameterError
 from .dataset import Dataset, normalize_rows
 
-__all__ = ["make_target", "select_pool", "held_out", "pool_data", "PoolData", "one_vs_rest", "class_pair"]
+__all__ = ["make_target", "select_pool", "held_out", "pool_data", "PoolData", "one_vs_rest", "class_pair",
+           "target_label"]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -244,3 +245,14 @@ def pool_data(ds: Dataset, pool, seed=0, target_class=None, pair=None) -> PoolDa
     idx = select_pool(ds, pool, seed, rows=None if pair is None else rows)
     idx, y = make_target(ds, target_class, pair, index=idx)
     return PoolData(index=idx, X=normalize_rows(ds.X[idx]), y=y)
+
+
+def target_label(target_class, pair, Y) -> str:
+    """The name of a target in reports and JSON: ``C-vs-rest``, ``A-vs-B``, a one-hot target or a
+    regression ``y`` (``Y`` the target array, one column per output)."""
+    if target_class is not None:
+        return f"{target_class}-vs-rest"
+    if pair is not None:
+        a, b = (pair.split(",") if isinstance(pair, str) else pair)
+        return f"{str(a).strip()}-vs-{str(b).strip()}"
+    return f"one-hot ({Y.shape[1]} classes)" if Y.shape[1] > 1 else "regression target y"

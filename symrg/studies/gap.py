@@ -33,6 +33,7 @@ import scipy.linalg
 
 from .._validate import check_int, check_ridge
 from ..errors import ParameterError
+from ..data.targets import target_label
 
 __all__ = ["GapProblem", "gap_problem", "kmeans", "pool_modes", "gap_trial", "gap_curve", "nongaussian_curve",
            "choose_kappa", "KAPPA_RANGE", "gap_claim_verdict", "gap_study", "SURROGATES", "MIN_GROUP_ROWS", "KMEANS_CLUSTERS"]
@@ -45,15 +46,6 @@ SURROGATES = ("mixture_surrogate", "gauss_kept_real_rest", "real_kept_gauss_rest
 
 
 DEFAULT_N_TEST = 2000     # held-out rows by default (as symrg learning-curve)
-
-
-def _target_label(target_class, pair, Y) -> str:
-    if target_class is not None:
-        return f"{target_class}-vs-rest"
-    if pair is not None:
-        a, b = (pair.split(",") if isinstance(pair, str) else pair)
-        return f"{str(a).strip()}-vs-{str(b).strip()}"
-    return f"one-hot ({Y.shape[1]} classes)" if Y.shape[1] > 1 else "regression target y"
 
 
 @dataclass(frozen=True)
@@ -131,7 +123,7 @@ def gap_problem(data, pool: int, seed: int = 0, n_test: int | None = None, targe
     except ParameterError:
         if n_test is not None:
             raise
-    return GapProblem(ds.name, _target_label(target_class, pair, Yp), Xp, Yp, groups, source, Xt, Yt)
+    return GapProblem(ds.name, target_label(target_class, pair, Yp), Xp, Yp, groups, source, Xt, Yt)
 
 
 def check_groups(groups, P: int, flag: str = "--pool") -> None:

@@ -21,6 +21,7 @@ import numpy as np
 
 from .._validate import check_int, check_ridge
 from ..errors import ParameterError
+from ..data.targets import target_label
 
 __all__ = ["PoolProblem", "pool_problem", "pool_spectrum", "pool_spectrum_topk", "pool_measure", "data_learning_curve", "curve_on_pool", "exponent_ci", "real_data_study"]
 
@@ -43,15 +44,6 @@ class PoolProblem:
     @property
     def pool(self) -> int:
         return int(self.X_pool.shape[0])
-
-
-def _target_label(target_class, pair, Y) -> str:
-    if target_class is not None:
-        return f"{target_class}-vs-rest"
-    if pair is not None:
-        a, b = (pair.split(",") if isinstance(pair, str) else pair)
-        return f"{str(a).strip()}-vs-{str(b).strip()}"
-    return f"one-hot ({Y.shape[1]} classes)" if Y.shape[1] > 1 else "regression target y"
 
 
 DEFAULT_N_TEST = 2000
@@ -81,7 +73,7 @@ def pool_problem(data, pool: int, seed: int = 0, n_test: int | None = None, targ
     Yt = Yt.reshape(Yt.shape[0], Yp.shape[1])
     Xt = normalize_rows(ds.X[tidx]) if tidx.size else np.zeros((0, ds.X.shape[1]))
     groups = None if ds.labels is None else ds.labels[pidx].astype(np.int64)
-    return PoolProblem(ds.name, _target_label(target_class, pair, Yp), normalize_rows(ds.X[pidx]), Yp, Xt, Yt, groups)
+    return PoolProblem(ds.name, target_label(target_class, pair, Yp), normalize_rows(ds.X[pidx]), Yp, Xt, Yt, groups)
 
 
 def pool_spectrum(K: np.ndarray, Y: np.ndarray):

@@ -180,12 +180,50 @@ def modes_needed(shells, ridge, listed, n_fair, n):
     return LISTED_FACTOR * _stops(shells, ridge, [n_fair])[0] * max(ratio, n / n_fair)
 
 
+def part_nongaussian(prob, spec, kernel, ridge, rows, log):
+    """Issue 20 item 4 at full scale: the class-mixture theory on the top-kappa route
+    (``symrg.studies.gap.nongaussian_curve_topk``; the unlisted modes through each class's unlisted
+    power, docs/theory.md section 5a) beside eigenlearning, the real held-out error and the real error
+    under the pool measure, and the gap claim of ``claims.gap_claim_verdict`` on each measure.  Adds
+    ``theory_nongaussian`` (and its 2-kappa check) to ``rows`` in place."""
+    from symrg.studies.gap import gap_claim_verdict, nongaussian_curve_topk
+
+    t0 = time.perf_counter()
+    th = nongaussian_curve_topk(spec, prob.Y_pool, prob.groups, np.full(spec.n_points, kernel.k1), ridge,
+                                [r["n"] for r in rows])
+    dt = time.perf_counter() - t0
+    for r, t in zip(rows, th):
+        r.update({k: v for k, v in t.items() if k != "n"})
+    verdicts = {}
+    for measure, real, sem in (("heldout", "simulation_mse", "simulation_sem"), ("pool_measure", "pool_mse", "pool_sem")):
+        recs = [{"target": prob.target, "n": r["n"], "real": r[real], "real_sem": r[sem],
+                 "eigenlearning": r["theory_eigenlearning"], "theory": r["theory_nongaussian"]} for r in rows]
+        verdicts[measure] = gap_claim_verdict(recs)
+    table = [{"n": r["n"], "heldout_over_eigenlearning": r["simulation_mse"] / r["theory_eigenlearning"],
+              "heldout_over_nongaussian": r["simulation_mse"] / r["theory_nongaussian"],
+              "pool_over_eigenlearning": r["pool_mse"] / r["theory_eigenlearning"],
+              "pool_over_nongaussian": r["pool_mse"] / r["theory_nongaussian"],
+              "heldout_sem_relative": r["simulation_sem"] / r["simulation_mse"],
+              "pool_sem_relative": r["pool_sem"] / r["pool_mse"], "kappa_theory": r["kappa_theory"],
+              "kappa_sensitivity": r["kappa_sensitivity"]} for r in rows]
+    for t in table:
+        log(f"nongaussian n={t['n']}: held-out/EL {t['heldout_over_eigenlearning']:.3f}, held-out/theory "
+            f"{t['heldout_over_nongaussian']:.3f}, pool/EL {t['pool_over_eigenlearning']:.3f}, pool/theory "
+            f"{t['pool_over_nongaussian']:.3f} (kappa {t['kappa_theory']}, 2-kappa change {t['kappa_sensitivity']:.3f})")
+    log(f"nongaussian verdicts: held-out {verdicts['heldout']['verdict']}, pool {verdicts['pool_measure']['verdict']} "
+        f"({dt:.1f} s for the theory)")
+    return {"groups": "classes (Fashion-MNIST labels)", "n_groups": int(np.unique(prob.groups).size),
+            "theory": "class-mixture deterministic equivalent, top-kappa route (docs/theory.md section 5a)",
+            "pool_measure_rows": "pool_mse on at most 5000 pool rows (symrg.numerics.simulate.POOL_EVAL_ROWS)",
+            "seconds": dt, "table": table, "verdicts": verdicts}
+
+
 def part_curve(data, kernel, pool_size, kappa, max_n, trials, ridge, seed, target_class, log):
     """The paper's exponent claim by the fair-test recipe (docs/theory.md section 4c): n <= P/20, two
     decades, ``trials`` >= 16, listed modes >= 3 kappa*(n_max) (n_max lowered until they are, and the
     modes n = min(max_n, P/20) would need recorded), the fit window = the modes the stop crosses."""
     import symrg.spectra.topk as topk_module
-    from symrg.studies.realdata import pool_measure, pool_problem
+    from symrg.studies.realdata import pool_problem, pool_spectrum_topk
     from symrg.studies.scaling import POOL_FRACTION, scaling_study
 
     reused = any(k[0] == pool_size and k[1] == kappa and k[2] == seed for k in _SPECTRA)
@@ -194,10 +232,10 @@ def part_curve(data, kernel, pool_size, kappa, max_n, trials, ridge, seed, targe
     t0 = time.perf_counter()
     try:
         prob = pool_problem(data, pool_size, seed, None, target_class, None)
-        measure = pool_measure(prob, kernel, seed, kappa)
+        sh, tp, t_tail, spec = pool_spectrum_topk(prob.X_pool, kernel, prob.Y_pool, kappa, seed)
+        measure = (sh, tp, t_tail, kappa)        # as realdata.pool_measure returns it
     finally:
         topk_module.topk_spectrum = real
-    sh = measure[0]
     n_cap = min(max_n, int(pool_size * POOL_FRACTION))
     n_max, ns = fair_sizes(sh, ridge, kappa, n_cap)
     need = None
@@ -216,6 +254,7 @@ def part_curve(data, kernel, pool_size, kappa, max_n, trials, ridge, seed, targe
             "eigenlearning_gap_slope_ci", "eigenlearning_verdict", "eigenlearning_verdict_why", "recipe_breaks", "verdict",
             "verdict_why", "consistent", "theory_slopes_full_spectrum", "rows")
     out = {k: res[k] for k in keep}
+    out["nongaussian"] = part_nongaussian(prob, spec, kernel, ridge, res["rows"], log)
     out.update({"kappa": kappa, "seconds": dt, "spectrum_reused_from_spectrum_part": reused, "n_cap": n_cap,
                 "n_max_rule": (f"n_max = {n_max}: the largest n <= min(--max-n, P/20) = {n_cap} with 3 kappa*(n) <= "
                                f"{kappa} listed modes" + (f"; n = {n_cap} would need at least about {need:.0f} listed "

@@ -23,6 +23,15 @@ their within-group correlations with each other and with the kept modes are drop
 ``kappa -> P`` (:func:`mixture_prediction` reports the prediction at ``kappa`` and the caller checks
 ``2 kappa``).
 
+Unlisted modes (the top-kappa route of docs/theory.md section 4b, where only the top modes of a pool
+and the trace are known).  Modes beyond the listed ones enter as a tail of vanishing eigenvalues, as in
+eigenlearning (``T/kappa_eff``): group ``g`` carries its unlisted power ``tail_g = E_g[K(x, x) -
+sum_{k listed} lambda_k phi_k(x)^2]``, which adds ``tail_g / r`` to ``delta_g`` and nothing at second
+order (each unlisted mode's terms there are O(lambda_k^2)); the target's unlisted power ``T_y`` is
+unlearned, ``E += T_y + sum_h beta_h t_h rho_h T_y`` with ``rho_h = tail_h / sum_g pi_g tail_g`` -- the
+one assumption: every unlisted mode has the same group profile ``E_h[phi_k^2]``.  With one group this is
+eigenlearning with a tail ``T`` and target tail ``T_y`` exactly.
+
 Cost: one ``kappa x kappa`` Cholesky per fixed-point step (a damped Newton method started from the
 one-group solution) and ``G`` products ``Qbar C_g`` for the Jacobian and the second order:
 ``O(G kappa^3)`` per ``n``.
@@ -39,7 +48,7 @@ from .._validate import check_int, check_positive, check_ridge
 from ..errors import ConvergenceError, ParameterError
 
 __all__ = ["MixtureModes", "mixture_modes", "mixture_prediction", "MixturePrediction", "FIXED_POINT_TOL",
-           "mixture_prediction_mp", "rowwise_prediction"]
+           "mixture_prediction_mp", "rowwise_prediction", "row_tail_power"]
 
 FIXED_POINT_TOL = 1e-11   # relative residual of delta_g = tr(C_g Qbar) accepted
 
@@ -51,7 +60,9 @@ class MixtureModes:
     ``lam`` (p,) all eigenvalues (descending); ``coef`` (p, m) target coefficients per output;
     ``weights`` (G,) group probabilities ``pi_g``; ``kept`` (G, kappa, kappa) the kept block of
     ``C_g`` (x-coordinates); ``rest_phi2`` (G, p - kappa) the group means ``E_g[phi_k^2]`` of the greater
-    modes (the diagonal of ``C_g`` there is ``lambda_k E_g[phi_k^2]``).
+    modes (the diagonal of ``C_g`` there is ``lambda_k E_g[phi_k^2]``); ``tail`` (G,) each group's power in
+    the unlisted modes and ``target_tail`` (m,) the target's (module doc, "Unlisted modes"; zero when
+    every mode is listed).
     """
 
     lam: np.ndarray
@@ -59,6 +70,28 @@ class MixtureModes:
     weights: np.ndarray
     kept: np.ndarray
     rest_phi2: np.ndarray
+    tail: np.ndarray | None = None
+    target_tail: np.ndarray | None = None
+
+    def __post_init__(self):
+        G, m = self.weights.shape[0], np.asarray(self.coef).reshape(self.lam.shape[0], -1).shape[1]
+        for name, size in (("tail", G), ("target_tail", m)):
+            v = getattr(self, name)
+            v = np.zeros(size) if v is None else np.asarray(v, dtype=float).reshape(-1)
+            if v.shape != (size,) or not np.all(np.isfinite(v)) or np.any(v < 0):
+                raise ParameterError(name, f"array of shape {v.shape}", f"{size} finite non-negative powers")
+            object.__setattr__(self, name, v)
+
+    @property
+    def tail_power(self) -> float:
+        """The pool's power in the unlisted modes, ``sum_g pi_g tail_g``."""
+        return float(self.weights @ self.tail)
+
+    @property
+    def tail_profile(self) -> np.ndarray:
+        """``rho_g = tail_g / tail_power`` (ones when there is no tail)."""
+        T = self.tail_power
+        return self.tail / T if T > 0 else np.ones_like(self.tail)
 
     @property
     def rest_diag(self) -> np.ndarray:
@@ -73,10 +106,14 @@ class MixtureModes:
         return int(self.weights.shape[0])
 
 
-def mixture_modes(lam, phi, coef, groups, kappa: int) -> MixtureModes:
+def mixture_modes(lam, phi, coef, groups, kappa: int, *, row_tail=None, target_tail=None) -> MixtureModes:
     """:class:`MixtureModes` from the pool modes: ``lam`` (p,), ``phi`` (P, p) with ``phi[i, k] =
     phi_k(x_i)``, ``coef`` (p,) or (p, m), ``groups`` (P,) integer group of each pool row, ``kappa``
-    kept modes.  ``C_g = (1/P_g) sum_{i in g} x_i x_i^T`` (the group's empirical second moment)."""
+    kept modes.  ``C_g = (1/P_g) sum_{i in g} x_i x_i^T`` (the group's empirical second moment).
+
+    When only the top ``p`` of the pool's modes are listed (the top-kappa route): ``row_tail`` (P,) the
+    unlisted power at each row, ``K(x_i, x_i) - sum_k lambda_k phi_k(x_i)^2`` (:func:`row_tail_power`),
+    and ``target_tail`` (m,) the target's unlisted power per output (module doc, "Unlisted modes")."""
     lam = np.asarray(lam, dtype=float)
     phi = np.asarray(phi, dtype=float)
     coef = np.asarray(coef, dtype=float).reshape(lam.shape[0], -1)
@@ -97,7 +134,22 @@ def mixture_modes(lam, phi, coef, groups, kappa: int) -> MixtureModes:
         kept[g] = Xg.T @ Xg / rows.size
         rest[g] = np.mean(phi[rows, kappa:] ** 2, axis=0)
         w[g] = rows.size / P
-    return MixtureModes(lam, coef, w, kept, rest)
+    tail = None
+    if row_tail is not None:
+        row_tail = np.asarray(row_tail, dtype=float)
+        if row_tail.shape != (P,):
+            raise ParameterError("row_tail", f"shape {row_tail.shape}", f"({P},): one unlisted power per pool row")
+        tail = np.array([np.mean(np.clip(row_tail[inv == g], 0.0, None)) for g in range(G)])
+    return MixtureModes(lam, coef, w, kept, rest, tail, target_tail)
+
+
+def row_tail_power(diag, lam, phi) -> np.ndarray:
+    """The unlisted power at each pool row, ``K(x_i, x_i) - sum_{k listed} lambda_k phi_k(x_i)^2``
+    (Mercer's expansion on the pool measure; clipped at 0 against rounding): ``diag`` (P,) the kernel's
+    diagonal, ``lam`` (p,) and ``phi`` (P, p) the listed modes."""
+    phi = np.asarray(phi)
+    listed = np.einsum("ik,ik,k->i", phi, phi, np.asarray(lam, dtype=phi.dtype), dtype=float)
+    return np.clip(np.asarray(diag, dtype=float) - listed, 0.0, None)
 
 
 @dataclass(frozen=True)
@@ -148,13 +200,13 @@ def mixture_prediction(mm: MixtureModes, ridge: float, n: float, *, counts=None,
     def tau(delta):
         cf, qrest = _resolvent(mm, pi / (1.0 + delta), n, r)
         Qk = scipy.linalg.cho_solve(cf, np.eye(kap), check_finite=False)
-        return _traces(mm, Qk, qrest), Qk, qrest
+        return _traces(mm, Qk, qrest) + mm.tail / r, Qk, qrest
 
     # start: the one-group solution, i.e. eigenlearning (sum_g pi_g C_g = Lambda): 1 + delta = n kappa_eff / r
     from .flows import Shells
     from .predictions import eigenlearning_ridge
 
-    kap_eff = eigenlearning_ridge(Shells.from_modes(mm.lam), r, n)
+    kap_eff = eigenlearning_ridge(Shells.from_modes(mm.lam, mm.tail_power), r, n)
     delta = np.full(G, max(n * kap_eff / r - 1.0, 0.0))
 
     def jac(delta, Qk, qrest):
@@ -217,9 +269,12 @@ def mixture_prediction(mm: MixtureModes, ridge: float, n: float, *, counts=None,
         raise ParameterError("kappa", kap, "kept modes with positive eigenvalues")
     wk = ck / np.sqrt(lk)[:, None]
     Qw = Qk @ wk                                                   # (kap, m)
-    first = np.sum(Qw * (lk[:, None] * Qw), axis=0) + np.sum(cr ** 2 * (qrest ** 2)[:, None], axis=0)
+    # the unlisted modes: qrest = 1/r there, so their target power enters as T_y and rho_h T_y / r^2
+    first = (np.sum(Qw * (lk[:, None] * Qw), axis=0) + np.sum(cr ** 2 * (qrest ** 2)[:, None], axis=0)
+             + mm.target_tail / (r * r))
     # w^T Qbar C_h Qbar w
-    sec = np.einsum("him,im->hm", np.matmul(mm.kept, Qw[None, :, :]), Qw) + (mm.rest_phi2 * qrest ** 2) @ (cr ** 2)
+    sec = (np.einsum("him,im->hm", np.matmul(mm.kept, Qw[None, :, :]), Qw) + (mm.rest_phi2 * qrest ** 2) @ (cr ** 2)
+           + np.outer(mm.tail_profile, mm.target_tail) / (r * r))
     err = r * r * (first + (beta * tvec) @ sec)
     return MixturePrediction(float(n), float(np.mean(err)), delta, res, float(np.max(ev.real)),
                              float(np.mean(r * r * first)), kap)
@@ -242,6 +297,10 @@ def mixture_prediction_mp(mm: MixtureModes, ridge, n, *, dps: int = 40, tol=None
         lam = [mpmath.mpf(float(x)) for x in mm.lam]
         tol = tol or mpmath.mpf(10) ** (-(dps - 8))
 
+        tail = [mpmath.mpf(float(x)) for x in mm.tail]
+        T = mpmath.fsum(w * t for w, t in zip(pi, tail))
+        rho = [t / T if T > 0 else mpmath.mpf(1) for t in tail]
+
         def qbar(delta):
             M = mpmath.eye(p) * r
             for g in range(G):
@@ -254,7 +313,7 @@ def mixture_prediction_mp(mm: MixtureModes, ridge, n, *, dps: int = 40, tol=None
         delta = [mpmath.mpf(1)] * G
         for _ in range(max_iter):
             Q = qbar(delta)
-            new = [tr(C[g] * Q) for g in range(G)]
+            new = [tr(C[g] * Q) + tail[g] / r for g in range(G)]
             change = max(abs(a - b) / (1 + b) for a, b in zip(new, delta))
             delta = [(a + b) / 2 for a, b in zip(new, delta)]
             if change < tol:
@@ -275,8 +334,9 @@ def mixture_prediction_mp(mm: MixtureModes, ridge, n, *, dps: int = 40, tol=None
         errs = []
         for j in range(mm.coef.shape[1]):
             w = mpmath.matrix([mpmath.mpf(float(c)) / mpmath.sqrt(l) for c, l in zip(mm.coef[:, j], lam)])
-            first = (w.T * Q * Lam * Q * w)[0]
-            sec = mpmath.fsum(beta[h] * t[h] * (w.T * QCQ[h] * w)[0] for h in range(G))
+            ty = mpmath.mpf(float(mm.target_tail[j]))
+            first = (w.T * Q * Lam * Q * w)[0] + ty / (r * r)
+            sec = mpmath.fsum(beta[h] * t[h] * ((w.T * QCQ[h] * w)[0] + rho[h] * ty / (r * r)) for h in range(G))
             errs.append(r * r * (first + sec))
         return float(mpmath.fsum(errs) / len(errs))
 

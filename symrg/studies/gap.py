@@ -36,7 +36,7 @@ from ..errors import ParameterError
 from ..data.targets import target_label
 
 __all__ = ["GapProblem", "gap_problem", "kmeans", "pool_modes", "gap_trial", "gap_curve", "nongaussian_curve",
-           "choose_kappa", "KAPPA_RANGE", "gap_claim_verdict", "gap_study", "SURROGATES", "MIN_GROUP_ROWS", "KMEANS_CLUSTERS"]
+           "choose_kappa", "KAPPA_RANGE", "nongaussian_curve_topk", "gap_claim_verdict", "gap_study", "SURROGATES", "MIN_GROUP_ROWS", "KMEANS_CLUSTERS"]
 
 MIN_GROUP_ROWS = 20        # rows of a group (class or cluster) needed for its mean and second moment
 KMEANS_CLUSTERS = 10       # clusters found without labels
@@ -237,7 +237,7 @@ def gap_trial(K, Kt, Y, Yt, lam, phi, coef, groups, ridge, ns, seed_seq) -> dict
     return out
 
 
-def choose_kappa(lam, ridge: float, n: float, P: int) -> int:
+def choose_kappa(lam, ridge: float, n: float, P: int, tail: float = 0.0) -> int:
     """Kept modes of the non-Gaussian theory: those with eigenlearning learnability ``L_k >=
     KAPPA_LEARNABILITY`` at this ``n``, clipped to ``KAPPA_RANGE`` and to ``P/2`` -- the modes whose
     within-group correlations the theory keeps in full (docs/theory.md section 5a); the prediction
@@ -245,33 +245,62 @@ def choose_kappa(lam, ridge: float, n: float, P: int) -> int:
     from ..numerics.flows import Shells
     from ..numerics.predictions import eigenlearning_ridge
 
-    kap_eff = eigenlearning_ridge(Shells.from_modes(lam), ridge, n)
+    kap_eff = eigenlearning_ridge(Shells.from_modes(lam, tail), ridge, n)
     L = lam / (lam + kap_eff)
     k = int(np.count_nonzero(L >= KAPPA_LEARNABILITY))
-    return int(min(max(k, KAPPA_RANGE[0]), KAPPA_RANGE[1], P // 2))
+    return int(min(max(k, KAPPA_RANGE[0]), KAPPA_RANGE[1], P // 2, len(lam) // 2))
 
 
-def nongaussian_curve(lam, phi, coef, groups, ridge: float, ns, kappa: int | None = None, check_kappa: bool = True):
+def nongaussian_curve(lam, phi, coef, groups, ridge: float, ns, kappa: int | None = None, check_kappa: bool = True,
+                      *, row_tail=None, target_tail=None):
     """The mixture deterministic equivalent per ``n`` (docs/theory.md section 5a): rows with
     ``theory_nongaussian``, ``kappa_theory`` and, with ``check_kappa``, ``theory_nongaussian_2kappa``
-    (the same at twice the kept modes, at most P - 1) and their relative difference."""
+    (the same at twice the kept modes, at most P - 1 and the listed modes) and their relative difference.
+    ``row_tail``, ``target_tail``: the unlisted power per row and the target's, when ``lam`` lists only
+    the top modes of the pool (:func:`nongaussian_curve_topk`)."""
     from ..numerics.mixture import mixture_modes, mixture_prediction
 
-    P = phi.shape[0]
+    P, p = phi.shape
+    tail = 0.0 if row_tail is None else float(np.mean(row_tail))
     rows = []
     cache = {}
     for n in ns:
-        kap = choose_kappa(lam, ridge, n, P) if kappa is None else int(kappa)
+        kap = choose_kappa(lam, ridge, n, P, tail) if kappa is None else int(kappa)
         row = {"n": int(n), "kappa_theory": kap}
-        for key, k in (("theory_nongaussian", kap),) + ((("theory_nongaussian_2kappa", min(2 * kap, P - 1)),)
+        for key, k in (("theory_nongaussian", kap),) + ((("theory_nongaussian_2kappa", min(2 * kap, P - 1, p)),)
                                                         if check_kappa else ()):
             if k not in cache:
-                cache[k] = mixture_modes(lam, phi, coef, groups, k)
+                cache[k] = mixture_modes(lam, phi, coef, groups, k, row_tail=row_tail, target_tail=target_tail)
             pr = mixture_prediction(cache[k], ridge, n)
             row[key] = pr.test_error
         if check_kappa:
             row["kappa_sensitivity"] = abs(row["theory_nongaussian_2kappa"] / row["theory_nongaussian"] - 1)
         rows.append(row)
+    return rows
+
+
+def nongaussian_curve_topk(spec, Y, groups, diag, ridge: float, ns, kappa: int | None = None) -> list[dict]:
+    """:func:`nongaussian_curve` on the top-kappa route (docs/theory.md sections 4b and 5a): ``spec`` a
+    :class:`~symrg.spectra.topk.TopKSpectrum` of the pool, ``Y`` (P,) or (P, m) the pool target, ``groups``
+    (P,) the group of each row, ``diag`` (P,) the kernel's diagonal ``K(x_i, x_i)``.  The unlisted modes
+    enter through each group's unlisted power (``K(x, x)`` minus the listed part, per row) and the
+    target's unlisted power (Parseval on the pool).  Each row also carries ``tail_power`` (the pool's
+    unlisted power, = the spectrum's ``tail_power`` up to rounding)."""
+    from ..numerics.mixture import row_tail_power
+
+    P = spec.n_points
+    check_groups(groups, P)
+    diag = np.asarray(diag, dtype=float)
+    if diag.shape != (P,) or not np.all(np.isfinite(diag)):
+        raise ParameterError("diag", f"shape {diag.shape}", f"({P},) finite kernel diagonal")
+    tpw = spec.target_power(Y)
+    coef = np.asarray(tpw.coefficients, dtype=float).reshape(spec.kappa, -1)
+    lam = np.clip(spec.eigenvalues, 0.0, None)
+    rt = row_tail_power(diag, lam, spec.phi)
+    rows = nongaussian_curve(lam, spec.phi, coef, groups, ridge, ns, kappa, row_tail=rt,
+                             target_tail=np.atleast_1d(tpw.tail))
+    for row in rows:
+        row["tail_power"] = float(np.mean(rt))
     return rows
 
 

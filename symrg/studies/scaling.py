@@ -377,6 +377,8 @@ def scaling_study(data, kernel, ridge: float, ns, pool: int, trials: int = 16, s
     ns = plan["ns"]
     lc, _, _ = curve_on_pool(prob, kernel, ridge, ns, trials, seed, progress, executor, kappa,
                              spectrum=(sh, tp, t_tail, listed))
+    for row, se in zip(lc["rows"], lc["pool_sem"]):
+        row["pool_sem"] = se
     theory_slopes = {}
     for key in ("theory_rg", "theory_rg_budget", "theory_rg_selfconsistent", "theory_eigenlearning"):
         ys = [r[key] for r in lc["rows"]]

@@ -127,3 +127,71 @@ def test_rowwise_against_monte_carlo_of_row_draws():
     assert abs(el - mc) > 0.3 * mc
     assert abs(th - mc) <= tol, (th, mc, sem)
     assert abs(1.1 * th - mc) > tol and abs(0.9 * th - mc) > tol
+
+
+def _eigenlearning_with_tail(lam, c, T, Ty, r, n):
+    return eigenlearning_prediction(Shells.from_modes(lam, T), r, n, c ** 2, noise=0.0, target_tail=Ty).test_error
+
+
+@pytest.mark.parametrize("n", [10, 80])
+def test_one_group_with_an_unlisted_tail_is_eigenlearning(n):
+    """The top-kappa route: listed modes plus an unlisted tail of power T (target tail T_y) in one group
+    is eigenlearning with the same tail (predictions.eigenlearning_prediction, T/kappa_eff)."""
+    p, kap, T, Ty = 300, 80, 0.5, 0.05
+    lam = _powerlaw(p)
+    c = np.random.default_rng(2).standard_normal(p) * np.sqrt(lam)
+    mm = MixtureModes(lam, c[:, None], np.array([1.0]), np.diag(lam[:kap])[None], np.ones((1, p - kap)),
+                      np.array([T]), np.array([Ty]))
+    el = _eigenlearning_with_tail(lam, c, T, Ty, 1e-3, n)
+    assert mixture_prediction(mm, 1e-3, n).test_error == pytest.approx(el, rel=1e-10)
+    # the tail matters here: dropping it moves the answer by far more than 10%
+    assert abs(_eigenlearning_with_tail(lam, c, 0.0, 0.0, 1e-3, n) / el - 1) > 0.1
+
+
+def test_unlisted_tail_is_the_limit_of_many_small_modes():
+    """Groups with unequal unlisted power: the tail form against the same tail written out as m explicit
+    modes of eigenvalue T/m with the group profile rho_g (rest_phi2) -- two routes sharing no tail code;
+    they agree as m grows (O(T/m) corrections)."""
+    pi, lam, Cs, _, _ = _mixture(p=8, G=3)
+    rng = np.random.default_rng(5)
+    c = rng.standard_normal(lam.size) * np.sqrt(lam)
+    rho = np.array([1.6, 0.5, 1.0])
+    rho = rho / (pi @ rho)
+    T, Ty, r, n = 0.2 * lam.sum(), 0.02, 1e-2, 40
+    tailed = mixture_prediction(MixtureModes(lam, c[:, None], pi, np.array(Cs), np.zeros((3, 0)), rho * T,
+                                             np.array([Ty])), r, n).test_error
+    m = 20000
+    lam_x = np.concatenate([lam, np.full(m, T / m)])
+    c_x = np.concatenate([c, np.full(m, np.sqrt(Ty / m))])
+    explicit = mixture_prediction(MixtureModes(lam_x, c_x[:, None], pi, np.array(Cs), np.repeat(rho[:, None], m, 1)),
+                                  r, n).test_error
+    assert tailed == pytest.approx(explicit, rel=2e-3)
+    no_profile = mixture_prediction(MixtureModes(lam, c[:, None], pi, np.array(Cs), np.zeros((3, 0)), np.full(3, T),
+                                                 np.array([Ty])), r, n).test_error
+    assert abs(no_profile / tailed - 1) > 2e-2        # the group profile of the tail is resolved by this check
+
+
+def test_mpmath_twin_with_a_tail():
+    pi, lam, Cs, _, _ = _mixture()
+    c = np.random.default_rng(1).standard_normal((lam.size, 2)) * np.sqrt(lam)[:, None]
+    mm = MixtureModes(lam, c, pi, np.array(Cs), np.zeros((len(pi), 0)), np.array([0.3, 0.1, 0.2]), np.array([0.01, 0.04]))
+    for n in (4, 30):
+        assert mixture_prediction(mm, 1e-1, n).test_error == pytest.approx(
+            mixture_prediction_mp(mm, 1e-1, n, dps=30), rel=1e-10)
+
+
+def test_row_tail_power_against_the_full_spectrum():
+    """row_tail_power from the top modes of a pool against the sum over its unlisted modes, computed from
+    the full eigendecomposition."""
+    from symrg.spectra.empirical import EmpiricalSpectrum
+    from symrg.spectra.kernels import NNGPKernel
+    from symrg.numerics.mixture import row_tail_power
+
+    X = np.random.default_rng(0).standard_normal((200, 6))
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    K = NNGPKernel("relu", 1).gram(X)
+    spec = EmpiricalSpectrum.from_gram(K, check=False)
+    lam, phi = spec.eigenvalues, spec.phi
+    got = row_tail_power(np.diag(K), lam[:30], phi[:, :30])
+    want = np.einsum("ik,ik,k->i", phi[:, 30:], phi[:, 30:], np.clip(lam[30:], 0, None))
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-12)

@@ -48,7 +48,7 @@ from .._validate import check_int, check_positive, check_ridge
 from ..errors import ConvergenceError, ParameterError
 
 __all__ = ["MixtureModes", "mixture_modes", "mixture_prediction", "MixturePrediction", "FIXED_POINT_TOL",
-           "mixture_prediction_mp", "rowwise_prediction", "row_tail_power"]
+           "mixture_prediction_mp", "rowwise_prediction", "row_tail_power", "leverage_prediction", "leverage_weights"]
 
 FIXED_POINT_TOL = 1e-11   # relative residual of delta_g = tr(C_g Qbar) accepted
 
@@ -393,4 +393,121 @@ def rowwise_prediction(lam, phi, coef, ridge: float, n: float, *, tol: float = 1
     Qw = scipy.linalg.cho_solve(cf, W, check_finite=False)
     xQw = F @ Qw
     err = r * r * (np.sum(Qw * (lam[:, None] * Qw), axis=0) + (beta * t) @ (xQw ** 2))
+    return float(np.mean(err))
+
+
+# ---------------------------------------------------------------------------------------------
+# The row-wise equivalent in kept modes, and its expansion in the leverage fluctuation
+# ---------------------------------------------------------------------------------------------
+
+def leverage_weights(delta: np.ndarray, order: int | None):
+    """Per-row weights ``(a_i, b_i)`` = ``(1/(1+delta_i), 1/(1+delta_i)^2)`` of the row-wise equations
+    (``order`` None), or their Taylor polynomials to ``order`` in the leverage fluctuation
+    ``eps_i = delta_i - dbar`` about the pool mean ``dbar`` (docs/theory.md section 5a, "The
+    perturbative route"): order 0 is the Gaussian-equivalent weight, order 1 adds the joint fourth
+    cumulant of the kept features contracted with ``Qbar``, order 2 the leverage variance."""
+    if order is None:
+        return 1.0 / (1.0 + delta), 1.0 / (1.0 + delta) ** 2
+    dbar = float(np.mean(delta))
+    u = -(delta - dbar) / (1.0 + dbar)
+    a = sum(u ** j for j in range(order + 1)) / (1.0 + dbar)
+    b = sum((j + 1) * u ** j for j in range(order + 1)) / (1.0 + dbar) ** 2
+    return a, b
+
+
+def leverage_prediction(lam, phi, coef, ridge: float, n: float, kappa: int, *, row_tail=None, target_tail=None,
+                        order: int | None = None, tol: float = 1e-9, max_iter: int = 300) -> float:
+    """The row-wise deterministic equivalent (:func:`rowwise_prediction`) with ``kappa`` kept modes,
+    solved without any ``P x P`` matrix, and its perturbative truncations (docs/theory.md section 5a).
+
+    Every pool row is its own group.  The top ``kappa`` modes are kept in full (features ``F = phi
+    sqrt(lambda)``, ``P x kappa``); the other listed modes enter diagonally with their per-row values
+    ``phi_k(x_i)^2`` (as the group theory's ``rest_phi2``, now per row); unlisted modes through the
+    per-row unlisted power ``row_tail`` (``tail/r`` in ``delta_i``, nothing at second order) and the
+    target's ``target_tail``.  First order: ``delta_i = x_i^T Qbar x_i`` with ``Qbar = ((n/P) sum_i a_i
+    x_i x_i^T + r)^{-1}``; second order ``t = b + M diag(beta) t`` with ``beta_i = (n/P) b_i`` and
+    ``M_ij = (x_i^T Qbar x_j)^2`` (kept part, plus the diagonal part of the listed rest), solved by GMRES
+    with an ``O(P kappa^2)`` product (``M u = rowdiag(F Qbar (F^T diag(u) F) Qbar F^T)``).  ``(a_i, b_i)``
+    from :func:`leverage_weights`: ``order`` None is the full row-wise equivalent, an integer its
+    expansion in the leverage fluctuation.  Returns the pool-measure test error (mean over outputs).
+    Cost ``O(P kappa^2)`` per fixed-point step and per GMRES product.
+    """
+    import scipy.sparse.linalg as spla
+
+    from .flows import Shells
+    from .predictions import eigenlearning_ridge
+
+    r = check_ridge(ridge)
+    if r <= 0:
+        raise ParameterError("ridge", ridge, "a positive ridge (the deterministic equivalent needs r > 0)")
+    n = check_positive(n, "n")
+    lam = np.clip(np.asarray(lam, dtype=float), 0.0, None)
+    phi = np.asarray(phi)
+    P, p = phi.shape
+    kappa = check_int(kappa, "kappa", 1, p)
+    if order is not None:
+        order = check_int(order, "order", 0, 12)
+    coef = np.asarray(coef, dtype=float).reshape(p, -1)
+    m = coef.shape[1]
+    rt = np.zeros(P) if row_tail is None else np.asarray(row_tail, dtype=float)
+    ty = np.zeros(m) if target_tail is None else np.asarray(target_tail, dtype=float).reshape(m)
+    T = float(np.mean(rt))
+    lk, lr = lam[:kappa], lam[kappa:]
+    if np.any(lk <= 0):
+        raise ParameterError("kappa", kappa, "kept modes with positive eigenvalues")
+    F = np.asarray(phi[:, :kappa], dtype=float) * np.sqrt(lk)
+    R2 = np.asarray(phi[:, kappa:], dtype=float) ** 2                  # phi_k(x_i)^2 of the listed rest
+    nP = n / P
+
+    def solve(delta):
+        a, _ = leverage_weights(delta, order)
+        if np.any(a < 0):
+            u = np.abs(delta - np.mean(delta)) / (1.0 + np.mean(delta))
+            raise ConvergenceError(f"leverage expansion to order {order} breaks down at n = {n:g}: it gives "
+                                   f"negative row weights (largest |eps|/(1+dbar) = {np.max(u):.2f}, the series "
+                                   "needs < 1); use the full row-wise equivalent (order None)")
+        A = (F.T * (nP * a)) @ F
+        A[np.diag_indices_from(A)] += r
+        cf = scipy.linalg.cho_factor(A, lower=True, check_finite=False)
+        qrest = 1.0 / (nP * lr * (a @ R2) + r)
+        Z = scipy.linalg.cho_solve(cf, F.T, check_finite=False)        # Qbar x_i, kept block (kappa x P)
+        new = np.einsum("ij,ji->i", F, Z) + R2 @ (lr * qrest) + rt / r
+        return cf, Z, qrest, new
+
+    kap = eigenlearning_ridge(Shells.from_modes(lam, T), r, n)
+    delta = np.full(P, max(n * kap / r - 1.0, 0.0))
+    res = np.inf
+    for it in range(max_iter):
+        cf, Z, qrest, new = solve(delta)
+        res = float(np.max(np.abs(new - delta) / (1.0 + delta)))
+        if res < tol:
+            delta = new
+            break
+        delta = new if res < 1e-2 or it < 3 else 0.5 * (new + delta)
+    else:
+        raise ConvergenceError(f"leverage deterministic equivalent: no fixed point in {max_iter} steps "
+                               f"(relative residual {res:.2e})")
+    cf, Z, qrest, _ = solve(delta)
+    _, bw = leverage_weights(delta, order)
+    beta = nP * bw
+    Qk = scipy.linalg.cho_solve(cf, np.eye(kappa), check_finite=False)
+    w_rest = (lr * qrest) ** 2
+
+    def M(u):
+        S = (F.T * u) @ F
+        return np.einsum("ik,ki->i", F, Qk @ S @ Z) + R2 @ (w_rest * (R2.T @ u))
+
+    b = np.einsum("ik,ki->i", F, (Qk * lk[None, :]) @ Z) + R2 @ (lr * lr * qrest ** 2)
+    op = spla.LinearOperator((P, P), matvec=lambda v: v - M(beta * v), dtype=float)
+    t, info = spla.gmres(op, b, x0=b, rtol=1e-10, atol=0.0, restart=60, maxiter=20)
+    if info != 0:
+        raise ConvergenceError(f"leverage deterministic equivalent: the second-order system did not converge "
+                               f"(GMRES info {info}; the overfitting factor is too large at n = {n:g})")
+    wk = coef[:kappa] / np.sqrt(lk)[:, None]
+    cr = coef[kappa:]
+    Qw = Qk @ wk
+    first = np.sum(Qw * (lk[:, None] * Qw), axis=0) + (qrest ** 2) @ (cr ** 2) + ty / (r * r)
+    rho = rt / T if T > 0 else np.ones(P)
+    sec = (F @ Qw) ** 2 + R2 @ ((qrest ** 2)[:, None] * cr ** 2) + np.outer(rho, ty) / (r * r)
+    err = r * r * (first + (beta * t) @ sec)
     return float(np.mean(err))

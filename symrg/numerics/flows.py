@@ -106,6 +106,19 @@ class Shells:
         tail = max(float(spectrum.k1) - listed, 0.0)
         return cls(lam[keep], mult[keep], tail)
 
+    def scaled(self, scale: float) -> "Shells":
+        """The same spectrum with every eigenvalue, the tail and the power-law amplitude divided by
+        ``scale`` (a power of two: exact).  Not validated again: this spectrum was validated when built,
+        and division by a positive power of two keeps it finite, sorted and non-negative."""
+        if not (scale > 0 and math.frexp(scale)[0] == 0.5):
+            raise ParameterError("scale", scale, "a positive power of two")
+        out = object.__new__(Shells)
+        tp = self.tail_powerlaw
+        for name, value in (("lam", self.lam / scale), ("mult", self.mult), ("tail", self.tail / scale),
+                            ("tail_powerlaw", None if tp is None else (tp[0] / scale, tp[1], tp[2]))):
+            object.__setattr__(out, name, value)
+        return out
+
     @property
     def cum_modes(self) -> np.ndarray:
         """Cutoffs at shell ends: ``kappa_s = sum_{s'<=s} mult[s']`` (index 0 = no mode kept)."""

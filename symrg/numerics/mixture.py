@@ -416,7 +416,7 @@ def leverage_weights(delta: np.ndarray, order: int | None):
 
 
 def leverage_prediction(lam, phi, coef, ridge: float, n: float, kappa: int, *, row_tail=None, target_tail=None,
-                        order: int | None = None, tol: float = 1e-9, max_iter: int = 300) -> float:
+                        order: int | None = None, tol: float = 1e-9, max_iter: int = 300, info: dict | None = None) -> float:
     """The row-wise deterministic equivalent (:func:`rowwise_prediction`) with ``kappa`` kept modes,
     solved without any ``P x P`` matrix, and its perturbative truncations (docs/theory.md section 5a).
 
@@ -429,8 +429,10 @@ def leverage_prediction(lam, phi, coef, ridge: float, n: float, kappa: int, *, r
     ``M_ij = (x_i^T Qbar x_j)^2`` (kept part, plus the diagonal part of the listed rest), solved by GMRES
     with an ``O(P kappa^2)`` product (``M u = rowdiag(F Qbar (F^T diag(u) F) Qbar F^T)``).  ``(a_i, b_i)``
     from :func:`leverage_weights`: ``order`` None is the full row-wise equivalent, an integer its
-    expansion in the leverage fluctuation.  Returns the pool-measure test error (mean over outputs).
-    Cost ``O(P kappa^2)`` per fixed-point step and per GMRES product.
+    expansion in the leverage fluctuation.  Returns the pool-measure test error (mean over outputs);
+    ``info``, when given, receives the expansion parameter at the solution (``u_rms``, ``u_max``: the
+    RMS and largest ``|delta_i - dbar|/(1 + dbar)``; the series in it needs ``u_max < 1``) and
+    the fixed-point ``iterations``.  Cost ``O(P kappa^2)`` per fixed-point step and per GMRES product.
     """
     import scipy.sparse.linalg as spla
 
@@ -488,6 +490,9 @@ def leverage_prediction(lam, phi, coef, ridge: float, n: float, kappa: int, *, r
         raise ConvergenceError(f"leverage deterministic equivalent: no fixed point in {max_iter} steps "
                                f"(relative residual {res:.2e})")
     cf, Z, qrest, _ = solve(delta)
+    if info is not None:
+        u = np.abs(delta - np.mean(delta)) / (1.0 + np.mean(delta))
+        info.update(u_rms=float(np.sqrt(np.mean(u ** 2))), u_max=float(np.max(u)), iterations=it + 1)
     _, bw = leverage_weights(delta, order)
     beta = nP * bw
     Qk = scipy.linalg.cho_solve(cf, np.eye(kappa), check_finite=False)

@@ -103,16 +103,12 @@ def selfconsistent_ridge(spectrum, ridge, eta) -> SelfConsistentRidge:
     eigenvalue, the tail, its power-law amplitude and the ridge divided by a power of two near the largest of
     them, exactly) and scaled back, so that spectra near the float64 limit (1e158 and beyond) neither overflow
     nor lose the answer."""
-    from .flows import Shells
-
     sh = _as_shells(spectrum)
     s2 = check_ridge(ridge)
     eta = check_positive(eta, "eta")
     top = max(float(sh.lam.max()) if sh.lam.size else 0.0, s2, sh.tail)
     scale = 2.0 ** math.frexp(top)[1] if top > 0 else 1.0
-    tp = sh.tail_powerlaw
-    scaled = Shells(sh.lam / scale, sh.mult, sh.tail / scale, None if tp is None else (tp[0] / scale, tp[1], tp[2]))
-    r = _solve_scaled(scaled, s2 / scale, eta)
+    r = _solve_scaled(sh.scaled(scale), s2 / scale, eta)
     out = SelfConsistentRidge(s2, eta, r.sigma2 * scale, r.delta * scale, r.learned_modes, r.error_estimate * scale,
                               r.tail_bound * scale, r.learnability, r.tail_learned, r.learned_modes_bound)
     if not all(math.isfinite(v) for v in (out.sigma2, out.delta, out.learned_modes, out.error_estimate)):

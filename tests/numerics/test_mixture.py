@@ -195,3 +195,41 @@ def test_row_tail_power_against_the_full_spectrum():
     got = row_tail_power(np.diag(K), lam[:30], phi[:, :30])
     want = np.einsum("ik,ik,k->i", phi[:, 30:], phi[:, 30:], np.clip(lam[30:], 0, None))
     np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-12)
+
+
+def _pool_features(contrast, P=800, p=200, seed=0):
+    """Pool modes of features with per-row scale 1 +- contrast (0: Gaussian), diagonalised on the pool."""
+    rng = np.random.default_rng(seed)
+    lam = np.arange(1, p + 1.0) ** -1.3
+    lam /= lam.sum()
+    s = 1 + contrast * rng.choice([-1, 1], size=P)
+    X = rng.standard_normal((P, p)) * np.sqrt(s)[:, None] * np.sqrt(lam)
+    w, V = np.linalg.eigh(X.T @ X / P)
+    w, V = w[::-1], V[:, ::-1]
+    return w, X @ V / np.sqrt(w), rng.standard_normal(p) * np.sqrt(w)
+
+
+def test_leverage_prediction_with_every_mode_kept_is_the_dense_row_wise_equivalent():
+    """The GMRES route on an O(P kappa^2) product against rowwise_prediction's dense P x P solve."""
+    from symrg.numerics.mixture import leverage_prediction, rowwise_prediction
+
+    lam, phi, c = _pool_features(0.5, P=300, p=120)
+    for n in (10, 60):
+        assert leverage_prediction(lam, phi, c, 1e-3, n, 120) == pytest.approx(
+            rowwise_prediction(lam, phi, c, 1e-3, n), rel=1e-8)
+
+
+def test_leverage_expansion_converges_for_gaussian_features_and_breaks_down_for_heterogeneous_ones():
+    """The perturbative route (expansion of the row weights in the leverage fluctuation): on Gaussian
+    features it approaches the full row-wise equivalent order by order; with per-row scales 1 +- 0.6 the
+    first order already gives negative weights and must refuse rather than print a number."""
+    from symrg.errors import ConvergenceError
+    from symrg.numerics.mixture import leverage_prediction
+
+    lam, phi, c = _pool_features(0.0)
+    full = leverage_prediction(lam, phi, c, 1e-3, 80, 200)
+    rel = [abs(leverage_prediction(lam, phi, c, 1e-3, 80, 200, order=o) / full - 1) for o in (0, 2)]
+    assert rel[0] > 0.01 and rel[1] < 0.005, rel
+    lam, phi, c = _pool_features(0.6)
+    with pytest.raises(ConvergenceError, match="breaks down"):
+        leverage_prediction(lam, phi, c, 1e-3, 80, 200, order=1)

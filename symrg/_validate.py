@@ -96,7 +96,7 @@ def check_square_symmetric(K, name: str = "kernel matrix") -> np.ndarray:
         raise KernelError(f"{name} has complex entries (dtype {raw.dtype}); a kernel matrix is real and the "
                           f"imaginary parts are not dropped")
     try:
-        K = raw.astype(float)
+        K = np.asarray(raw, dtype=float)       # no copy when it is float64 already: callers never write to K
     except (TypeError, ValueError):
         raise KernelError(f"{name} must hold real numbers, got dtype {raw.dtype}") from None
     if K.ndim != 2 or K.shape[0] != K.shape[1]:

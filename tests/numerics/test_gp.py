@@ -225,3 +225,33 @@ def test_nngp_gram_in_blocks_equals_the_one_shot_kernel(monkeypatch):
         assert np.array_equal(G, G.T)
         np.testing.assert_allclose(G, k(np.clip(X @ X.T, -1, 1)), rtol=0, atol=1e-14)
         np.testing.assert_allclose(k.gram(X[:9], X), k(np.clip(X[:9] @ X.T, -1, 1)), rtol=0, atol=1e-14)
+
+
+def test_exact_gp_psd_check_on_both_paths():
+    """check_psd: with sigma^2 above the rounding tolerance a separate Cholesky of K + tol I certifies
+    PSD (a Gram with eigenvalue -1e-3 is refused although K + sigma^2 I factors); with sigma^2 at or below
+    it the fit's own factorisation certifies it, and a failure names the negative eigenvalue."""
+    import numpy as np
+    import pytest
+
+    from symrg.errors import KernelError
+    from symrg.numerics.gp import ExactGP
+
+    rng = np.random.default_rng(0)
+    Q = np.linalg.qr(rng.standard_normal((40, 40)))[0]
+    w = np.linspace(1.0, 0.01, 40)
+    w[-1] = -1e-3
+    K = (Q * w) @ Q.T
+    K = (K + K.T) / 2
+    y = rng.standard_normal(40)
+    with pytest.raises(KernelError, match="not positive semi-definite"):
+        ExactGP(ridge=1.0).fit(K, y)                     # K + I factors; the PSD check refuses
+    with pytest.raises(KernelError, match="not positive semi-definite"):
+        ExactGP(ridge=1e-12).fit(K, y)                   # the fit's factorisation fails; the message says why
+    w[-1] = 0.0
+    Kp = (Q * w) @ Q.T
+    Kp = (Kp + Kp.T) / 2
+    m = ExactGP(ridge=1e-12).fit(Kp, y)
+    assert np.all(np.isfinite(m.alpha_))
+    np.testing.assert_allclose(ExactGP(ridge=0.1).fit(Kp, y).predict(Kp),
+                               Kp @ np.linalg.solve(Kp + 0.1 * np.eye(40), y), rtol=1e-10)

@@ -32,9 +32,9 @@ def ridge_solve(K: np.ndarray, y, ridge: float, what: str = "the training Gram m
     return scipy.linalg.cho_solve(_cho_factor(A, what), np.asarray(y, dtype=float), check_finite=False)
 
 
-def _cho_factor(A: np.ndarray, what: str):
+def _cho_factor(A: np.ndarray, what: str, overwrite: bool = False):
     try:
-        return scipy.linalg.cho_factor(A, lower=True, check_finite=False)
+        return scipy.linalg.cho_factor(A, lower=True, overwrite_a=overwrite, check_finite=False)
     except np.linalg.LinAlgError as err:
         raise KernelError(f"Cholesky factorisation of {what} failed ({err}); {_ADVICE}") from err
 
@@ -53,8 +53,10 @@ class ExactGP:
     ridge : float >= 0
         Noise variance ``sigma^2``.
     check_psd : bool
-        Test that the training Gram is positive semi-definite: one Cholesky of ``K + tol I``
-        (:func:`symrg._validate.check_kernel_matrix`), the cost of the factorisation it guards.
+        Test that the training Gram is positive semi-definite (eigenvalues >= ``-tol``, rounding):
+        when ``sigma^2 <= tol`` the fit's own factorisation of ``K + sigma^2 I`` certifies it; otherwise one
+        Cholesky of ``K + tol I`` (:func:`symrg._validate.check_kernel_matrix`), the cost of the
+        factorisation it guards -- certifying ``lambda_min >= -tol`` needs a factorisation at that shift.
 
     Constructors only store their arguments; everything is validated in :meth:`fit`.
     """
@@ -65,6 +67,7 @@ class ExactGP:
         self.check_psd = check_psd
 
     def _train_gram(self, X) -> np.ndarray:
+        self._psd_by_fit = False
         if isinstance(self.kernel, str):
             if self.kernel != "precomputed":
                 raise ParameterError("kernel", self.kernel, '"precomputed" or a kernel object/callable')
@@ -74,7 +77,15 @@ class ExactGP:
             self.X_train_ = X
             K = gram_matrix(self.kernel, X, X)
         if self.check_psd:
-            return check_kernel_matrix(K, "training kernel matrix")
+            from ..._validate import check_square_symmetric, psd_tolerance
+
+            K = check_square_symmetric(K, "training kernel matrix")
+            if K.size and check_ridge(self.ridge) > psd_tolerance(K):
+                # the fit's own factorisation of K + sigma^2 I cannot certify eigenvalues >= -tol when
+                # sigma^2 > tol: one more Cholesky, of K + tol I, does (the cost of the factorisation it guards)
+                return check_kernel_matrix(K, "training kernel matrix")
+            self._psd_by_fit = True        # sigma^2 <= tol: a successful fit factorisation certifies PSD
+            return K
         K = np.asarray(K, dtype=float)
         if K.ndim != 2 or K.shape[0] != K.shape[1] or not np.all(np.isfinite(K)):
             raise KernelError(f"training kernel matrix must be square and finite, got shape {K.shape}")
@@ -85,9 +96,14 @@ class ExactGP:
         K = self._train_gram(X)
         n = K.shape[0]
         y = _targets(y, n)
-        A = K.copy()
+        A = np.array(K, dtype=float, order="F", copy=True)      # Fortran order: LAPACK factors it in place
         A[np.diag_indices_from(A)] += ridge
-        self.L_ = _cho_factor(A, "K(X, X) + sigma^2 I")          # K + sigma^2 I = L L^T
+        try:                                                       # K + sigma^2 I = L L^T
+            self.L_ = scipy.linalg.cho_factor(A, lower=True, overwrite_a=True, check_finite=False)
+        except np.linalg.LinAlgError as err:
+            if self._psd_by_fit:
+                check_kernel_matrix(K, "training kernel matrix")     # names the negative eigenvalue, if any
+            raise KernelError(f"Cholesky factorisation of K(X, X) + sigma^2 I failed ({err}); {_ADVICE}") from err
         self.alpha_ = scipy.linalg.cho_solve(self.L_, y, check_finite=False)
         self.y_train_ = y
         self.n_train_ = n

@@ -428,6 +428,65 @@ def gap_table(study: dict) -> list[dict]:
     return out
 
 
+LEVERAGE_ORDERS = (0, 1, 2)   # truncations of the perturbative route (docs/theory.md section 5a)
+
+
+def leverage_rows(prob: GapProblem, kernel, ridge: float, ns, real_rows=None, progress=None) -> list[dict]:
+    """The row-wise equivalent in kept modes and its expansion in the leverage fluctuation, per ``n``
+    (docs/theory.md section 5a, "The perturbative route"): ``rowwise_kept`` (all orders), ``order_k`` for
+    ``k`` in :data:`LEVERAGE_ORDERS` (None where the truncated series gives negative row weights, with
+    the reason), the expansion parameter ``u_rms`` / ``u_max`` at the solution, and with ``real_rows``
+    (rows of a :func:`gap_curve` result on the same pool) the measured real error and eigenlearning."""
+    from ..errors import ConvergenceError
+    from ..numerics.mixture import leverage_prediction
+
+    lam, phi, coef = pool_modes(kernel.gram(prob.X_pool), prob.Y_pool)
+    real = {r["n"]: r for r in (real_rows or [])}
+    out = []
+    for i, n in enumerate(ns):
+        kap = choose_kappa(lam, ridge, n, prob.pool)
+        info: dict = {}
+        row = {"n": int(n), "kappa": kap, "rowwise_kept": leverage_prediction(lam, phi, coef, ridge, n, kap, info=info),
+               "u_rms": info["u_rms"], "u_max": info["u_max"]}
+        for k in LEVERAGE_ORDERS:
+            try:
+                row[f"order_{k}"] = leverage_prediction(lam, phi, coef, ridge, n, kap, order=k)
+            except ConvergenceError as exc:
+                row[f"order_{k}"], row[f"order_{k}_why"] = None, str(exc)
+        if n in real:
+            row.update({k: real[n][k] for k in ("eigenlearning", "pool_measure", "pool_measure_sem",
+                                                "theory_nongaussian") if k in real[n]})
+        out.append(row)
+        if progress:
+            progress(i + 1, len(ns))
+    return out
+
+
+def leverage_study(gap_json, targets=None, progress=None) -> dict:
+    """:func:`leverage_rows` on the pools of a saved gap study (same data, pool size and seed, hence the
+    same pools), for its Fashion-MNIST targets by default."""
+    from ..spectra.kernels import NNGPKernel
+
+    setting, results = gap_json["setting"], gap_json["results"]
+    tasks = {f"{d}/{_task_target(t)}": (d, t) for d, t in setting["tasks"]}
+    keys = targets or [k for k in results if k.startswith("fashion")]
+    out = {}
+    for key in keys:
+        d, t = tasks[key]
+        res = results[key]
+        prob = gap_problem(d, res["pool"], res["seed"], None, target_class=t.get("target_class"), pair=t.get("pair"))
+        out[key] = leverage_rows(prob, NNGPKernel("relu", 1), res["ridge"], [r["n"] for r in res["rows"]],
+                                 res["rows"], progress)
+    return out
+
+
+def _task_target(t: dict) -> str:
+    if t.get("pair"):
+        a, b = str(t["pair"]).split(",")
+        return f"{a}-vs-{b}"
+    return f"{t['target_class']}-vs-rest"
+
+
 def main(argv=None) -> int:  # pragma: no cover - the generator of reports/gap/gap_table.json
     """``python -m symrg.studies.gap OUT.json [--pool P] [--trials T] [--quick]``: run :func:`gap_study`
     and write the per-target table, the verdicts and the curves with a provenance record."""
@@ -441,7 +500,16 @@ def main(argv=None) -> int:  # pragma: no cover - the generator of reports/gap/g
     p.add_argument("--pool", type=int, default=3000)
     p.add_argument("--trials", type=int, default=16)
     p.add_argument("--quick", action="store_true")
+    p.add_argument("--leverage-from", default=None, metavar="GAP_JSON",
+                   help="instead: the row-wise equivalent and its leverage expansion on the pools of this saved gap "
+                        "study (its Fashion-MNIST targets), written to OUT")
     a = p.parse_args(argv)
+    if a.leverage_from:
+        src = json.loads(open(a.leverage_from).read())
+        lev = leverage_study(src, progress=lambda i, t: print(f"leverage: {i}/{t}", flush=True))
+        write_json(a.out, {"results": lev, "gap_study": a.leverage_from, "orders": list(LEVERAGE_ORDERS)},
+                   "python -m symrg.studies.gap " + " ".join(argv or []))
+        return 0
 
     def prog(i, t):
         print(f"gap study: {i}/{t}", flush=True)

@@ -71,5 +71,39 @@ def run(out: Path, quick: bool, progress) -> dict:
                   f"{r['pool_rel_sem']:.3f} | {_fmt(r.get('kappa_sensitivity'))} |")
     md += ["", f"Claim (rule in `claims.py`, written before measuring): pool measure **{vp['verdict']}** "
            f"(tests: {vp['tests']}); held-out, same rule: **{vh['verdict']}**."]
+    lev = _leverage_markdown(src.parent / "leverage_table.json", Path(out) / "gap" / "leverage_table.json")
+    md += lev
     return {"numbers": {"source": str(src), "table": table, "verdict_pool": vp, "verdict_heldout": vh},
             "markdown": "\n".join(md), "figures": [], "evidence": {"nongaussian_gap": records}}
+
+
+def _leverage_markdown(path: Path, dest: Path) -> list[str]:
+    """The perturbative route's table (``python -m symrg.studies.gap OUT --leverage-from GAP_JSON``), when
+    the file sits beside the gap study; copied into the report."""
+    try:
+        lev = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return ["", f"The perturbative route (leverage expansion): no table at `{path}`; produce it with "
+                f"`python -m symrg.studies.gap {path} --leverage-from {DEFAULT_JSON}`."]
+    if path.resolve() != dest.resolve():
+        shutil.copyfile(path, dest)
+    ratio = lambda r, k: _fmt(r[k] / r["eigenlearning"]) if r.get(k) is not None else "breaks down"  # noqa: E731
+    md = ["", "**The row-wise equivalent in kept modes and the perturbative route** (docs/theory.md section 5a), "
+          f"from `{path}`: each pool row its own group, the top kappa modes kept in full and the rest diagonal "
+          "(`rowwise_kept`), and its expansion in the leverage fluctuation u = (delta_i - mean)/(1 + mean) to "
+          "order 0, 1, 2 (order 1 brings the joint fourth cumulant of the kept features contracted with Qbar). "
+          "\"breaks down\": the truncated series gives negative row weights (it needs max u < 1). All divided "
+          "by eigenlearning.", "",
+          "| target | n | kappa | real/EL (± 2 s.e.) | mixture/EL | row-wise (kept)/EL | order 0 | order 1 | order 2 "
+          "| u rms | u max |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for key, rows in lev["results"].items():
+        for r in rows:
+            el = r.get("eigenlearning")
+            if not el:
+                continue
+            real = (f"{r['pool_measure'] / el:.3f} ± {2 * r['pool_measure_sem'] / el:.3f}"
+                    if r.get("pool_measure") is not None else "–")
+            md.append(f"| {key} | {r['n']} | {r['kappa']} | {real} | {ratio(r, 'theory_nongaussian')} | "
+                      f"{ratio(r, 'rowwise_kept')} | {ratio(r, 'order_0')} | {ratio(r, 'order_1')} | "
+                      f"{ratio(r, 'order_2')} | {r['u_rms']:.2f} | {r['u_max']:.2f} |")
+    return md

@@ -110,6 +110,23 @@ def run(out: Path, quick: bool, progress) -> dict:
                        f"and dtype); the curve's {curve['seconds']:.0f} s leave it out.")
         for r in curve["rows"]:
             md.append(f"| {r['n']} | {r['simulation_mse']:.4g} | {r['theory_rg']:.4g} | {r['theory_eigenlearning']:.4g} |")
+        ng = curve.get("nongaussian")
+        if ng:
+            v = ng["verdicts"]
+            md += ["", f"**Beyond eigenlearning at full scale** (the class-mixture theory on the top-{curve['kappa']} route, "
+                   f"{ng['n_groups']} {ng['groups']}; docs/theory.md section 5a; {ng['seconds']:.1f} s for the whole curve): "
+                   "the real error on held-out images and under the pool measure "
+                   f"({ng['pool_measure_rows']}) divided by eigenlearning and by the theory.", "",
+                   "| n | held-out/EL | held-out/theory | pool/EL | pool/theory | rel. s.e. (held-out, pool) | kappa | 2-kappa change |",
+                   "|---|---|---|---|---|---|---|---|"]
+            for t in ng["table"]:
+                md.append(f"| {t['n']} | {t['heldout_over_eigenlearning']:.3f} | {t['heldout_over_nongaussian']:.3f} | "
+                          f"{t['pool_over_eigenlearning']:.3f} | {t['pool_over_nongaussian']:.3f} | "
+                          f"{t['heldout_sem_relative']:.3f}, {t['pool_sem_relative']:.3f} | {t['kappa_theory']} | "
+                          f"{t['kappa_sensitivity']:.3f} |")
+            md += ["", f"The gap claim's rule (`claims.gap_claim_verdict`) on these rows: held-out **{v['heldout']['verdict']}** "
+                   f"(tests {v['heldout']['tests']}), pool measure **{v['pool_measure']['verdict']}** "
+                   f"(tests {v['pool_measure']['tests']})."]
         prov = data.get("_provenance", {})
         rec = {**{k: curve.get(k) for k in ("dataset", "ns", "pool", "trials", "fit_window", "kappa_star_range",
                                              "predicted_slope", "predicted_slope_ci", "measured_slope",

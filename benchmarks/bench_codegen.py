@@ -158,6 +158,30 @@ def solver_rows(label, flow, mod, init, repeat):
     print(f"  inside solve_ivp (DOP853, continuum 1000 -> 10, {sf.nfev} evaluations): fused {t_f * 1e3:.1f} ms, "
           f"lambdify {t_l * 1e3:.1f} ms; ratio lambdify/fused {t_l / t_f:.2f} (max rel. difference {agree:.1e})")
 
+    # the continuum path of symrg.solve: integrate_flow with the fused rhs in Hairer's DOP853 (Fortran stepping),
+    # two runs (the error estimate), against one solve_ivp run with lambdify -- the path a user would write
+    cnames = dict(init=init, params={"A": p[0], "alpha": p[1]}, kappa_from=1000, kappa_to=10, points=2,
+                  shells="continuum", rtol=1e-11)
+    t_c = _best(lambda: integrate_flow(mod, **cnames), repeat)
+    c = integrate_flow(mod, **cnames)
+    got = np.array([c.values[str(g)][-1] for g in gs])
+    agree = float(np.max(np.abs(got - sl.y[:, -1]) / np.abs(sl.y[:, -1])))
+    print(f"  continuum path of symrg.solve (integrate_flow: fused rhs in Hairer's DOP853, two runs for the error "
+          f"estimate) {t_c * 1e3:.1f} ms against solve_ivp with lambdify (one run) {t_l * 1e3:.1f} ms; ratio "
+          f"{t_l / t_c:.2f} (max rel. difference {agree:.1e}, flow error estimate {c.error_estimate:.1e})")
+
+    def hairer_once():                                 # one run, the same tolerances as the lambdify run
+        from scipy.integrate import ode
+
+        r = ode(lambda t, y: mod.rhs(t, y, p)).set_integrator("dop853", rtol=1e-11, atol=1e-17, nsteps=10 ** 6)
+        r.set_initial_value(y0, 1000.0)
+        return r.integrate(10.0)
+
+    t_h = _best(hairer_once, repeat)
+    agree = float(np.max(np.abs(hairer_once() - sl.y[:, -1]) / np.abs(sl.y[:, -1])))
+    print(f"  one run each at rtol 1e-11: fused rhs in Hairer's DOP853 {t_h * 1e3:.2f} ms, lambdify in solve_ivp "
+          f"{t_l * 1e3:.2f} ms; ratio {t_l / t_h:.2f} (max rel. difference {agree:.1e})")
+
     for meth in ("BDF", "Radau"):                      # implicit methods: does the generated Jacobian help?
         row = []
         for how, jac in (("the generated jac", mod.jac), ("finite differences", None)):

@@ -67,6 +67,7 @@ JSON_KEYS = {
                                             "theory_eigenlearning",
     "rows": "one learning-curve row per n (the keys of symrg learning-curve, data form)",
     **{f"rows[].{k}": v.removeprefix("[data form] ") for k, v in _ROW_KEYS.items() if k != "theory_nongaussian"},
+    "rows[].pool_sem": "standard error of pool_mse over the trials",
     "formula": "the prediction formula, in words",
 }
 

@@ -8,10 +8,11 @@ independent route of integrating out one mode at a time (docs/theory.md sections
   estimate is above ``max_error`` is refused (:class:`~symrg.errors.ConvergenceError`).
 
   Right-hand side.  A module with a fused ``rhs(kappa, y, params)`` (``symrg.codegen.printer.render_fused``:
-  every beta function at once on plain floats, common subexpressions shared) is integrated with it: the
-  continuum in ``solve_ivp`` (DOP853), the discrete shells in Hairer's DOP853 driven by
-  ``scipy.integrate.ode`` (the same method, stepping in Fortran; one integrator re-started per mode, no
-  Python solver overhead per stage).  Should the plain-float rhs raise (an overflow, a division by zero:
+  every beta function at once on plain floats, common subexpressions shared) is integrated with it in
+  Hairer's DOP853 driven by ``scipy.integrate.ode`` (the method of ``solve_ivp``'s DOP853 with the same
+  tolerances, stepping in Fortran: no Python solver overhead per stage, which dominates a system of a few
+  couplings): the continuum in one integrator continued from grid point to grid point, the discrete
+  shells with one integrator re-started per mode.  Should the plain-float rhs raise (an overflow, a division by zero:
   where NumPy gives inf/nan), Hairer's DOP853 give up on a mode, or the module have no ``rhs`` (an older
   module), the beta functions are called one by one in ``solve_ivp``, as before: the fused path never refuses a
   flow the former path integrates.  DOP853 is explicit, so the Jacobian ``jac`` is not passed (the
@@ -84,6 +85,37 @@ def flow_arguments(module) -> tuple:
 
 class _FusedFailed(Exception):
     """The fused discrete run stopped (DOP853 gave up or a coupling is not finite); integrate_flow falls back."""
+
+
+def _hairer_dop853(f, **options):
+    """``scipy.integrate.ode(f)`` with Hairer's DOP853 and a stop: an exception in ``f`` (which the Fortran
+    driver cannot see) or a non-finite state ends the integration after the current step, instead of the
+    driver shrinking its step for up to ``nsteps`` steps.  Returns ``(solver, stop, args)``: ``stop`` is a
+    list, non-empty once the run was stopped; ``args`` a one-element list holding the tuple of extra
+    arguments of ``f`` (set ``args[0]`` instead of ``set_f_params``, which SciPy would also pass to the
+    step callback)."""
+    from scipy.integrate import ode
+
+    stop: list = []
+    extra: list = [()]
+
+    def guarded(t, y):
+        try:
+            return f(t, y, *extra[0])
+        except (ArithmeticError, ValueError) as exc:
+            stop.append(exc)
+            return [0.0] * len(y)
+
+    def solout(t, y):
+        if stop or not all(map(math.isfinite, y.tolist())):
+            stop.append("non-finite state")
+            return -1
+        return 0
+
+    solver = ode(guarded)
+    solver.set_integrator("dop853", **options)
+    solver.set_solout(solout)
+    return solver, stop, extra
 
 
 def _fused_rhs(module, couplings, params):
@@ -198,7 +230,9 @@ def integrate_flow(module, init: dict, params: dict, kappa_from: float, kappa_to
     def run_continuum(tol, fine):
         from scipy.integrate import solve_ivp
 
-        fun, args = (fused, (tuple(pv),)) if use_fused else (rhs, None)
+        if use_fused:
+            return _continuum_fused(fused, tol)
+        fun, args = rhs, None
         with np.errstate(all="ignore"):
             sol = solve_ivp(fun, (k0, k1), y0, method="DOP853", t_eval=grid, rtol=tol, atol=tol * 1e-6, args=args)
         if not sol.success or sol.y.shape[1] != len(grid) or not np.all(np.isfinite(sol.y)):
@@ -228,28 +262,41 @@ def integrate_flow(module, init: dict, params: dict, kappa_from: float, kappa_to
                 out[float(b)] = cur
         return np.array([out[float(x)] for x in grid]).T
 
+    def _continuum_fused(f, tol):
+        """The fused right-hand side in Hairer's DOP853 (scipy.integrate.ode), the same method and tolerances
+        as solve_ivp's DOP853 but stepping in Fortran: the solver's Python overhead per stage, which
+        dominates a system of a few couplings, is gone.  The integrator continues from grid point to grid
+        point (it lands on each one exactly)."""
+        solver, stop, extra = _hairer_dop853(f, rtol=tol, atol=tol * 1e-6, nsteps=10 ** 6)
+        extra[0] = (tuple(pv),)
+        solver.set_initial_value(y0, float(grid[0]))
+        out = [y0.copy()]
+        for t in grid[1:]:
+            with warnings.catch_warnings():          # "step size becomes too small": the fallback decides
+                warnings.simplefilter("ignore", UserWarning)
+                y_t = solver.integrate(float(t))
+            if stop or not solver.successful() or not all(map(math.isfinite, y_t.tolist())):
+                raise _FusedFailed(float(solver.t))
+            out.append(np.array(y_t, dtype=float))
+        return np.array(out).T
+
     def _discrete_fused(f, tol, h, edges, grid, want, out, cur):
         """The fused right-hand side in Hairer's DOP853 (scipy.integrate.ode: the same method as solve_ivp's,
         stepping in Fortran, one integrator re-started per mode: no Python solver overhead per stage)."""
-        from scipy.integrate import ode
-
-        if mode == cutname:
-            solver = ode(lambda t, y, p, k: f(k, y, p))
-        else:
-            solver = ode(f)
-        solver.set_integrator("dop853", rtol=tol, atol=tol * 1e-6, first_step=h, max_step=h, nsteps=10 ** 6)
+        solver, stop, extra = _hairer_dop853((lambda t, y, p, k: f(k, y, p)) if mode == cutname else f, rtol=tol,
+                                      atol=tol * 1e-6, first_step=h, max_step=h, nsteps=10 ** 6)
         at = None if mode == cutname else all_params.index(mode)
         for a, b in zip(edges[:-1], edges[1:]):
             k = float(max(a, b))                     # the mode removed (or restored) on this interval
             if at is None:
-                solver.set_f_params(tuple(pv), k)
+                extra[0] = (tuple(pv), k)
             else:
-                solver.set_f_params(tuple(pv[:at]) + (k,) + tuple(pv[at:]))
+                extra[0] = (tuple(pv[:at]) + (k,) + tuple(pv[at:]),)
             solver.set_initial_value(cur, float(a))
             with warnings.catch_warnings():          # "step size becomes too small": the fallback below decides
                 warnings.simplefilter("ignore", UserWarning)
                 y_b = solver.integrate(float(b))
-            if not solver.successful() or not all(map(math.isfinite, y_b.tolist())):
+            if stop or not solver.successful() or not all(map(math.isfinite, y_b.tolist())):
                 raise _FusedFailed(float(a))
             cur = np.array(y_b, dtype=float)
             if float(b) in want:

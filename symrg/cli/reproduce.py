@@ -40,6 +40,9 @@ def add_parser(sub):
     p.add_argument("--strict", action="store_true",
                    help="exit with status 1 when a claim does not hold (the report is written either way)")
     _dask_args(p)
+    p.add_argument("--processes", type=int, default=None,
+                   help="run the sections in a pool of N local processes (default: the cores, at most 4; 1 runs them one "
+                        "after another in this process); --workers/--scheduler use Dask instead")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.add_argument("--json", action="store_true", help="print the claims and failures as JSON")
     p.set_defaults(func=run)
@@ -52,9 +55,17 @@ def run(args) -> int:
     only = [x.strip() for x in args.only.split(",") if x.strip()] if args.only else None
     from ._common import _progress
 
+    from .._parallel import free_cores
+    from ..errors import ParameterError
+
+    # default: one process per core this process may run on (at most 4: each holds its own data); every process
+    # has one BLAS thread, so a busy machine is shared, not oversubscribed
+    processes = min(4, free_cores(load=0.0)) if args.processes is None else args.processes
+    if not isinstance(processes, int) or processes < 1:
+        raise ParameterError("--processes", args.processes, "a positive integer (1: one section after another)")
     with _executor(args, None if args.quiet else _progress("sections done")) as ex:
         res = reproduce(args.out, quick=args.quick, show_progress=not args.quiet, only=only, executor=ex,
-                        force=args.force)
+                        force=args.force, processes=processes)
     if args.json:
         _print_json(res)
     else:

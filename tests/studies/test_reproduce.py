@@ -132,3 +132,17 @@ def test_benchmark_outputs_survive_a_new_report(tmp_path):
     reproduce(out, quick=True, show_progress=False, only=["spectra"])
     assert (out / "bench" / "bench_peers.json").read_text() == '{"rows": []}'
     assert "bench/bench_peers.json" in (out / ".symrg-manifest").read_text()
+
+
+def test_sections_in_a_process_pool_give_the_serial_report(tmp_path):
+    """processes=2 (the default of `symrg reproduce` on two cores): the sections run in spawned processes and
+    the report holds the same claims and numbers as the serial run."""
+    import json
+
+    a = reproduce(tmp_path / "serial", quick=True, show_progress=False, only=["flows", "spectra"])
+    b = reproduce(tmp_path / "pool", quick=True, show_progress=False, only=["flows", "spectra"], processes=2)
+    assert [(c["claim"], c["verdict"]) for c in a["claims"]] == [(c["claim"], c["verdict"]) for c in b["claims"]]
+    ra = json.loads((tmp_path / "serial" / "results.json").read_text())["sections"]
+    rb = json.loads((tmp_path / "pool" / "results.json").read_text())["sections"]
+    assert ra["flows"]["numbers"] == rb["flows"]["numbers"]
+    assert sorted(p.name for p in (tmp_path / "pool").iterdir()) == sorted(p.name for p in (tmp_path / "serial").iterdir())

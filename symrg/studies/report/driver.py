@@ -37,6 +37,7 @@ SECTIONS = [("derivations", sec_derivations.run), ("spectra", sec_spectra.run), 
             ("scale", sec_scale.run), ("input_ridge", sec_input_ridge.run), ("finite_width", sec_finite_width.run),
             ("universality", sec_universality.run), ("gap", sec_gap.run), ("hermite", sec_hermite.run),
             ("verify", sec_verify.run)]
+_BUILT_IN_SECTIONS = SECTIONS    # the process pool runs these (a child process sees the module's own list)
 SECTION_HELP = {
     "derivations": "run every derivation module, combined LaTeX", "spectra": "Funk-Hecke spectra on three spheres",
     "flows": "ridge flow, IR stop, self-consistent closure", "sphere": "learning curves and exponents on the sphere",
@@ -47,10 +48,11 @@ SECTION_HELP = {
     "verify": "the registry of cross-checks (two-route, lowering, regression)"}
 
 
-# typical seconds per section on 2 idle cores (full run, then --quick), for the time-left estimate only
-SECTION_SECONDS = {"derivations": (74, 60), "spectra": (4, 3), "flows": (6, 4), "sphere": (25, 12),
-                   "real_learning": (30, 12), "scaling": (45, 20), "scale": (1, 1), "input_ridge": (60, 25),
-                   "finite_width": (200, 60), "universality": (60, 25), "gap": (1, 1), "hermite": (1, 1), "verify": (100, 45)}
+# typical seconds per section on 2 idle cores (full run, then --quick): the time-left estimate and the order in
+# which a process pool takes them (longest first)
+SECTION_SECONDS = {"derivations": (50, 43), "spectra": (4, 2), "flows": (6, 2), "sphere": (28, 5),
+                   "real_learning": (28, 7), "scaling": (65, 50), "scale": (1, 1), "input_ridge": (45, 14),
+                   "finite_width": (110, 14), "universality": (70, 35), "gap": (1, 1), "hermite": (1, 1), "verify": (70, 22)}
 
 
 class Progress:
@@ -65,17 +67,22 @@ class Progress:
         self.done_weight = 0.0
         self.k = 0
 
-    def section(self, name, done_before=None):
+    def section(self, name, done_before=None, done_in=None):
+        """A section starts (serial runs), or finished after ``done_in`` seconds (a process pool)."""
         if not self.enabled:
             return
         elapsed = time.perf_counter() - self.t0
         if name in self.weight:
             self.k += 1
+            if done_in is not None:
+                self.done_weight += self.weight[name]
             left = sum(self.weight.values()) - self.done_weight
             rate = elapsed / self.done_weight if self.done_weight > 0 else 1.0
-            eta = f"; about {eta_text(left * rate)} left" if self.k > 1 or not self.done_weight else ""
-            sys.stderr.write(f"[{eta_text(elapsed):>8} elapsed] section {self.k}/{len(self.names)}: {name}{eta}\n")
-            self.done_weight += self.weight[name]
+            eta = f"; about {eta_text(left * rate)} left" if (self.k > 1 or not self.done_weight) and left > 0 else ""
+            what = f"{name} done ({done_in:.0f} s)" if done_in is not None else name
+            sys.stderr.write(f"[{eta_text(elapsed):>8} elapsed] section {self.k}/{len(self.names)}: {what}{eta}\n")
+            if done_in is None:
+                self.done_weight += self.weight[name]
         else:
             sys.stderr.write(f"[{eta_text(elapsed):>8} elapsed] {name}\n")
         sys.stderr.flush()
@@ -136,15 +143,55 @@ def _run_section(out: Path, quick: bool, name: str):
     return res, round(time.perf_counter() - t0, 1)
 
 
+def _pool_worker_init():
+    """A section process: BLAS on one thread (the pool's processes are the parallelism)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn ([data] extra)
+        return
+    threadpool_limits(limits=1)
+
+
+def _run_in_processes(names, tmp: Path, quick: bool, processes: int, prog) -> tuple[dict, dict]:
+    """The sections as tasks of a pool of ``processes`` fresh (spawned) processes, longest first (the typical
+    times of :data:`SECTION_SECONDS`), each with one BLAS thread; a line on stderr as each one finishes."""
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    order = sorted(names, key=lambda n: -SECTION_SECONDS.get(n, (30, 15))[1 if quick else 0])
+    results, timings = {}, {}
+    saved = {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
+    os.environ.update({k: "1" for k in saved})       # inherited by the spawned processes before numpy loads
+    try:
+        with ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=_pool_worker_init) as pool:
+            futs = {pool.submit(_run_section, tmp, quick, name): name for name in order}
+            for fut in as_completed(futs):
+                name = futs[fut]
+                results[name], timings[name] = fut.result()
+                prog.section(name, done_in=timings[name])
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return results, timings
+
+
 def reproduce(out_dir="reports", quick: bool = False, show_progress: bool = True, only=None, executor=None,
-              force: bool = False) -> dict:
+              force: bool = False, processes: int = 1) -> dict:
     """Run the sections (all, or those named in ``only``) and write the report into ``out_dir``.
 
     With a distributed ``executor`` (:func:`symrg._parallel.executor`) the sections run as
     independent tasks on the cluster's workers, which must share the output file system (a local
     cluster does).  An existing ``out_dir`` holding files symrg did not write is refused unless ``force``.
     Returns ``claims`` (rows with ``verdict`` yes/no/unresolved/not measured, :func:`claims.decide`), ``failed``
-    (derivations or checks that failed), ``claims_not_holding``, ``timings`` and ``out``."""
+    (derivations or checks that failed), ``claims_not_holding``, ``timings`` and ``out``.
+
+    ``processes`` > 1 (``symrg reproduce`` passes the free cores): without a distributed executor, two or
+    more sections run in a pool of that many local processes, one BLAS thread each."""
     if only:
         names = [n for n, _ in SECTIONS]
         bad = [x for x in only if x not in names]
@@ -159,6 +206,9 @@ def reproduce(out_dir="reports", quick: bool = False, show_progress: bool = True
             prog.section(f"{len(names)} sections on the cluster ...")
             for name, (res, secs) in zip(names, executor.map(_run_section, names, tmp, quick)):
                 results[name], timings[name] = res, secs
+        elif processes > 1 and len(names) > 1 and SECTIONS is _BUILT_IN_SECTIONS:
+            prog.section(f"{len(names)} sections in {processes} processes ...")
+            results, timings = _run_in_processes(names, tmp, quick, processes, prog)
         else:
             for name, fn in SECTIONS:
                 if name not in names:

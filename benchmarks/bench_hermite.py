@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import scipy.linalg
 
-from symrg._io import write_json
+from symrg._io import register_in_report, write_json
 from symrg.data import normalize_rows, resolve_dataset, select_pool
 from symrg.errors import ParameterError
 from symrg.spectra import NNGPKernel, topk_spectrum
@@ -165,6 +165,7 @@ def main(argv=None):
     result["load_average_at_end"] = os.getloadavg()[0]
     print_table(result)
     write_json(args.out, result, "benchmarks/bench_hermite.py")
+    register_in_report(args.out)       # a file under reports/ joins its manifest: reproduce carries it
     print(f"# wrote {args.out}")
     return 0
 

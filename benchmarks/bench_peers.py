@@ -71,7 +71,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")   # neural-tangents imports T
 if str(ROOT) not in sys.path:           # run as a script from anywhere: import this checkout's symrg
     sys.path.insert(0, str(ROOT))
 
-from symrg._io import write_json  # noqa: E402
+from symrg._io import register_in_report, write_json  # noqa: E402
 from symrg.spectra import NNGPKernel  # noqa: E402
 
 ROWS = ("nngp", "topk", "gp", "phi4", "gram", "flow")
@@ -519,6 +519,7 @@ def main(argv=None) -> int:
                        "ratio": "symrg seconds / peer seconds, medians of interleaved repeats (below 1: symrg faster)"},
                "rows": rows}
         write_json(out, doc, "benchmarks/bench_peers.py")
+        register_in_report(out)        # a file under reports/ joins its manifest: reproduce carries it
 
     for name in only:
         t0 = time.perf_counter()

@@ -42,7 +42,7 @@ import scipy.linalg
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_topk import k_product_seconds, measured, project  # noqa: E402
 
-from symrg._io import provenance, write_json  # noqa: E402
+from symrg._io import provenance, register_in_report, write_json  # noqa: E402
 from symrg.data import normalize_rows, resolve_dataset, select_pool  # noqa: E402
 from symrg.spectra import NNGPKernel, topk_spectrum  # noqa: E402
 from symrg.spectra.topk import physical_memory  # noqa: E402
@@ -320,7 +320,9 @@ def main():
         result["total_seconds"] = time.perf_counter() - t_start
         result["peak_rss_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
         result["complete"] = final
-        return write_json(args.out, result, "benchmarks/bench_scale.py")
+        path = write_json(args.out, result, "benchmarks/bench_scale.py")
+        register_in_report(path)       # a file under reports/ joins its manifest: reproduce carries it
+        return path
 
     if not args.skip_spectrum:
         result["spectrum"] = part_spectrum(ds, kernel, sizes, args.max_p, args.kappa, np.dtype(args.dtype), args.seed,

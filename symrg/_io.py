@@ -227,6 +227,26 @@ def _manifest(folder: Path) -> set | None:
     return {ln for ln in lines if ln and not ln.startswith("#")}
 
 
+def register_in_report(path) -> bool:
+    """Record a file that a symrg generator (a benchmark, ``python -m symrg.studies.gap``) has just written
+    inside an output folder symrg manages -- the nearest parent folder with a ``.symrg-manifest``, at most
+    three levels up -- in that manifest, so that the next ``symrg reproduce`` carries it instead of refusing
+    the folder (:func:`prepare_output_dir`).  Returns whether a manifest was found."""
+    path = Path(os.path.realpath(path))
+    for folder in list(path.parents)[:3]:
+        m = folder / MANIFEST
+        if m.is_file() and not m.is_symlink():
+            rel = path.relative_to(folder).as_posix()
+            listed = _manifest(folder) or set()
+            new = [rel] + [p.as_posix() + "/" for p in path.relative_to(folder).parents if p != Path(".")]
+            missing = [e for e in new if e not in listed]
+            if missing:
+                text = m.read_text(encoding="utf-8")
+                atomic_write_text(m, text + ("" if text.endswith("\n") else "\n") + "".join(f"{e}\n" for e in missing))
+            return True
+    return False
+
+
 def _iter_entries(folder: Path):
     """Every path under ``folder`` (relative, POSIX; folders end in ``/``), symbolic links not followed."""
     for root, dirs, files in os.walk(folder):

@@ -493,7 +493,7 @@ def main(argv=None) -> int:  # pragma: no cover - the generator of reports/gap/g
     import argparse
     import json
 
-    from .._io import write_json
+    from .._io import register_in_report, write_json
 
     p = argparse.ArgumentParser(prog="python -m symrg.studies.gap")
     p.add_argument("out")
@@ -509,6 +509,7 @@ def main(argv=None) -> int:  # pragma: no cover - the generator of reports/gap/g
         lev = leverage_study(src, progress=lambda i, t: print(f"leverage: {i}/{t}", flush=True))
         write_json(a.out, {"results": lev, "gap_study": a.leverage_from, "orders": list(LEVERAGE_ORDERS)},
                    "python -m symrg.studies.gap " + " ".join(argv or []))
+        register_in_report(a.out)
         return 0
 
     def prog(i, t):
@@ -520,6 +521,7 @@ def main(argv=None) -> int:  # pragma: no cover - the generator of reports/gap/g
            "setting": {"pool": a.pool, "trials": a.trials, "kernel": "relu depth 1", "ridge": 1e-3, "seed": 1,
                        "tasks": [[d, t] for d, t in GAP_TASKS]}}
     write_json(a.out, doc, "python -m symrg.studies.gap " + " ".join(argv or []))
+    register_in_report(a.out)
     print(json.dumps({"verdict_pool": study["verdict_pool"]["verdict"],
                       "verdict_heldout": study["verdict_heldout"]["verdict"]}))
     return 0

@@ -146,3 +146,24 @@ def test_sections_in_a_process_pool_give_the_serial_report(tmp_path):
     rb = json.loads((tmp_path / "pool" / "results.json").read_text())["sections"]
     assert ra["flows"]["numbers"] == rb["flows"]["numbers"]
     assert sorted(p.name for p in (tmp_path / "pool").iterdir()) == sorted(p.name for p in (tmp_path / "serial").iterdir())
+
+
+def test_a_generator_output_written_into_the_report_is_carried(tmp_path):
+    """A file a symrg generator writes under a report folder (python -m symrg.studies.gap, a benchmark) joins
+    the folder's manifest, so the next reproduce carries it instead of refusing the folder; a file nobody
+    registered is still refused."""
+    import pytest
+
+    from symrg._io import register_in_report, write_json
+    from symrg.errors import ParameterError
+
+    out = tmp_path / "rep"
+    reproduce(out, quick=True, show_progress=False, only=["spectra"])
+    write_json(out / "gap" / "leverage_table.json", {"results": {}}, "python -m symrg.studies.gap")
+    assert register_in_report(out / "gap" / "leverage_table.json")
+    reproduce(out, quick=True, show_progress=False, only=["spectra"])
+    assert (out / "gap" / "leverage_table.json").is_file()
+    (out / "gap" / "mine.txt").write_text("a user's file")
+    with pytest.raises(ParameterError, match="mine.txt"):
+        reproduce(out, quick=True, show_progress=False, only=["spectra"])
+    assert not register_in_report(tmp_path / "elsewhere.json")

@@ -341,6 +341,21 @@ def mixture_prediction_mp(mm: MixtureModes, ridge, n, *, dps: int = 40, tol=None
         return float(mpmath.fsum(errs) / len(errs))
 
 
+def _row_fixed_point(step, delta: np.ndarray, tol: float, max_iter: int, what: str):
+    """``delta = step(delta)`` for the per-row leverages: plain steps while the relative change is below
+    1e-2 (and for the first three), damped by half otherwise, to a relative residual ``tol``; else
+    ConvergenceError.  Returns the fixed point and the number of steps."""
+    res = np.inf
+    for it in range(max_iter):
+        new = step(delta)
+        res = float(np.max(np.abs(new - delta) / (1.0 + delta)))
+        if res < tol:
+            return new, it + 1
+        delta = new if res < 1e-2 or it < 3 else 0.5 * (new + delta)
+    raise ConvergenceError(f"{what} deterministic equivalent: no fixed point in {max_iter} steps "
+                           f"(relative residual {res:.2e})")
+
+
 def rowwise_prediction(lam, phi, coef, ridge: float, n: float, *, tol: float = 1e-9, max_iter: int = 300) -> float:
     """The row-wise deterministic equivalent (docs/theory.md section 5a): every pool row is its own
     group, ``C_i = x_i x_i^T`` with ``pi_i = 1/P`` -- the law of a training row is the pool's empirical
@@ -374,17 +389,7 @@ def rowwise_prediction(lam, phi, coef, ridge: float, n: float, *, tol: float = 1
         Z = scipy.linalg.cho_solve(cf, F.T, check_finite=False)      # Qbar x_i (p x P)
         return cf, Z, np.einsum("ij,ji->i", F, Z)
 
-    res = np.inf
-    for it in range(max_iter):
-        cf, Z, new = solve(delta)
-        res = float(np.max(np.abs(new - delta) / (1.0 + delta)))
-        if res < tol:
-            delta = new
-            break
-        delta = new if res < 1e-2 or it < 3 else 0.5 * (new + delta)
-    else:
-        raise ConvergenceError(f"row-wise deterministic equivalent: no fixed point in {max_iter} steps "
-                               f"(relative residual {res:.2e})")
+    delta, _ = _row_fixed_point(lambda d: solve(d)[-1], delta, tol, max_iter, "row-wise")
     cf, Z, _ = solve(delta)
     H = F @ Z
     beta = n / P / (1.0 + delta) ** 2
@@ -478,21 +483,11 @@ def leverage_prediction(lam, phi, coef, ridge: float, n: float, kappa: int, *, r
 
     kap = eigenlearning_ridge(Shells.from_modes(lam, T), r, n)
     delta = np.full(P, max(n * kap / r - 1.0, 0.0))
-    res = np.inf
-    for it in range(max_iter):
-        cf, Z, qrest, new = solve(delta)
-        res = float(np.max(np.abs(new - delta) / (1.0 + delta)))
-        if res < tol:
-            delta = new
-            break
-        delta = new if res < 1e-2 or it < 3 else 0.5 * (new + delta)
-    else:
-        raise ConvergenceError(f"leverage deterministic equivalent: no fixed point in {max_iter} steps "
-                               f"(relative residual {res:.2e})")
+    delta, steps = _row_fixed_point(lambda d: solve(d)[-1], delta, tol, max_iter, "leverage")
     cf, Z, qrest, _ = solve(delta)
     if info is not None:
         u = np.abs(delta - np.mean(delta)) / (1.0 + np.mean(delta))
-        info.update(u_rms=float(np.sqrt(np.mean(u ** 2))), u_max=float(np.max(u)), iterations=it + 1)
+        info.update(u_rms=float(np.sqrt(np.mean(u ** 2))), u_max=float(np.max(u)), iterations=steps)
     _, bw = leverage_weights(delta, order)
     beta = nP * bw
     Qk = scipy.linalg.cho_solve(cf, np.eye(kappa), check_finite=False)

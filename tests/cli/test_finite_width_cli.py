@@ -29,7 +29,8 @@ def test_cli_errors(capsys):
     assert "activation" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("activation,depth,c", [("relu", 2, 30.0), ("relu", 3, 45.0), ("step", 2, 3.0)])
+@pytest.mark.parametrize("activation,depth,c", [("relu", 2, 30.0), pytest.param("relu", 3, 45.0, marks=pytest.mark.slow),
+                                                ("step", 2, 3.0)])
 def test_cli_depth_contract(capsys, activation, depth, c):
     from symrg.cli.finite_width import main
     rc = main(["--activation", activation, "--depth", str(depth), "--width", "64", "--seed", "2",

@@ -42,6 +42,7 @@ def test_derivation_script_writes_standalone_tex(d, tmp_path):
         assert res.returncode == 0, res.stdout[-2000:]
 
 
+@pytest.mark.slow   # the default run holds the same numbers by the registry's running.* and regeneration checks
 def test_running_flow_derivation(tmp_path):
     """symrg/derivations/running_flow.py: the committed module is current, the flow agrees with integrating the
     modes out one at a time (relative to each coupling's change) and the .tex compiles."""

@@ -96,7 +96,7 @@ def test_deep_relu_d784_fast_path_is_right_and_knows_its_error():
     assert np.all(spec.errors <= 1e-8 * np.abs(spec.eigenvalues))
 
 
-@pytest.mark.parametrize("depth", [10, 20, 28])
+@pytest.mark.parametrize("depth", [10, pytest.param(20, marks=pytest.mark.slow), pytest.param(28, marks=pytest.mark.slow)])
 def test_deep_relu_d10_no_crash_and_bounded_error(depth):
     # issue: relative error 1e-5 at depth 10, 3e-3 at depth 20; ArithmeticError from depth 28
     ls = tuple(range(7))

@@ -43,7 +43,7 @@ def rel_err(a, b):
 # eigenvalues, eigenvectors, trace, tail
 # ---------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("method", ["randomized", "subspace"])
-@pytest.mark.parametrize("depth", [1, 3])
+@pytest.mark.parametrize("depth", [1, pytest.param(3, marks=pytest.mark.slow)])
 @pytest.mark.parametrize("pool", ["sphere", "digits"])
 def test_top_eigenvalues_match_dense_eigh(pool, depth, method):
     X, k, A, w, U = reference(pool, depth)

@@ -167,13 +167,12 @@ def test_combined_derivations_have_numbered_contents(tmp_path):
 
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed (.ci/run installs it)")
-def test_reproduced_figures_print_at_8pt_with_captions(tmp_path):
+def test_reproduced_figures_print_at_8pt_with_captions(quick_report):
     """End to end on two sections: every figure the report includes is captioned, drawn no wider than the page
     and its smallest text prints at >= 8 pt (width and fonts measured from the figure, not assumed)."""
     from symrg.studies.plotting import MIN_FONT_PT, TEXT_WIDTH_IN, png_info
-    from symrg.studies.report import reproduce
 
-    reproduce(tmp_path, quick=True, show_progress=False, only=["flows", "spectra"])
+    tmp_path = quick_report[0]
     s = (tmp_path / "symrg_report.tex").read_text()
     figs = re.findall(r"\\includegraphics\[width=([0-9.]+)in\]\{([^}]+)\}", s)
     assert sorted(f for _, f in figs) == ["flows.png", "spectra.png"] and s.count("\\caption{") == 2

@@ -17,9 +17,17 @@ def _run(name):
     return float(disc), c.tolerance, detail
 
 
+_PASSED: set = set()
+
+
 def _passes(name):
+    """The unperturbed check passes.  Every call comes before its test perturbs anything (monkeypatch undoes
+    the perturbation after each test), so a check that passed once in this session is not run again."""
+    if name in _PASSED:
+        return
     disc, tol, detail = _run(name)
     assert np.isfinite(disc) and disc <= tol, f"{name}: {disc} > {tol}: {detail}"
+    _PASSED.add(name)
 
 
 def _fails(name):
@@ -205,7 +213,7 @@ def _scaled_rhs(rhs, i, factor=1.1):
     return wrapped
 
 
-@pytest.mark.parametrize("path", ["fused", "per-function"])
+@pytest.mark.parametrize("path", ["fused", pytest.param("per-function", marks=pytest.mark.slow)])
 @pytest.mark.parametrize("name", ["running.mode_by_mode", "running.small_u_quadrature"])
 @pytest.mark.parametrize("which", ["beta_sigma2", "beta_u"])
 def test_running_flow_checks(monkeypatch, name, which, path):

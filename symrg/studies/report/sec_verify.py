@@ -1,4 +1,5 @@
-"""Report section: ``symrg verify`` (``--full`` in the full run), docs/theory.md section 7.
+"""Report section: the registry of ``symrg verify`` (``--full`` in the full run; the test suite's slow tests,
+which ``symrg verify --full`` also runs, are not part of the report), docs/theory.md section 7.
 
 The checks are shown by category: two-route checks (agreement of two routes sharing no code), checks of
 the lowering, and regression checks, which compare with a value symrg measured once and are titled and
@@ -14,7 +15,10 @@ def run(out: Path, quick: bool, progress) -> dict:
     results = run_checks(full=not quick, progress=progress)
     failed = [r.name for r in results if not r.passed]
     md = ["## Verification", "",
-          f"`symrg verify{'' if quick else ' --full'}`: {summary_line(results)}.", "",
+          f"The registry of `symrg verify{'' if quick else ' --full'}`: {summary_line(results)}"
+          + ("." if quick else " (the test suite's slow tests, which `symrg verify --full` runs after these, are "
+                               "not part of the report)."),
+          "",
           "Two-route checks compare two computations that share no code for the quantity; lowering checks "
           "compare the generated NumPy code with its mpmath twin and the committed files with a fresh "
           "regeneration; regression checks compare a value measured now with the value symrg measured once "

@@ -217,6 +217,7 @@ def test_nngp_gram_in_blocks_equals_the_one_shot_kernel(monkeypatch):
     from symrg.spectra.kernels import NNGPKernel
 
     monkeypatch.setattr(kernels, "GRAM_BLOCK_BYTES", 8 * 37 * 7)     # blocks of 7 rows: many, ragged
+    monkeypatch.setattr(kernels, "KERNEL_CHUNK_BYTES", 8 * 37 * 3)   # the layer maps on 3 rows at a time
     rng = np.random.default_rng(5)
     X = rng.standard_normal((37, 5))
     X /= np.linalg.norm(X, axis=1, keepdims=True)
@@ -225,6 +226,35 @@ def test_nngp_gram_in_blocks_equals_the_one_shot_kernel(monkeypatch):
         assert np.array_equal(G, G.T)
         np.testing.assert_allclose(G, k(np.clip(X @ X.T, -1, 1)), rtol=0, atol=1e-14)
         np.testing.assert_allclose(k.gram(X[:9], X), k(np.clip(X[:9] @ X.T, -1, 1)), rtol=0, atol=1e-14)
+
+
+def test_layer_maps_in_work_arrays_equal_the_formulas_to_the_bit():
+    """NNGPKernel._layer writes its operations into work arrays; the values equal the textbook expressions
+    (docs/theory.md section 1: ReLU sw q J(c/q) + sb, step sw J0(c/q) + sb, erf sw (2/pi) arcsin(2c/(1+2q)) + sb)
+    evaluated one NumPy operation after another, to the last bit, for arrays, 0-d arrays, floats and float32."""
+    from symrg.spectra.kernels import NNGPKernel
+
+    def textbook(k, c, q):
+        sw, sb, rho = k.sigma_w2, k.sigma_b2, np.clip(c / q, -1.0, 1.0)
+        if k.activation == "relu":
+            return sw * q * ((np.sqrt(np.maximum(1.0 - rho * rho, 0.0)) + (np.pi - np.arccos(rho)) * rho)
+                             / (2 * np.pi)) + sb
+        if k.activation == "step":
+            return sw * ((np.pi - np.arccos(rho)) / (2 * np.pi)) + sb
+        return sw * (2 / np.pi) * np.arcsin(np.clip(2 * c / (1 + 2 * q), -1, 1)) + sb
+
+    rng = np.random.default_rng(3)
+    inputs = [rng.uniform(-1.4, 1.4, (40, 30)), np.array(0.37), -0.2, np.array([1.0, -1.0, 0.0]),
+              rng.uniform(-1, 1, 9).astype(np.float32)]
+    for act in ("relu", "step", "erf"):
+        for sb in (0.0, 0.3):
+            k = NNGPKernel(act, 2, sigma_w2=1.7, sigma_b2=sb)
+            for c in inputs:
+                c0 = np.array(c, copy=True)
+                got, want = k._layer(c, 1.3), textbook(k, c, 1.3)
+                assert np.asarray(got).dtype == np.asarray(want).dtype and np.shape(got) == np.shape(want)
+                assert np.array_equal(got, want), (act, sb, c)
+                assert np.array_equal(c, c0)                      # the input is not written
 
 
 def test_exact_gp_psd_check_on_both_paths():

@@ -11,9 +11,9 @@ registers more checks with ``symrg.verify.register_check`` (docs/api.md); they r
 
 ``--full`` adds the heavy high-precision checks of the registry and then the tests of the test suite marked
 ``slow`` (left out of the default ``pytest`` run; :mod:`symrg.verify.suite`): ``python -m pytest -m slow`` on the
-``tests/`` folder of the source checkout, or the folder given with ``--tests`` (not with ``--only``, which selects
-registry checks).  Without a suite (an installed
-package alone) the row says why and the run fails: a full verification that could not run is not a pass.
+``tests/`` folder of the source checkout, or the folder given with ``--tests`` (not with ``--only``, which
+selects registry checks).  Without a suite (an installed package alone) the row says why and the run fails: a
+full verification that could not run is not a pass.
 """
 from __future__ import annotations
 
@@ -60,8 +60,8 @@ JSON_KEYS = {
 def add_parser(sub):
     p = sub.add_parser("verify", help="run the registry of cross-checks: two-route checks, checks of the "
                                       "SymPy -> NumPy lowering, and regression checks (pinned values, not agreement)")
-    p.add_argument("--full", action="store_true", help="also run the heavy high-precision checks, then the tests of the "
-                                                       "test suite marked slow (python -m pytest -m slow)")
+    p.add_argument("--full", action="store_true", help="also run the heavy high-precision checks, then the tests of "
+                                                       "the test suite marked slow (python -m pytest -m slow)")
     p.add_argument("--tests", default=None, metavar="DIR",
                    help="with --full: the tests/ folder of a symrg source checkout (default: the one beside the "
                         "package, else ./tests)")
